@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs whatever the demo and the tests need and is missing on this machine.
+# Every step is guarded: a machine that has the tool skips it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+if ! trunk --version 2>/dev/null | grep -q ' 0\.21\.14'; then
+  step "cargo install trunk 0.21.14 (about 6 minutes on 2 cores)"
+  cargo install trunk@0.21.14 --locked
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q ' 0\.2\.130'; then
+  step "cargo install wasm-bindgen-cli 0.2.130 (about 3 minutes)"
+  # Not --locked: its lockfile pins a crate version the registry no longer has.
+  cargo install wasm-bindgen-cli --version 0.2.130
+fi
+if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
+  step "npm install binaryen 132 (wasm-opt; never Debian's binaryen 108, it breaks the app)"
+  npm install --prefix tools --no-save --no-audit --no-fund binaryen@132.0.0
+fi
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  step "apt-get install chromium chromium-driver"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi

@@ -1,0 +1,91 @@
+//! The one HTTP helper: a POST with the session cookie, optional Basic
+//! credentials and a timeout. Dropping the returned future aborts the
+//! request in the browser, so an answer nobody waits for is never read.
+
+use super::ApiError;
+use futures::future::{select, Either};
+use gloo_net::http::Request;
+use gloo_timers::future::TimeoutFuture;
+use web_sys::{AbortController, RequestCredentials};
+
+/// Aborts its request when dropped before the answer was read.
+struct AbortOnDrop(Option<AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
+/// POSTs `body` and returns the answer's bytes. HTTP 401 is
+/// [`ApiError::SignedOut`]; any other non-2xx is [`ApiError::Http`].
+pub async fn post(
+    url: &str,
+    content_type: &str,
+    body: String,
+    authorization: Option<&str>,
+    timeout_ms: u32,
+) -> Result<Vec<u8>, ApiError> {
+    let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
+    let mut guard = AbortOnDrop(Some(controller.clone()));
+    let mut request = Request::post(url)
+        .header("Content-Type", content_type)
+        .credentials(RequestCredentials::Include)
+        .abort_signal(Some(&controller.signal()));
+    if let Some(auth) = authorization {
+        request = request.header("Authorization", auth);
+    }
+    let request = request.body(body).map_err(|e| ApiError::Network(e.to_string()))?;
+    let exchange = async {
+        let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        match response.status() {
+            401 => Err(ApiError::SignedOut),
+            200..=299 => response.binary().await.map_err(|e| ApiError::Network(e.to_string())),
+            code => Err(ApiError::Http(code)),
+        }
+    };
+    let result = match select(Box::pin(exchange), TimeoutFuture::new(timeout_ms)).await {
+        Either::Left((result, _)) => result,
+        Either::Right(_) => return Err(ApiError::Timeout),
+    };
+    guard.0 = None;
+    result
+}
+
+/// The value of an `Authorization: Basic` header.
+pub fn basic_authorization(login: &str, password: &str) -> String {
+    format!("Basic {}", base64(format!("{login}:{password}").as_bytes()))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_base64_of_login_colon_password() {
+        assert_eq!(basic_authorization("mmc", "s3cr3t"), "Basic bW1jOnMzY3IzdA==");
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64("é:ü".as_bytes()), "w6k6w7w=");
+    }
+}

@@ -1,0 +1,73 @@
+//! Talking to Medulla. The views depend on [`ImagingApi`] only; each
+//! transport implements it. No reactive types here.
+
+pub mod http;
+pub mod mmc_agent;
+pub mod xmlrpc;
+
+use crate::domain::{Entity, StatusReport};
+use std::fmt;
+
+pub use mmc_agent::MmcAgent;
+
+/// Why a call to Medulla failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// HTTP 401 or fault 8003: the user session is gone.
+    SignedOut,
+    /// Medulla answered with a fault.
+    Fault { code: i64, message: String },
+    /// No answer within the configured time.
+    Timeout,
+    /// The request did not reach Medulla (network, DNS, CORS, TLS).
+    Network(String),
+    /// Medulla or a proxy answered with an HTTP error.
+    Http(u16),
+    /// The answer could not be read.
+    Malformed(String),
+}
+
+impl ApiError {
+    /// An agent fault, mapped as the status rules say (8003 is signed out).
+    pub fn fault(code: i64, message: String) -> Self {
+        if code == 8003 {
+            ApiError::SignedOut
+        } else {
+            ApiError::Fault { code, message }
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::SignedOut => f.write_str("signed out (HTTP 401 or fault 8003)"),
+            ApiError::Fault { code, message } => write!(f, "fault {code}: {message}"),
+            ApiError::Timeout => f.write_str("no answer in time"),
+            ApiError::Network(m) => write!(f, "network error: {m}"),
+            ApiError::Http(code) => write!(f, "HTTP {code}"),
+            ApiError::Malformed(m) => write!(f, "unreadable answer: {m}"),
+        }
+    }
+}
+
+/// The result of a boot-menu synchronisation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncOutcome {
+    Done,
+    /// The details of the steps that failed.
+    Failed(Vec<String>),
+}
+
+/// What the tab needs from Medulla, whatever the transport.
+#[allow(async_fn_in_trait)]
+pub trait ImagingApi {
+    /// Signs the user in; `Ok(false)` when the login or password is refused.
+    async fn sign_in(&self, login: &str, password: &str) -> Result<bool, ApiError>;
+    /// The entities the user may see.
+    async fn entities(&self) -> Result<Vec<Entity>, ApiError>;
+    /// The imaging server status of an entity, with its figures when available.
+    async fn status(&self, entity: &str) -> Result<StatusReport, ApiError>;
+    /// Regenerates the boot menus of an entity on its imaging server.
+    async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
+}

@@ -1,0 +1,151 @@
+//! Golden responses written by Python's `xmlrpc.client` (see
+//! `tests/fixtures/make_golden.py`), plus malformed ones.
+
+use super::*;
+
+macro_rules! golden {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xmlrpc/", $name, ".xml"))
+    };
+}
+
+fn ok(body: &[u8]) -> Value {
+    match decode_response(body) {
+        Ok(Response::Success(v)) => v,
+        other => panic!("expected a value, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_struct_with_only_whitespace_inside() {
+    assert_eq!(ok(golden!("global_status_empty")), Value::Struct(vec![]));
+}
+
+#[test]
+fn global_status_struct_with_nested_arrays_and_structs() {
+    let v = ok(golden!("global_status_available"));
+    assert_eq!(v.get("space_available"), Some(&Value::Array(vec![Value::Int(43), Value::Int(515928)])));
+    assert_eq!(v.get("uptime").and_then(Value::as_str), Some("350735.47 234388.90\n"));
+    let disk = v.get("disk_info").and_then(Value::as_array).expect("disk_info");
+    assert_eq!(disk.len(), 4);
+    let short = v.get("short_status").expect("short_status");
+    assert_eq!(short.get("total").and_then(Value::as_i64), Some(42));
+}
+
+#[test]
+fn nil_true_and_numbers() {
+    assert_eq!(ok(golden!("nil")), Value::Nil);
+    assert_eq!(ok(golden!("true")), Value::Bool(true));
+    assert_eq!(
+        ok(golden!("numbers")),
+        Value::Array(vec![
+            Value::Int(2_147_483_647),
+            Value::Int(-5),
+            Value::Double(0.5),
+            Value::Double(1e-7),
+            Value::Double(3.0),
+        ])
+    );
+}
+
+#[test]
+fn escaped_and_accented_strings() {
+    let v = ok(golden!("locations"));
+    let public = &v.as_array().expect("array")[1];
+    assert_eq!(public.get("comments").and_then(Value::as_str), Some("Écoles & <lycées>"));
+    assert_eq!(public.get("completename").and_then(Value::as_str), Some("General > Public"));
+}
+
+#[test]
+fn fault_8003() {
+    assert_eq!(
+        decode_response(golden!("fault_8003")),
+        Ok(Response::Fault { code: 8003, message: "Authentication needed".into() })
+    );
+}
+
+#[test]
+fn latin1_body_from_an_old_agent() {
+    let v = ok(golden!("latin1"));
+    assert_eq!(v.get("name").and_then(Value::as_str), Some("Général - école"));
+}
+
+#[test]
+fn date_tuples_arrive_as_integer_arrays() {
+    let v = ok(golden!("logs"));
+    let logs = v.as_array().expect("[count, logs]")[1].as_array().expect("logs");
+    let ts = logs[0].get("timestamp").and_then(Value::as_array).expect("timestamp");
+    assert_eq!(ts.len(), 9);
+    assert_eq!(logs[1].get("imaging_log_level"), Some(&Value::Bool(false)));
+}
+
+#[test]
+fn bare_values_i4_i8_and_other_spellings() {
+    let body = br#"<?xml version="1.0"?><methodResponse><params><param><value><array><data>
+        <value>bare text</value><value></value><value><i4>7</i4></value><value><i8>-9000000000</i8></value>
+        <value><string/></value><value><boolean>0</boolean></value>
+        <value><dateTime.iso8601>20261125T09:05:07</dateTime.iso8601></value>
+        <value><base64>aGk=</base64></value><value><string><![CDATA[a<b]]></string></value>
+        </data></array></value></param></params></methodResponse>"#;
+    assert_eq!(
+        ok(body),
+        Value::Array(vec![
+            Value::str("bare text"),
+            Value::str(""),
+            Value::Int(7),
+            Value::Int(-9_000_000_000),
+            Value::str(""),
+            Value::Bool(false),
+            Value::DateTime("20261125T09:05:07".into()),
+            Value::Base64("aGk=".into()),
+            Value::str("a<b"),
+        ])
+    );
+}
+
+#[test]
+fn malformed_bodies_are_typed_errors() {
+    let cases: &[&[u8]] = &[
+        b"",
+        b"   ",
+        b"<html><body>502 Bad Gateway</body></html>",
+        b"<methodResponse><params><param><value><int>12",
+        b"<methodResponse></methodResponse>",
+        b"<methodResponse><params></params></methodResponse>",
+        b"<methodResponse><params><param><value><int>x</int></value></param></params></methodResponse>",
+        b"<methodResponse><params><param><value><boolean>2</boolean></value></param></params></methodResponse>",
+        b"<methodResponse><params><param><value><blob/></value></param></params></methodResponse>",
+        b"<methodResponse><params><param><value><struct><member><name>a</name></member></struct></value></param></params></methodResponse>",
+        b"<methodResponse><fault><value><struct></struct></value></fault></methodResponse>",
+        b"\xff\xfe<\x00m\x00",
+        b"{\"json\": true}",
+    ];
+    for body in cases {
+        assert!(decode_response(body).is_err(), "accepted {:?}", String::from_utf8_lossy(body));
+    }
+}
+
+#[test]
+fn encoded_call_escapes_and_round_trips_through_the_decoder() {
+    let params = [
+        Value::str("a&b<c>"),
+        Value::Int(-1),
+        Value::Bool(true),
+        Value::Array(vec![Value::Nil, Value::Double(0.25)]),
+        Value::Struct(vec![("k".into(), Value::str("v"))]),
+    ];
+    let call = encode_call("imaging.getLogs4Location", &params);
+    assert!(call.contains("<methodName>imaging.getLogs4Location</methodName>"));
+    assert!(call.contains("<string>a&amp;b&lt;c&gt;</string>"));
+    // Re-read the params as if they were a response, to check the nesting.
+    let as_response = call
+        .replace("methodCall", "methodResponse")
+        .replace("<methodName>imaging.getLogs4Location</methodName>", "");
+    let doc = roxmltree::Document::parse(as_response.trim_start_matches("<?xml version=\"1.0\"?>")).expect("xml");
+    let values: Vec<Value> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("param"))
+        .map(|p| decode_value(only_child(p, "value").expect("value")).expect("decoded"))
+        .collect();
+    assert_eq!(values, params);
+}

@@ -1,0 +1,272 @@
+//! `config.json`, served next to `index.html` and read at start-up, so that
+//! one build serves every installation. Unknown keys are ignored; a wrong
+//! value is an error that names the key and what was expected.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+pub const CONFIG_FILE: &str = "config.json";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub transport: Transport,
+    pub agent_url: String,
+    /// The agent's own Basic credentials. For development only: in
+    /// production the reverse proxy adds them.
+    pub agent_basic_auth: Option<BasicAuth>,
+    pub poll_seconds: u32,
+    pub request_timeout_seconds: u32,
+    pub console_url: String,
+    pub language: LanguageSetting,
+    pub console_routes: ConsoleRoutes,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    MmcAgent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasicAuth {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LanguageSetting {
+    Auto,
+    En,
+    Fr,
+}
+
+/// Pages of the console opened by the imaging actions, relative to
+/// `console_url`; `{entity}` stands for the entity's id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleRoutes {
+    pub deploy: String,
+    pub master: String,
+    pub multicast: String,
+}
+
+impl Default for ConsoleRoutes {
+    fn default() -> Self {
+        Self {
+            deploy: "main.php?module=base&submod=computers&action=index&location={entity}".into(),
+            master: "main.php?module=imaging&submod=manage&action=master&location={entity}".into(),
+            multicast: "main.php?module=imaging&submod=manage&action=master&location={entity}&multicast=1"
+                .into(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            transport: Transport::MmcAgent,
+            agent_url: "/mmc-agent/".into(),
+            agent_basic_auth: None,
+            poll_seconds: 30,
+            request_timeout_seconds: 10,
+            console_url: "/mmc/".into(),
+            language: LanguageSetting::Auto,
+            console_routes: ConsoleRoutes::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The console page for an action on an entity.
+    pub fn console_page(&self, route: &str, entity: &str) -> String {
+        let base = self.console_url.trim_end_matches('/');
+        let route = route.trim_start_matches('/').replace("{entity}", &url_encode(entity));
+        format!("{base}/{route}")
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What is wrong with the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The key at fault, `None` when the file itself is.
+    pub key: Option<String>,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{CONFIG_FILE}, key \"{key}\": {}", self.problem),
+            None => write!(f, "{CONFIG_FILE}: {}", self.problem),
+        }
+    }
+}
+
+fn wrong(key: &str, expected: &str, found: &Value) -> ConfigError {
+    ConfigError { key: Some(key.into()), problem: format!("expected {expected}, found {found}") }
+}
+
+/// Reads the text of `config.json`.
+pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
+    let json: Value = serde_json::from_str(text).map_err(|e| ConfigError {
+        key: None,
+        problem: format!("not valid JSON ({e})"),
+    })?;
+    let Value::Object(map) = json else {
+        return Err(ConfigError { key: None, problem: format!("expected a JSON object, found {json}") });
+    };
+    let mut config = Config::default();
+    if let Some(v) = present(&map, "transport") {
+        config.transport = match v.as_str() {
+            Some("mmc-agent") => Transport::MmcAgent,
+            _ => return Err(wrong("transport", "\"mmc-agent\"", v)),
+        };
+    }
+    if let Some(v) = present(&map, "agent_url") {
+        config.agent_url = non_empty_string(v, "agent_url")?;
+    }
+    if let Some(v) = present(&map, "agent_basic_auth") {
+        let expected = "null or {\"login\": \"...\", \"password\": \"...\"}";
+        let field = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        match (field("login"), field("password")) {
+            (Some(login), Some(password)) if !login.is_empty() => {
+                config.agent_basic_auth = Some(BasicAuth { login, password })
+            }
+            _ => return Err(wrong("agent_basic_auth", expected, v)),
+        }
+    }
+    if let Some(v) = present(&map, "poll_seconds") {
+        config.poll_seconds = whole_number(v, "poll_seconds", 5, 3600)?;
+    }
+    if let Some(v) = present(&map, "request_timeout_seconds") {
+        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300)?;
+    }
+    if let Some(v) = present(&map, "console_url") {
+        config.console_url = non_empty_string(v, "console_url")?;
+    }
+    if let Some(v) = present(&map, "language") {
+        config.language = match v.as_str() {
+            Some("auto") => LanguageSetting::Auto,
+            Some("en") => LanguageSetting::En,
+            Some("fr") => LanguageSetting::Fr,
+            _ => return Err(wrong("language", "\"auto\", \"en\" or \"fr\"", v)),
+        };
+    }
+    if let Some(v) = present(&map, "console_routes") {
+        let Value::Object(routes) = v else {
+            return Err(wrong("console_routes", "an object of \"deploy\", \"master\", \"multicast\"", v));
+        };
+        let r = &mut config.console_routes;
+        for (name, slot) in [("deploy", &mut r.deploy), ("master", &mut r.master), ("multicast", &mut r.multicast)] {
+            if let Some(v) = present(routes, name) {
+                *slot = non_empty_string(v, &format!("console_routes.{name}"))?;
+            }
+        }
+    }
+    Ok(config)
+}
+
+/// A key that is there and not `null` (`null` means "use the default").
+fn present<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).filter(|v| !v.is_null())
+}
+
+fn non_empty_string(v: &Value, key: &str) -> Result<String, ConfigError> {
+    match v.as_str() {
+        Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        _ => Err(wrong(key, "a non-empty string", v)),
+    }
+}
+
+fn whole_number(v: &Value, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
+    match v.as_u64() {
+        Some(n) if (min..=max).contains(&n) => Ok(n as u32),
+        _ => Err(wrong(key, &format!("a whole number of seconds from {min} to {max}"), v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_object_gives_the_documented_defaults() {
+        let c = parse_config("{}").expect("valid");
+        assert_eq!(c, Config::default());
+        assert_eq!(c.agent_url, "/mmc-agent/");
+        assert_eq!((c.poll_seconds, c.request_timeout_seconds), (30, 10));
+        assert_eq!(c.language, LanguageSetting::Auto);
+    }
+
+    #[test]
+    fn every_key_is_read_and_unknown_keys_are_ignored() {
+        let c = parse_config(
+            r#"{"transport": "mmc-agent", "agent_url": "https://medulla.example.org:7080/",
+                "agent_basic_auth": {"login": "mmc", "password": "s3cr3t"},
+                "poll_seconds": 15, "request_timeout_seconds": 4,
+                "console_url": "https://medulla.example.org/mmc", "language": "fr",
+                "console_routes": {"deploy": "x.php?e={entity}"}, "future_key": [1, 2]}"#,
+        )
+        .expect("valid");
+        assert_eq!(c.agent_url, "https://medulla.example.org:7080/");
+        assert_eq!(c.agent_basic_auth, Some(BasicAuth { login: "mmc".into(), password: "s3cr3t".into() }));
+        assert_eq!((c.poll_seconds, c.request_timeout_seconds), (15, 4));
+        assert_eq!(c.language, LanguageSetting::Fr);
+        assert_eq!(c.console_page(&c.console_routes.deploy, "UUID2"), "https://medulla.example.org/mmc/x.php?e=UUID2");
+        assert_eq!(c.console_routes.master, ConsoleRoutes::default().master);
+    }
+
+    #[test]
+    fn null_means_default() {
+        let c = parse_config(r#"{"agent_basic_auth": null, "poll_seconds": null}"#).expect("valid");
+        assert_eq!(c.agent_basic_auth, None);
+        assert_eq!(c.poll_seconds, 30);
+    }
+
+    #[test]
+    fn wrong_values_name_the_file_the_key_and_what_was_expected() {
+        let cases = [
+            (r#"{"transport": "soap"}"#, "transport"),
+            (r#"{"poll_seconds": "30"}"#, "poll_seconds"),
+            (r#"{"poll_seconds": 0}"#, "poll_seconds"),
+            (r#"{"poll_seconds": 2.5}"#, "poll_seconds"),
+            (r#"{"request_timeout_seconds": -1}"#, "request_timeout_seconds"),
+            (r#"{"agent_url": ""}"#, "agent_url"),
+            (r#"{"agent_basic_auth": {"login": "mmc"}}"#, "agent_basic_auth"),
+            (r#"{"language": "de"}"#, "language"),
+            (r#"{"console_routes": {"deploy": 3}}"#, "console_routes.deploy"),
+        ];
+        for (text, key) in cases {
+            let e = parse_config(text).expect_err(text);
+            assert_eq!(e.key.as_deref(), Some(key), "{text}");
+            let shown = e.to_string();
+            assert!(shown.starts_with("config.json, key \""), "{shown}");
+            assert!(shown.contains("expected"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_broken_file_is_named() {
+        for text in ["", "{", "[1]", "<html>404</html>"] {
+            let e = parse_config(text).expect_err(text);
+            assert_eq!(e.key, None);
+            assert!(e.to_string().starts_with("config.json: "));
+        }
+    }
+
+    #[test]
+    fn entity_ids_are_encoded_in_console_links() {
+        let c = Config::default();
+        assert_eq!(
+            c.console_page(&c.console_routes.master, "UUID 1&x"),
+            "/mmc/main.php?module=imaging&submod=manage&action=master&location=UUID%201%26x"
+        );
+    }
+}

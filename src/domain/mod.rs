@@ -1,0 +1,8 @@
+//! The domain: entities, imaging server status and figures, the status
+//! rules. Pure Rust: no Leptos, no browser, no I/O.
+
+pub mod figures;
+pub mod status;
+
+pub use figures::{Filesystem, Memory};
+pub use status::*;

@@ -1,0 +1,312 @@
+//! The status rules of the tab: from what Medulla reports about an entity's
+//! imaging server to one of Available, Offline, Connection error or No
+//! imaging server linked, and from there to whether imaging actions may run.
+
+use super::figures::{Filesystem, Memory};
+
+/// An entity (site, department, tenant) the user may see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entity {
+    /// `UUID<n>`, the root being `UUID0`.
+    pub uuid: String,
+    pub name: String,
+    /// Full path, e.g. `General > Public > Library`.
+    pub completename: String,
+    pub level: u32,
+}
+
+/// Whether the relay hosting an imaging server is on the XMPP bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelayPresence {
+    Present,
+    Absent,
+    /// No relay has the server's host, or the server's address is unknown.
+    NotFound,
+    /// The relay list could not be read.
+    Unknown,
+}
+
+/// The status of the imaging server serving an entity.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServerStatus {
+    Available(Box<ServerFigures>),
+    /// The relay hosting the server is up, but Medulla cannot talk to the
+    /// server's imaging API.
+    ConnectionError,
+    Offline,
+    NotLinked,
+}
+
+/// Everything known of an entity's imaging server after one check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusReport {
+    /// The entity the check was made for.
+    pub entity: String,
+    /// The entity whose server serves it, when that is an ancestor.
+    pub inherited_from: Option<String>,
+    pub server_name: Option<String>,
+    pub status: ServerStatus,
+}
+
+/// Figures of an available imaging server and of its entity.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ServerFigures {
+    /// Computers registered for imaging.
+    pub registered: u64,
+    /// Computers with a custom boot menu, when it could be read.
+    pub custom_menus: Option<u64>,
+    /// Computers with a rescue image.
+    pub rescue: u64,
+    pub masters: u64,
+    pub image_store: Option<ImageStore>,
+    pub filesystems: Vec<Filesystem>,
+    pub memory: Option<Memory>,
+    pub uptime_seconds: Option<u64>,
+    pub activity: Vec<Activity>,
+}
+
+/// The filesystem holding the masters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageStore {
+    pub used_percent: f64,
+    pub total_mib: u64,
+}
+
+/// A line of recent imaging activity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    pub timestamp: Option<Timestamp>,
+    pub computer: String,
+    pub message: String,
+    pub state: ActivityState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivityState {
+    Done,
+    Running,
+    Failed,
+    Unknown,
+}
+
+impl ActivityState {
+    /// From the agent's `imaging_log_state` label (`restore_done`,
+    /// `backup_failed`, `restoring`, `booting`, ...).
+    pub fn from_label(label: &str) -> Self {
+        let label = label.to_ascii_lowercase();
+        if label.contains("fail") || label.contains("error") {
+            Self::Failed
+        } else if label.ends_with("done") || label == "inventoried" {
+            Self::Done
+        } else if label.ends_with("ing") || label.contains("progress") {
+            Self::Running
+        } else {
+            Self::Unknown
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Running => "running",
+            Self::Failed => "failed",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// A server time, as the agent sends it (a Python time tuple).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+}
+
+impl Timestamp {
+    /// From the 9 integers of a Python time tuple (only the first 6 count).
+    pub fn from_tuple(t: &[i64]) -> Option<Self> {
+        let part = |i: usize, max: i64| t.get(i).copied().filter(|v| (0..=max).contains(v));
+        let ts = Self {
+            year: t.first().copied().filter(|y| (1..=9999).contains(y))? as i32,
+            month: part(1, 12).filter(|m| *m >= 1)? as u8,
+            day: part(2, 31).filter(|d| *d >= 1)? as u8,
+            hour: part(3, 23)? as u8,
+            minute: part(4, 59)? as u8,
+            second: part(5, 61)? as u8,
+        };
+        Some(ts)
+    }
+}
+
+/// The status rule for a linked server: the server answered, or else the
+/// presence of its relay tells an unreachable API from a host that is down.
+pub fn server_status(answer: Option<ServerFigures>, relay: RelayPresence) -> ServerStatus {
+    match (answer, relay) {
+        (Some(figures), _) => ServerStatus::Available(Box::new(figures)),
+        (None, RelayPresence::Present) => ServerStatus::ConnectionError,
+        (None, _) => ServerStatus::Offline,
+    }
+}
+
+/// The host of an imaging server's URL (`https://10.0.0.5:9990/imaging_api`
+/// gives `10.0.0.5`), lower-cased, IPv6 brackets removed.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        authority.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// One relay of `xmppmaster.get_xmpprelays_list`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relay {
+    pub hostname: String,
+    pub ip: String,
+    pub enabled: bool,
+}
+
+/// Finds the relay hosting the server at `server_url` (by host name or
+/// address) and says whether it is present.
+pub fn relay_presence(server_url: Option<&str>, relays: Option<&[Relay]>) -> RelayPresence {
+    let Some(relays) = relays else { return RelayPresence::Unknown };
+    let Some(host) = server_url.and_then(url_host) else { return RelayPresence::NotFound };
+    let matches = |r: &&Relay| {
+        r.ip.eq_ignore_ascii_case(&host)
+            || r.hostname.eq_ignore_ascii_case(&host)
+            || r.hostname.split('.').next().is_some_and(|short| short.eq_ignore_ascii_case(&host))
+    };
+    let mut found = relays.iter().filter(matches).peekable();
+    if found.peek().is_none() {
+        return RelayPresence::NotFound;
+    }
+    if found.any(|r| r.enabled) {
+        RelayPresence::Present
+    } else {
+        RelayPresence::Absent
+    }
+}
+
+/// What the screen shows for the selected entity; the one thing that decides
+/// whether imaging actions are allowed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Health {
+    /// No answer yet for this entity.
+    Checking,
+    Known(StatusReport),
+    /// Medulla's own API failed: the status is unknown, never guessed.
+    Unreachable(String),
+    SignedOut,
+}
+
+impl Health {
+    pub fn allows_imaging(&self) -> bool {
+        matches!(self, Health::Known(StatusReport { status: ServerStatus::Available(_), .. }))
+    }
+
+    /// The CSS modifier and test hook for this state.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Health::Checking => "checking",
+            Health::Unreachable(_) => "unreachable",
+            Health::SignedOut => "signed-out",
+            Health::Known(r) => match r.status {
+                ServerStatus::Available(_) => "available",
+                ServerStatus::ConnectionError => "connection-error",
+                ServerStatus::Offline => "offline",
+                ServerStatus::NotLinked => "not-linked",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relay(host: &str, ip: &str, enabled: bool) -> Relay {
+        Relay { hostname: host.into(), ip: ip.into(), enabled }
+    }
+
+    #[test]
+    fn the_three_statuses_follow_the_rules() {
+        let figures = ServerFigures { registered: 3, ..Default::default() };
+        assert!(matches!(
+            server_status(Some(figures), RelayPresence::Absent),
+            ServerStatus::Available(_)
+        ));
+        assert_eq!(server_status(None, RelayPresence::Present), ServerStatus::ConnectionError);
+        for relay in [RelayPresence::Absent, RelayPresence::NotFound, RelayPresence::Unknown] {
+            assert_eq!(server_status(None, relay), ServerStatus::Offline, "{relay:?}");
+        }
+    }
+
+    #[test]
+    fn url_host_handles_ports_users_and_ipv6() {
+        assert_eq!(url_host("https://10.0.0.5:9990/imaging_api").as_deref(), Some("10.0.0.5"));
+        assert_eq!(url_host("http://Relay-1.Example.org/x").as_deref(), Some("relay-1.example.org"));
+        assert_eq!(url_host("https://u:p@[fd00::5]:9990/").as_deref(), Some("fd00::5"));
+        assert_eq!(url_host("10.1.2.3:9990").as_deref(), Some("10.1.2.3"));
+        assert_eq!(url_host("https:///nohost"), None);
+        assert_eq!(url_host(""), None);
+    }
+
+    #[test]
+    fn relay_is_found_by_address_or_host_name() {
+        let relays = [relay("rs-paris.example.org", "10.0.0.5", true), relay("rs-lyon", "10.0.0.6", false)];
+        let p = |url: &str| relay_presence(Some(url), Some(&relays));
+        assert_eq!(p("https://10.0.0.5:9990/imaging_api"), RelayPresence::Present);
+        assert_eq!(p("https://rs-paris:9990/imaging_api"), RelayPresence::Present);
+        assert_eq!(p("https://RS-LYON:9990/imaging_api"), RelayPresence::Absent);
+        assert_eq!(p("https://10.9.9.9:9990/imaging_api"), RelayPresence::NotFound);
+        assert_eq!(relay_presence(None, Some(&relays)), RelayPresence::NotFound);
+        assert_eq!(relay_presence(Some("https://10.0.0.5/"), None), RelayPresence::Unknown);
+    }
+
+    #[test]
+    fn only_an_available_server_allows_imaging() {
+        let report = |status| Health::Known(StatusReport {
+            entity: "UUID1".into(),
+            inherited_from: None,
+            server_name: None,
+            status,
+        });
+        assert!(report(ServerStatus::Available(Box::default())).allows_imaging());
+        for h in [
+            report(ServerStatus::Offline),
+            report(ServerStatus::ConnectionError),
+            report(ServerStatus::NotLinked),
+            Health::Checking,
+            Health::SignedOut,
+            Health::Unreachable("timeout".into()),
+        ] {
+            assert!(!h.allows_imaging(), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn python_time_tuples_become_timestamps() {
+        assert_eq!(
+            Timestamp::from_tuple(&[2026, 11, 25, 9, 5, 7, 2, 329, -1]),
+            Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 })
+        );
+        assert_eq!(Timestamp::from_tuple(&[2026, 13, 1, 0, 0, 0]), None);
+        assert_eq!(Timestamp::from_tuple(&[2026]), None);
+    }
+
+    #[test]
+    fn activity_states_from_agent_labels() {
+        assert_eq!(ActivityState::from_label("done"), ActivityState::Done);
+        assert_eq!(ActivityState::from_label("restore_in_progress"), ActivityState::Running);
+        assert_eq!(ActivityState::from_label("failed"), ActivityState::Failed);
+        assert_eq!(ActivityState::from_label("zzz"), ActivityState::Unknown);
+    }
+}

@@ -1,0 +1,12 @@
+//! Medulla Imaging Status: for the entity an administrator chooses, whether
+//! its imaging server is Available, Offline or in Connection error, its
+//! figures, and imaging actions that only run when it is Available.
+//!
+//! Layers, dependencies pointing one way: `ui` -> `api` -> `domain`
+//! (`config` and `i18n` are pure helpers used by the ui).
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod ui;

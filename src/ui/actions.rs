@@ -1,0 +1,131 @@
+//! The imaging actions. Each is disabled (the attribute, not a style) with
+//! its reason as accessible description unless the selected entity's server
+//! is Available; right before running, a check older than a few seconds is
+//! made again; a running action cannot be launched twice.
+
+use super::{browser, state::Ctx, status_panel::describe};
+use crate::api::{ImagingApi, SyncOutcome};
+use crate::domain::Health;
+use crate::i18n::Lang;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Action {
+    Deploy,
+    Master,
+    Multicast,
+    Synchronise,
+}
+
+impl Action {
+    const ALL: [Action; 4] = [Action::Deploy, Action::Master, Action::Multicast, Action::Synchronise];
+
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Action::Deploy => lang.tr("Deploy an image", "Déployer une image"),
+            Action::Master => lang.tr("Create a reference image", "Créer une image de référence"),
+            Action::Multicast => lang.tr("Start a multicast", "Lancer une diffusion multicast"),
+            Action::Synchronise => lang.tr("Synchronise boot menus", "Synchroniser les menus de démarrage"),
+        }
+    }
+}
+
+/// The outcome shown under the actions.
+#[derive(Clone)]
+enum Outcome {
+    Done(&'static str),
+    Failed(&'static str, Vec<String>),
+}
+
+#[component]
+pub fn Actions() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    let running = RwSignal::new(None::<Action>);
+    let outcome = RwSignal::new(None::<Outcome>);
+    // A new entity or a new status clears the previous action's outcome.
+    Effect::new(move || {
+        ctx.selected.track();
+        outcome.set(None);
+    });
+    let allowed = move || ctx.imaging_allowed();
+    let reason = move || {
+        let l = lang.get();
+        if running.get().is_some() {
+            return l.tr("An imaging action is running.", "Une action d’imagerie est en cours.").to_string();
+        }
+        if allowed() {
+            return l.tr("The imaging server is Available: imaging actions can be launched.", "Le serveur d’imagerie est Disponible : les actions d’imagerie peuvent être lancées.").to_string();
+        }
+        let state = ctx.health.with(|h| if matches!(h, Health::Known(_)) && ctx.report().is_none() { Health::Checking } else { h.clone() });
+        format!("{} {}", l.tr("Imaging actions are disabled: the status is", "Les actions d’imagerie sont désactivées : l’état est"), describe(&state, l).1)
+    };
+    let launch = move |action: Action| {
+        if running.get_untracked().is_some() || !untrack(allowed) {
+            return;
+        }
+        let Some(entity) = ctx.selected.get_untracked() else { return };
+        running.set(Some(action));
+        outcome.set(None);
+        spawn_local(async move {
+            let l = lang.get_untracked();
+            if !ctx.confirm_available(&entity).await {
+                outcome.set(Some(Outcome::Failed(l.tr("Not launched: the imaging server is no longer Available.", "Non lancée : le serveur d’imagerie n’est plus Disponible."), vec![])));
+                running.set(None);
+                return;
+            }
+            let routes = ctx.config.with_value(|c| c.console_routes.clone());
+            let page = |route: &str| ctx.config.with_value(|c| c.console_page(route, &entity));
+            match action {
+                Action::Deploy => browser::go_to(&page(&routes.deploy)),
+                Action::Master => browser::go_to(&page(&routes.master)),
+                Action::Multicast => browser::go_to(&page(&routes.multicast)),
+                Action::Synchronise => {
+                    let server_entity = ctx.server_entity().unwrap_or(entity.clone());
+                    let result = ctx.api().synchronise(&server_entity).await;
+                    if ctx.selected.get_untracked().as_deref() == Some(entity.as_str()) {
+                        outcome.set(Some(match result {
+                            Ok(SyncOutcome::Done) => Outcome::Done(l.tr("Boot menus synchronised.", "Menus de démarrage synchronisés.")),
+                            Ok(SyncOutcome::Failed(reasons)) => Outcome::Failed(l.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :"), reasons),
+                            Err(crate::api::ApiError::SignedOut) => {
+                                ctx.signed_out();
+                                Outcome::Failed(l.tr("Not synchronised: your session has ended.", "Non synchronisés : votre session a pris fin."), vec![])
+                            }
+                            Err(e) => Outcome::Failed(l.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :"), vec![e.to_string()]),
+                        }));
+                    }
+                }
+            }
+            running.set(None);
+        });
+    };
+    view! {
+        <section class="actions" aria-labelledby="actions-title">
+            <h2 id="actions-title">{move || lang.get().tr("Imaging actions", "Actions d’imagerie")}</h2>
+            <p id="actions-reason" class="actions__reason">{reason}</p>
+            <div class="actions__buttons">
+                {Action::ALL.into_iter().map(|action| view! {
+                    <button type="button" class="action" data-action=format!("{action:?}").to_lowercase()
+                        disabled=move || !allowed() || running.get().is_some()
+                        aria-disabled=move || (!allowed() || running.get().is_some()).to_string()
+                        aria-describedby="actions-reason"
+                        on:click=move |_| launch(action)>
+                        {move || action.label(lang.get())}
+                    </button>
+                }).collect_view()}
+            </div>
+            <div class="actions__outcome" role="status" aria-live="polite">
+                {move || outcome.get().map(|o| match o {
+                    Outcome::Done(text) => view! { <p class="outcome outcome--done">"✔ "{text}</p> }.into_any(),
+                    Outcome::Failed(text, reasons) => view! {
+                        <div class="outcome outcome--failed">
+                            <p>"✖ "{text}</p>
+                            <ul>{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                        </div>
+                    }.into_any(),
+                })}
+            </div>
+        </section>
+    }
+}

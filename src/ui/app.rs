@@ -1,0 +1,98 @@
+//! Start-up: read `config.json`, choose the language, connect to Medulla.
+
+use super::{actions::Actions, browser, entity_picker::EntityPicker, figures::Figures};
+use super::{login::Login, state::{Ctx, Session}, status_panel::StatusPanel};
+use crate::config::{parse_config, Config, LanguageSetting, CONFIG_FILE};
+use crate::i18n::Lang;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[derive(Clone)]
+enum Start {
+    Loading,
+    Broken(String),
+    Ready(Ctx),
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let start = RwSignal::new(Start::Loading);
+    let fallback_lang = browser::browser_language().map_or(Lang::En, |t| Lang::from_tag(&t));
+    spawn_local(async move {
+        start.set(match load_config().await {
+            Ok(config) => {
+                let lang = match config.language {
+                    LanguageSetting::En => Lang::En,
+                    LanguageSetting::Fr => Lang::Fr,
+                    LanguageSetting::Auto => fallback_lang,
+                };
+                let ctx = Ctx::new(config, lang);
+                ctx.connect();
+                Start::Ready(ctx)
+            }
+            Err(problem) => Start::Broken(problem),
+        });
+    });
+    move || match start.get() {
+        Start::Loading => view! { <p class="loading">{fallback_lang.tr("Loading…", "Chargement…")}</p> }.into_any(),
+        Start::Broken(problem) => view! { <ConfigProblem problem lang=fallback_lang/> }.into_any(),
+        Start::Ready(ctx) => {
+            provide_context(ctx);
+            view! { <Screen/> }.into_any()
+        }
+    }
+}
+
+async fn load_config() -> Result<Config, String> {
+    let response = gloo_net::http::Request::get(CONFIG_FILE)
+        .send()
+        .await
+        .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;
+    if !response.ok() {
+        return Err(format!("{CONFIG_FILE}: could not be fetched (HTTP {})", response.status()));
+    }
+    let text = response.text().await.map_err(|e| format!("{CONFIG_FILE}: {e}"))?;
+    parse_config(&text).map_err(|e| e.to_string())
+}
+
+#[component]
+fn ConfigProblem(problem: String, lang: Lang) -> impl IntoView {
+    view! {
+        <main class="config-problem" role="alert">
+            <h1>{lang.tr("The imaging status tab is not configured correctly", "L’onglet d’état de l’imagerie est mal configuré")}</h1>
+            <p class="config-problem__detail"><code>{problem}</code></p>
+            <p>{lang.tr(
+                "Ask your Medulla administrator to fix config.json next to index.html (its keys are described in the README), then reload this page.",
+                "Demandez à votre administrateur Medulla de corriger config.json à côté de index.html (ses clés sont décrites dans le README), puis rechargez cette page.",
+            )}</p>
+        </main>
+    }
+}
+
+#[component]
+fn Screen() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    Effect::new(move || browser::set_document_language(lang.get().code()));
+    let switch = move |to: Lang| move |_| lang.set(to);
+    view! {
+        <header class="top">
+            <h1>{move || lang.get().tr("Imaging server status", "État du serveur d’imagerie")}</h1>
+            <div class="langs" role="group" aria-label=move || lang.get().tr("Language", "Langue")>
+                <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
+                <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
+            </div>
+        </header>
+        <main>
+            <Show when=move || ctx.entities.with(Option::is_some)>
+                <EntityPicker/>
+            </Show>
+            <StatusPanel/>
+            <Show when=move || ctx.session.get() == Session::SignedOut>
+                <Login/>
+            </Show>
+            <Figures/>
+            <Actions/>
+        </main>
+    }
+}

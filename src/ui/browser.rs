@@ -1,0 +1,73 @@
+//! The few browser facilities the views use, each failing softly (a
+//! private-mode storage or an odd URL must never break the tab).
+
+use wasm_bindgen::JsValue;
+
+const STORAGE_KEY: &str = "medulla-imaging-status.entity";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// `hh:mm:ss` in the browser's time zone.
+pub fn clock(ms: f64) -> String {
+    let d = js_sys::Date::new(&JsValue::from_f64(ms));
+    format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
+}
+
+pub fn query_param(name: &str) -> Option<String> {
+    let search = window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name).filter(|v| !v.is_empty())
+}
+
+/// Puts `?entity=…` in the address bar without reloading or adding to the
+/// history, so that a reload or a shared link lands on the same entity.
+pub fn set_query_param(name: &str, value: &str) {
+    let Some(window) = window() else { return };
+    let Ok(href) = window.location().href() else { return };
+    let Ok(url) = web_sys::Url::new(&href) else { return };
+    url.search_params().set(name, value);
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok()?
+}
+
+pub fn remembered_entity() -> Option<String> {
+    storage()?.get_item(STORAGE_KEY).ok()?
+}
+
+pub fn remember_entity(uuid: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(STORAGE_KEY, uuid);
+    }
+}
+
+pub fn page_hidden() -> bool {
+    window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
+pub fn browser_language() -> Option<String> {
+    window()?.navigator().language()
+}
+
+pub fn set_document_language(code: &str) {
+    if let Some(root) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", code);
+    }
+}
+
+/// Opens a console page in place of the tab.
+pub fn go_to(url: &str) {
+    if let Some(w) = window() {
+        let _ = w.location().assign(url);
+    }
+}

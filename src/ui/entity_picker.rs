@@ -1,0 +1,177 @@
+//! The entity selector: a combobox over the entities' full paths (ARIA 1.2
+//! pattern), filtered as one types, operable with the keyboard alone.
+
+use super::state::Ctx;
+use crate::domain::Entity;
+use leptos::prelude::*;
+
+/// How many matches the list shows; more means "type to narrow".
+const SHOWN: usize = 100;
+
+/// Lower case without French accents, for matching as people type.
+fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        })
+        .collect()
+}
+
+/// The entities whose full path holds every word of `query`.
+pub fn matching<'a>(entities: &'a [Entity], query: &str) -> Vec<&'a Entity> {
+    let words: Vec<String> = fold(query).split_whitespace().map(String::from).collect();
+    entities
+        .iter()
+        .filter(|e| {
+            let path = fold(&e.completename);
+            words.iter().all(|w| path.contains(w.as_str()))
+        })
+        .collect()
+}
+
+fn option_id(uuid: &str) -> String {
+    format!("entity-option-{uuid}")
+}
+
+#[component]
+pub fn EntityPicker() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    let query = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let active = RwSignal::new(0usize);
+    let matches = Memo::new(move |_| {
+        ctx.entities.with(|list| {
+            let list = list.as_deref().unwrap_or_default();
+            let q = query.get();
+            let found = matching(list, &q);
+            let total = found.len();
+            let shown: Vec<Entity> = found.into_iter().take(SHOWN).cloned().collect();
+            (shown, total)
+        })
+    });
+    let selected_name = move || {
+        let uuid = ctx.selected.get()?;
+        ctx.entities.with(|l| l.as_ref()?.iter().find(|e| e.uuid == uuid).map(|e| e.completename.clone()))
+    };
+    let choose = move |uuid: String| {
+        open.set(false);
+        query.set(String::new());
+        ctx.notice.set(None);
+        if ctx.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
+            ctx.select(uuid);
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let count = matches.with_untracked(|(shown, _)| shown.len());
+        match ev.key().as_str() {
+            "ArrowDown" | "ArrowUp" => {
+                ev.prevent_default();
+                if !open.get_untracked() {
+                    open.set(true);
+                    active.set(0);
+                } else if count > 0 {
+                    let step = if ev.key() == "ArrowDown" { 1 } else { count - 1 };
+                    active.update(|a| *a = (*a + step) % count);
+                }
+            }
+            "Enter" if open.get_untracked() => {
+                ev.prevent_default();
+                let pick = matches.with_untracked(|(shown, _)| shown.get(active.get_untracked()).map(|e| e.uuid.clone()));
+                if let Some(uuid) = pick {
+                    choose(uuid);
+                }
+            }
+            "Escape" => {
+                open.set(false);
+                query.set(String::new());
+            }
+            _ => {}
+        }
+    };
+    let active_id = move || {
+        open.get().then(|| matches.with(|(shown, _)| shown.get(active.get()).map(|e| option_id(&e.uuid)))).flatten()
+    };
+    view! {
+        <div class="picker">
+            <label for="entity-input" id="entity-label">{move || lang.get().tr("Entity", "Entité")}</label>
+            <input id="entity-input" type="text" role="combobox" autocomplete="off" spellcheck="false"
+                aria-autocomplete="list" aria-controls="entity-list"
+                aria-expanded=move || open.get().to_string()
+                aria-activedescendant=active_id
+                placeholder=move || lang.get().tr("Type to search entities", "Tapez pour chercher une entité")
+                prop:value=move || if open.get() { query.get() } else { selected_name().unwrap_or_default() }
+                on:input=move |ev| { query.set(event_target_value(&ev)); active.set(0); open.set(true); }
+                on:focus=move |_| { query.set(String::new()); }
+                on:click=move |_| open.set(true)
+                on:blur=move |_| open.set(false)
+                on:keydown=on_key/>
+            <ul id="entity-list" role="listbox" aria-labelledby="entity-label" class="picker__list" hidden=move || !open.get()>
+                <For each=move || matches.get().0.into_iter().enumerate() key=|(i, e)| (*i, e.uuid.clone()) let:item>
+                    {
+                        let (i, entity) = item;
+                        let uuid = entity.uuid.clone();
+                        let is_selected = {
+                            let uuid = uuid.clone();
+                            move || (ctx.selected.get().as_deref() == Some(uuid.as_str())).to_string()
+                        };
+                        view! {
+                            <li role="option" id=option_id(&entity.uuid) aria-selected=is_selected
+                                class=("active", move || active.get() == i)
+                                on:mousedown=move |ev| { ev.prevent_default(); choose(uuid.clone()); }>
+                                {entity.completename.clone()}
+                            </li>
+                        }
+                    }
+                </For>
+                {move || {
+                    let (shown, total) = matches.get();
+                    let l = lang.get();
+                    if total == 0 {
+                        Some(view! { <li class="picker__more" role="presentation">{l.tr("No entity matches.", "Aucune entité ne correspond.").to_string()}</li> })
+                    } else if total > shown.len() {
+                        Some(view! { <li class="picker__more" role="presentation">{format!("{} {}", l.int((total - shown.len()) as u64), l.tr("more: type to narrow the list", "de plus : tapez pour affiner la liste"))}</li> })
+                    } else {
+                        None
+                    }
+                }}
+            </ul>
+            {move || ctx.notice.get().map(|asked| view! {
+                <p class="picker__notice" role="alert">
+                    {format!("{} {asked}", lang.get().tr("This link names an entity you cannot see:", "Ce lien désigne une entité qui ne vous est pas visible :"))}
+                </p>
+            })}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(uuid: &str, path: &str) -> Entity {
+        Entity { uuid: uuid.into(), name: path.into(), completename: path.into(), level: 0 }
+    }
+
+    #[test]
+    fn every_word_must_match_ignoring_case_and_accents() {
+        let list = [
+            entity("UUID1", "General > Écoles > Lycée Pasteur"),
+            entity("UUID2", "General > Public > Library"),
+            entity("UUID3", "General > Public"),
+        ];
+        let uuids = |q: &str| matching(&list, q).iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>();
+        assert_eq!(uuids("ecoles lycee"), ["UUID1"]);
+        assert_eq!(uuids("PUBLIC"), ["UUID2", "UUID3"]);
+        assert_eq!(uuids("pub lib"), ["UUID2"]);
+        assert_eq!(uuids(""), ["UUID1", "UUID2", "UUID3"]);
+        assert!(uuids("paris").is_empty());
+    }
+}

@@ -1,0 +1,92 @@
+//! The figures of an available imaging server. Shown only when the report
+//! on screen is the selected entity's and says Available.
+
+use super::state::Ctx;
+use crate::domain::{ServerFigures, ServerStatus};
+use crate::i18n::Lang;
+use leptos::prelude::*;
+
+#[component]
+pub fn Figures() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    move || {
+        let report = ctx.report()?;
+        let ServerStatus::Available(figures) = report.status else { return None };
+        Some(view! { <FigureBlocks figures=*figures lang=lang.get()/> })
+    }
+}
+
+/// A labelled bar: `used` of `total`, with the figures in words beside it.
+fn bar(label: String, percent: f64, words: String) -> impl IntoView {
+    let percent = percent.clamp(0.0, 100.0);
+    let level = if percent >= 90.0 { "high" } else if percent >= 75.0 { "mid" } else { "low" };
+    view! {
+        <div class="bar">
+            <span class="bar__label">{label.clone()}</span>
+            <meter class=format!("bar__meter bar__meter--{level}") min="0" max="100" low="75" high="90" optimum="0"
+                value=percent.to_string() aria-label=label></meter>
+            <span class="bar__words">{words}</span>
+        </div>
+    }
+}
+
+#[component]
+fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
+    let t = |en, fr| lang.tr(en, fr);
+    let count = |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
+    let registered = match figures.custom_menus {
+        Some(custom) => format!("{} ({} {})", lang.int(figures.registered), lang.int(custom), t("with a custom boot menu", "avec un menu de démarrage personnalisé")),
+        None => lang.int(figures.registered),
+    };
+    let of = |used_kib: u64, total_kib: u64| format!("{} {} {}", lang.size_kib(used_kib), t("of", "sur"), lang.size_kib(total_kib));
+    let store = figures.image_store.as_ref().map(|s| {
+        let total_kib = s.total_mib.saturating_mul(1024);
+        let used_kib = (total_kib as f64 * s.used_percent / 100.0) as u64;
+        bar(t("Image store", "Stockage des images").into(), s.used_percent, format!("{} {} — {}", lang.percent(s.used_percent), t("used", "utilisé"), of(used_kib, total_kib)))
+    });
+    let filesystems = figures.filesystems.iter().map(|fs| {
+        let pct = fs.used_percent() as f64;
+        bar(format!("{} ({})", fs.mount, fs.device), pct, format!("{} — {}", lang.percent(pct), of(fs.used_kib, fs.size_kib)))
+    }).collect_view();
+    let memory = figures.memory.as_ref().map(|m| {
+        let pct = m.used_kib as f64 * 100.0 / m.total_kib.max(1) as f64;
+        let swap = (m.swap_total_kib > 0).then(|| format!("; {} {}", t("swap", "swap"), of(m.swap_used_kib, m.swap_total_kib)));
+        bar(t("Memory", "Mémoire").into(), pct, format!("{} {}, {} {}{}", of(m.used_kib, m.total_kib), t("used", "utilisés"), lang.size_kib(m.available_kib), t("available", "disponibles"), swap.unwrap_or_default()))
+    });
+    let activity = figures.activity.iter().map(|a| view! {
+        <tr class=format!("activity--{}", a.state.as_str())>
+            <td>{a.timestamp.map(|ts| lang.timestamp(&ts)).unwrap_or_default()}</td>
+            <td>{a.computer.clone()}</td>
+            <td>{a.message.clone()}</td>
+        </tr>
+    }).collect_view();
+    let has_activity = !figures.activity.is_empty();
+    view! {
+        <section class="figures" aria-labelledby="figures-title">
+            <h2 id="figures-title">{t("Imaging server figures", "Chiffres du serveur d’imagerie")}</h2>
+            <dl class="counts">
+                {count(t("Computers registered for imaging", "Ordinateurs enregistrés pour l’imagerie"), registered)}
+                {count(t("Computers with a rescue image", "Ordinateurs avec une image de sauvegarde"), lang.int(figures.rescue))}
+                {count(t("Masters available", "Masters disponibles"), lang.int(figures.masters))}
+                {figures.uptime_seconds.map(|s| count(t("Uptime", "Temps de fonctionnement"), lang.uptime(s)))}
+            </dl>
+            <div class="bars">{store}{memory}{filesystems}</div>
+            <h3>{t("Recent activity", "Activité récente")}</h3>
+            {if has_activity {
+                view! {
+                    <table class="activity">
+                        <thead><tr>
+                            <th scope="col">{t("Time", "Heure")}</th>
+                            <th scope="col">{t("Computer", "Ordinateur")}</th>
+                            <th scope="col">{t("Message", "Message")}</th>
+                        </tr></thead>
+                        <tbody>{activity}</tbody>
+                    </table>
+                }.into_any()
+            } else {
+                view! { <p>{t("No recent imaging activity.", "Aucune activité d’imagerie récente.")}</p> }.into_any()
+            }}
+        </section>
+    }
+}

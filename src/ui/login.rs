@@ -1,0 +1,55 @@
+//! Sign-in with `base.ldapAuth`. The password lives in the field only: it is
+//! cleared after each attempt, never stored, never put in a URL.
+
+use super::state::Ctx;
+use crate::api::{ApiError, ImagingApi};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    let login = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let (user, secret) = (login.get_untracked(), password.get_untracked());
+        password.set(String::new());
+        spawn_local(async move {
+            let l = lang.get_untracked();
+            match ctx.api().sign_in(&user, &secret).await {
+                Ok(true) => ctx.restart_monitor_after_sign_in(),
+                Ok(false) => error.set(Some(l.tr("Login or password incorrect.", "Identifiant ou mot de passe incorrect.").into())),
+                Err(ApiError::Http(401)) => error.set(Some(l.tr(
+                    "The Medulla agent refused the connection itself (HTTP 401): its credentials in config.json or in the reverse proxy are wrong.",
+                    "L’agent Medulla a refusé la connexion elle-même (HTTP 401) : ses identifiants dans config.json ou dans le proxy inverse sont erronés.",
+                ).into())),
+                Err(e) => error.set(Some(format!("{} ({e})", l.tr("Medulla could not be reached; try again.", "Medulla est injoignable ; réessayez.")))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="login" on:submit=submit aria-labelledby="login-title">
+            <h2 id="login-title">{move || lang.get().tr("Sign in to Medulla", "Connexion à Medulla")}</h2>
+            <label for="login-user">{move || lang.get().tr("Login", "Identifiant")}</label>
+            <input id="login-user" name="username" autocomplete="username" required
+                prop:value=move || login.get() on:input=move |ev| login.set(event_target_value(&ev))/>
+            <label for="login-password">{move || lang.get().tr("Password", "Mot de passe")}</label>
+            <input id="login-password" name="password" type="password" autocomplete="current-password" required
+                prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+            <button type="submit" disabled=move || busy.get()>
+                {move || if busy.get() { lang.get().tr("Signing in…", "Connexion…") } else { lang.get().tr("Sign in", "Se connecter") }}
+            </button>
+            <p class="login__error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}

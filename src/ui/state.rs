@@ -1,0 +1,248 @@
+//! The state the views share, and the checking loop of the selected entity.
+//!
+//! Stale answers: every check belongs to one entity. Selecting another
+//! entity sets the status to Checking at once, and aborts the loop of the
+//! previous one (dropping its future aborts its request); an answer is only
+//! ever applied when its entity is still the selected one.
+
+use super::browser;
+use crate::api::{ApiError, ImagingApi, MmcAgent};
+use crate::config::Config;
+use crate::domain::{Entity, Health, ServerStatus, StatusReport};
+use crate::i18n::Lang;
+use futures::future::{abortable, AbortHandle};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::sync::Arc;
+
+/// A check older than this is made again right before an imaging action.
+pub const FRESH_MS: f64 = 5_000.0;
+/// The longest wait between checks after repeated failures.
+const MAX_BACKOFF_SECONDS: u32 = 300;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Session {
+    Connecting,
+    SignedIn,
+    SignedOut,
+}
+
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub config: StoredValue<Config>,
+    pub api: StoredValue<Arc<MmcAgent>>,
+    pub lang: RwSignal<Lang>,
+    pub session: RwSignal<Session>,
+    /// `None` until the user's entities are loaded.
+    pub entities: RwSignal<Option<Vec<Entity>>>,
+    pub selected: RwSignal<Option<String>>,
+    /// Said when the entity of the link is not one of the user's.
+    pub notice: RwSignal<Option<String>>,
+    pub health: RwSignal<Health>,
+    pub checked_at: RwSignal<Option<f64>>,
+    /// A check of the selected entity is in flight.
+    pub checking: RwSignal<bool>,
+    monitor: StoredValue<Option<AbortHandle>>,
+}
+
+impl Ctx {
+    pub fn new(config: Config, lang: Lang) -> Self {
+        let api = Arc::new(MmcAgent::new(&config));
+        Self {
+            config: StoredValue::new(config),
+            api: StoredValue::new(api),
+            lang: RwSignal::new(lang),
+            session: RwSignal::new(Session::Connecting),
+            entities: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            health: RwSignal::new(Health::Checking),
+            checked_at: RwSignal::new(None),
+            checking: RwSignal::new(false),
+            monitor: StoredValue::new(None),
+        }
+    }
+
+    pub fn api(&self) -> Arc<MmcAgent> {
+        self.api.get_value()
+    }
+
+    pub fn entity(&self, uuid: &str) -> Option<Entity> {
+        self.entities.with_untracked(|list| list.as_ref()?.iter().find(|e| e.uuid == uuid).cloned())
+    }
+
+    /// Imaging actions may run on `entity` now.
+    pub fn imaging_allowed(&self) -> bool {
+        let selected = self.selected.get();
+        self.session.get() == Session::SignedIn
+            && self.health.with(|h| match h {
+                Health::Known(r) => Some(&r.entity) == selected.as_ref() && h.allows_imaging(),
+                _ => false,
+            })
+    }
+
+    /// Loads the user's entities, picks the one to show, starts checking it.
+    pub fn connect(self) {
+        self.session.set(Session::Connecting);
+        self.health.set(Health::Checking);
+        spawn_local(async move {
+            match self.api().entities().await {
+                Ok(list) => {
+                    let choice = initial_entity(&list);
+                    self.entities.set(Some(list));
+                    self.session.set(Session::SignedIn);
+                    match choice {
+                        Some((uuid, asked)) => {
+                            if let Some(asked) = asked {
+                                self.notice.set(Some(asked));
+                            }
+                            self.select(uuid);
+                        }
+                        None => self.health.set(Health::Unreachable("no entity".into())),
+                    }
+                }
+                Err(ApiError::SignedOut) => self.signed_out(),
+                Err(e) => {
+                    self.session.set(Session::SignedIn);
+                    self.health.set(Health::Unreachable(e.to_string()));
+                    self.checked_at.set(Some(browser::now_ms()));
+                }
+            }
+        });
+    }
+
+    /// Shows `uuid`: Checking at once, never the previous entity's status.
+    pub fn select(self, uuid: String) {
+        browser::set_query_param("entity", &uuid);
+        browser::remember_entity(&uuid);
+        self.health.set(Health::Checking);
+        self.checked_at.set(None);
+        self.selected.set(Some(uuid));
+        self.restart_monitor();
+    }
+
+    /// Checks now and then every `poll_seconds`; "Refresh now" calls it too.
+    pub fn restart_monitor(self) {
+        self.stop_monitor();
+        if self.entities.with_untracked(Option::is_none) {
+            return self.connect();
+        }
+        let Some(entity) = self.selected.get_untracked() else { return };
+        let (task, handle) = abortable(self.monitor_loop(entity));
+        self.monitor.set_value(Some(handle));
+        spawn_local(async move {
+            let _ = task.await;
+        });
+    }
+
+    fn stop_monitor(self) {
+        if let Some(handle) = self.monitor.try_update_value(Option::take).flatten() {
+            handle.abort();
+        }
+        self.checking.set(false);
+    }
+
+    async fn monitor_loop(self, entity: String) {
+        let poll = self.config.with_value(|c| c.poll_seconds);
+        let mut failures = 0u32;
+        loop {
+            match self.check(&entity).await {
+                Some(true) => failures = 0,
+                Some(false) => failures += 1,
+                None => return,
+            }
+            let wait = poll.saturating_mul(1 << failures.min(4)).min(MAX_BACKOFF_SECONDS.max(poll));
+            TimeoutFuture::new(wait * 1000).await;
+            while browser::page_hidden() {
+                TimeoutFuture::new(1000).await;
+            }
+        }
+    }
+
+    /// One check of `entity`, applied if it is still the selected one.
+    /// `Some(ok)` says whether Medulla answered; `None`: signed out.
+    pub async fn check(self, entity: &str) -> Option<bool> {
+        self.checking.set(true);
+        let result = self.api().status(entity).await;
+        if self.selected.get_untracked().as_deref() != Some(entity) {
+            return Some(true);
+        }
+        self.checking.set(false);
+        self.checked_at.set(Some(browser::now_ms()));
+        match result {
+            Ok(report) => {
+                self.health.set(Health::Known(report));
+                Some(true)
+            }
+            Err(ApiError::SignedOut) => {
+                self.signed_out();
+                None
+            }
+            Err(e) => {
+                self.health.set(Health::Unreachable(e.to_string()));
+                Some(false)
+            }
+        }
+    }
+
+    /// Re-checks when the last check is older than [`FRESH_MS`]; then says
+    /// whether imaging actions may still run on `entity`.
+    pub async fn confirm_available(self, entity: &str) -> bool {
+        let stale = self.checked_at.get_untracked().is_none_or(|t| browser::now_ms() - t > FRESH_MS);
+        if stale {
+            self.check(entity).await;
+        }
+        self.selected.get_untracked().as_deref() == Some(entity) && self.imaging_allowed_untracked()
+    }
+
+    fn imaging_allowed_untracked(&self) -> bool {
+        untrack(|| self.imaging_allowed())
+    }
+
+    /// After a sign-in: load what is missing and check the selection again.
+    pub fn restart_monitor_after_sign_in(self) {
+        self.session.set(Session::SignedIn);
+        if self.selected.get_untracked().is_some() {
+            self.health.set(Health::Checking);
+        }
+        self.restart_monitor();
+    }
+
+    pub fn signed_out(self) {
+        self.stop_monitor();
+        self.session.set(Session::SignedOut);
+        self.health.set(Health::SignedOut);
+    }
+
+    /// The report on screen, if it is the selected entity's.
+    pub fn report(&self) -> Option<StatusReport> {
+        let selected = self.selected.get();
+        self.health.with(|h| match h {
+            Health::Known(r) if Some(&r.entity) == selected.as_ref() => Some(r.clone()),
+            _ => None,
+        })
+    }
+
+    /// The entity whose server serves the selected one.
+    pub fn server_entity(&self) -> Option<String> {
+        untrack(|| self.report()).map(|r| r.inherited_from.unwrap_or(r.entity))
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.report().is_some_and(|r| matches!(r.status, ServerStatus::Available(_)))
+    }
+}
+
+/// The entity to show first: the link's, else the last one used, else the
+/// first the server lists. The second item names a linked entity that is
+/// not among the user's.
+fn initial_entity(list: &[Entity]) -> Option<(String, Option<String>)> {
+    let known = |uuid: &Option<String>| uuid.as_ref().filter(|u| list.iter().any(|e| &e.uuid == *u)).cloned();
+    let asked = browser::query_param("entity");
+    let unknown_link = asked.clone().filter(|_| known(&asked).is_none());
+    let uuid = known(&asked)
+        .or_else(|| known(&browser::remembered_entity()))
+        .or_else(|| list.first().map(|e| e.uuid.clone()))?;
+    Some((uuid, unknown_link))
+}

@@ -1,0 +1,66 @@
+//! The status of the selected entity's imaging server: icon, colour and
+//! words, why, what to do, and when it was checked.
+
+use super::{browser, state::Ctx};
+use crate::domain::{Health, ServerStatus};
+use crate::i18n::Lang;
+use leptos::prelude::*;
+
+/// Icon, title, explanation and recommended action of a state.
+pub fn describe(h: &Health, lang: Lang) -> (&'static str, &'static str, &'static str, Option<&'static str>) {
+    let t = |en, fr| lang.tr(en, fr);
+    match h {
+        Health::Checking => ("…", t("Checking…", "Vérification…"), t("Asking Medulla about this entity’s imaging server.", "Interrogation de Medulla sur le serveur d’imagerie de cette entité."), None),
+        Health::SignedOut => ("⏻", t("Signed out", "Déconnecté"), t("Your Medulla session has ended, so the status cannot be read.", "Votre session Medulla a pris fin : l’état ne peut pas être lu."), Some(t("Sign in again below; the selected entity is kept.", "Reconnectez-vous ci-dessous ; l’entité choisie est conservée."))),
+        Health::Unreachable(_) => ("?", t("Medulla unreachable", "Medulla injoignable"), t("Medulla’s own API did not answer properly: the status of the imaging server is unknown.", "L’API de Medulla n’a pas répondu correctement : l’état du serveur d’imagerie est inconnu."), Some(t("Check your network, then use “Refresh now”. If it persists, contact your administrator.", "Vérifiez votre réseau, puis utilisez « Actualiser ». Si cela persiste, contactez votre administrateur."))),
+        Health::Known(r) => match r.status {
+            ServerStatus::Available(_) => ("✔", t("Available", "Disponible"), t("The imaging server is active and ready for use.", "Le serveur d’imagerie est actif et prêt à l’emploi."), None),
+            ServerStatus::ConnectionError => ("⚠", t("Connection error", "Erreur de connexion"), t("The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail.", "L’hôte du serveur répond, mais Medulla ne peut pas dialoguer avec son service d’imagerie : un déploiement échouerait."), Some(t("Do not proceed; notify your administrator or support.", "Ne poursuivez pas ; prévenez votre administrateur ou le support."))),
+            ServerStatus::Offline => ("✖", t("Offline", "Hors ligne"), t("The imaging server linked to this entity is inactive: images cannot be deployed to its machines.", "Le serveur d’imagerie lié à cette entité est inactif : aucune image ne peut être déployée sur ses machines."), Some(t("Do not proceed; notify your administrator or support.", "Ne poursuivez pas ; prévenez votre administrateur ou le support."))),
+            ServerStatus::NotLinked => ("–", t("No imaging server linked", "Aucun serveur d’imagerie lié"), t("Neither this entity nor an ancestor that serves its descendants has an imaging server.", "Ni cette entité ni un ancêtre qui dessert ses descendants n’a de serveur d’imagerie."), Some(t("Ask your administrator to link an imaging server to this entity.", "Demandez à votre administrateur de lier un serveur d’imagerie à cette entité."))),
+        },
+    }
+}
+
+#[component]
+pub fn StatusPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    let state = move || ctx.health.with(|h| h.as_str());
+    let text = move || ctx.health.with(|h| describe(h, lang.get()));
+    let detail = move || ctx.health.with(|h| match h {
+        Health::Unreachable(why) => Some(why.clone()),
+        _ => None,
+    });
+    let inherited = move || {
+        let report = ctx.report()?;
+        let from = report.inherited_from?;
+        let name = ctx.entity(&from).map_or(from, |e| e.completename);
+        Some(format!("{} {name}", lang.get().tr("Served by the imaging server of", "Desservie par le serveur d’imagerie de")))
+    };
+    let server = move || ctx.report().and_then(|r| r.server_name);
+    let checked = move || match ctx.checked_at.get() {
+        Some(t) => format!("{} {}", lang.get().tr("Last checked", "Dernière vérification"), browser::clock(t)),
+        None => lang.get().tr("Not checked yet", "Pas encore vérifié").to_string(),
+    };
+    let can_refresh = move || ctx.session.get() != super::state::Session::SignedOut && !ctx.checking.get();
+    view! {
+        <section class=move || format!("status status--{}", state()) data-status=state aria-labelledby="status-title">
+            <div class="status__live" role="status" aria-live="polite" aria-atomic="true">
+                <span class="status__icon" aria-hidden="true">{move || text().0}</span>
+                <h2 id="status-title" class="status__title">{move || text().1}</h2>
+                <p class="status__why">{move || text().2}</p>
+                <p class="status__todo">{move || text().3}</p>
+            </div>
+            {move || detail().map(|d| view! { <p class="status__detail"><code>{d}</code></p> })}
+            {move || inherited().map(|t| view! { <p class="status__inherited">{t}</p> })}
+            {move || server().map(|s| view! { <p class="status__server">{lang.get().tr("Imaging server:", "Serveur d’imagerie :")}" "<strong>{s}</strong></p> })}
+            <p class="status__checked">
+                <span>{checked}</span>
+                <button type="button" class="refresh" disabled=move || !can_refresh() on:click=move |_| ctx.restart_monitor()>
+                    {move || if ctx.checking.get() { lang.get().tr("Checking…", "Vérification…") } else { lang.get().tr("Refresh now", "Actualiser") }}
+                </button>
+            </p>
+        </section>
+    }
+}
