@@ -1,1 +1,41 @@
-fn main() {}
+//! `medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]`
+
+use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_PASSWORD};
+use std::time::Duration;
+
+fn usage(problem: &str) -> ! {
+    eprintln!("medulla-sim: {problem}\nusage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]");
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() {
+    let mut options = Options { port: 8080, ..Options::default() };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let number = |v: String| v.parse::<u64>().unwrap_or_else(|_| usage(&format!("{flag}: {v:?} is not a number")));
+        match flag.as_str() {
+            "--port" => options.port = number(value()) as u16,
+            "--dist" => options.dist = value().into(),
+            "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
+            "--entities" => options.extra_entities = number(value()) as usize,
+            "-h" | "--help" => usage("help"),
+            other => usage(&format!("unknown argument {other}")),
+        }
+    }
+    if !options.dist.join("index.html").exists() {
+        usage(&format!("{} has no index.html: build the app first (trunk build --release)", options.dist.display()));
+    }
+    let running = match start(options).await {
+        Ok(r) => r,
+        Err(e) => usage(&format!("cannot listen: {e}")),
+    };
+    let url = running.url();
+    println!("Medulla Imaging Status on the simulated Medulla: {url}");
+    println!("  sign in as {USER_LOGIN} / {USER_PASSWORD}");
+    println!("  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)");
+    println!("  drive it: curl -X POST {url}_sim/control -H 'content-type: application/json' -d '{{\"entity\":\"UUID2\",\"status\":\"offline\"}}'");
+    println!("  stop it with Ctrl-C");
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,418 @@
+//! A simulated Medulla MMC agent, for the demo and the tests. On the wire it
+//! behaves like the real one (`shared/medulla-api.md`): XML-RPC over HTTP
+//! POST, the agent's Basic credentials, a `TWISTED_SESSION` cookie from
+//! `base.ldapAuth`, fault 8003 without a session, HTTP 401 once a session
+//! has expired, CORS that echoes the origin. It also serves the built app,
+//! its `config.json`, and a stand-in for the console's pages.
+//!
+//! It is driven while running by `POST /_sim/control` (see [`Control`]).
+
+pub mod world;
+pub mod xmlrpc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use world::{ServerState, World};
+use xmlrpc::V;
+
+pub const AGENT_LOGIN: &str = "mmc";
+pub const AGENT_PASSWORD: &str = "s3cr3t";
+pub const USER_LOGIN: &str = "admin";
+pub const USER_PASSWORD: &str = "medulla";
+
+pub struct Options {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// The built app (Trunk's `dist/`).
+    pub dist: PathBuf,
+    pub session_timeout: Duration,
+    /// Extra entities, to try the selector at scale.
+    pub extra_entities: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { port: 0, dist: PathBuf::from("dist"), session_timeout: Duration::from_secs(900), extra_entities: 0 }
+    }
+}
+
+/// A request of the control endpoint; every field is optional and all that
+/// are given apply.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    /// With `status`: the entity to change.
+    pub entity: Option<String>,
+    /// `available`, `offline`, `connection_error`, or `unlinked`.
+    pub status: Option<String>,
+    /// Delay before every agent answer.
+    pub latency_ms: Option<u64>,
+    /// Delay before answers about one entity: `{"uuid": "UUID2", "ms": 3000}`
+    /// (`ms` 0 removes it).
+    pub slow_entity: Option<SlowEntity>,
+    /// Fail the next `count` agent calls (of `method` only, if given).
+    pub fail: Option<Fail>,
+    /// Every open session expires: the next call answers HTTP 401.
+    pub expire_sessions: Option<bool>,
+    /// Boot-menu synchronisation fails even on an available server.
+    pub sync_fails: Option<bool>,
+    /// Replaces the served `config.json` with this JSON value...
+    pub config: Option<serde_json::Value>,
+    /// ...or with this raw text (to serve a broken file).
+    pub config_text: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct SlowEntity {
+    pub uuid: String,
+    pub ms: u64,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct Fail {
+    /// `http_500`, `garbage` (an HTML page), `truncated` (cut XML),
+    /// `hang` (no answer for two minutes) or `fault` (fault 8004).
+    pub mode: String,
+    #[serde(default = "one")]
+    pub count: u32,
+    pub method: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+struct Session {
+    last_seen: Instant,
+    expired: bool,
+}
+
+pub struct Sim {
+    world: Mutex<World>,
+    sessions: Mutex<HashMap<String, Session>>,
+    session_timeout: Duration,
+    latency_ms: Mutex<u64>,
+    slow: Mutex<HashMap<String, u64>>,
+    fail: Mutex<Option<Fail>>,
+    config: Mutex<String>,
+    dist: PathBuf,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The `config.json` the simulator serves by default.
+pub fn demo_config() -> serde_json::Value {
+    serde_json::json!({
+        "transport": "mmc-agent",
+        "agent_url": "/mmc-agent/",
+        "agent_basic_auth": {"login": AGENT_LOGIN, "password": AGENT_PASSWORD},
+        "poll_seconds": 30,
+        "request_timeout_seconds": 10,
+        "console_url": "/mmc/",
+        "language": "auto"
+    })
+}
+
+impl Sim {
+    pub fn new(options: &Options) -> Arc<Self> {
+        let mut world = World::demo();
+        world.add_many(options.extra_entities);
+        Arc::new(Self {
+            world: Mutex::new(world),
+            sessions: Mutex::new(HashMap::new()),
+            session_timeout: options.session_timeout,
+            latency_ms: Mutex::new(0),
+            slow: Mutex::new(HashMap::new()),
+            fail: Mutex::new(None),
+            config: Mutex::new(demo_config().to_string()),
+            dist: options.dist.clone(),
+        })
+    }
+
+    /// Applies a control request.
+    pub fn control(&self, c: Control) -> Result<(), String> {
+        if let Some(status) = &c.status {
+            let entity = c.entity.as_deref().ok_or("\"status\" needs \"entity\"")?;
+            let state = match status.as_str() {
+                "available" => Some(ServerState::Available),
+                "offline" => Some(ServerState::Offline),
+                "connection_error" => Some(ServerState::ConnectionError),
+                "unlinked" => None,
+                other => return Err(format!("unknown status {other:?}")),
+            };
+            lock(&self.world).set_state(entity, state)?;
+        }
+        if let Some(ms) = c.latency_ms {
+            *lock(&self.latency_ms) = ms;
+        }
+        if let Some(slow) = c.slow_entity {
+            let mut map = lock(&self.slow);
+            if slow.ms == 0 {
+                map.remove(&slow.uuid);
+            } else {
+                map.insert(slow.uuid, slow.ms);
+            }
+        }
+        if let Some(fail) = c.fail {
+            if !["http_500", "garbage", "truncated", "hang", "fault"].contains(&fail.mode.as_str()) {
+                return Err(format!("unknown fail mode {:?}", fail.mode));
+            }
+            *lock(&self.fail) = Some(fail);
+        }
+        if c.expire_sessions == Some(true) {
+            lock(&self.sessions).values_mut().for_each(|s| s.expired = true);
+        }
+        if let Some(fails) = c.sync_fails {
+            lock(&self.world).sync_fails = fails;
+        }
+        if let Some(config) = c.config {
+            *lock(&self.config) = config.to_string();
+        }
+        if let Some(text) = c.config_text {
+            *lock(&self.config) = text;
+        }
+        Ok(())
+    }
+
+    /// The failure to inject into a call of `method`, if any is pending.
+    fn take_failure(&self, method: &str) -> Option<String> {
+        let mut pending = lock(&self.fail);
+        let fail = pending.as_mut()?;
+        if fail.method.as_deref().is_some_and(|m| m != method) {
+            return None;
+        }
+        let mode = fail.mode.clone();
+        fail.count = fail.count.saturating_sub(1);
+        if fail.count == 0 {
+            *pending = None;
+        }
+        Some(mode)
+    }
+}
+
+pub struct Running {
+    pub addr: SocketAddr,
+    pub sim: Arc<Sim>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+/// Starts the simulator on 127.0.0.1 in the current Tokio runtime.
+pub async fn start(options: Options) -> std::io::Result<Running> {
+    let sim = Sim::new(&options);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let addr = listener.local_addr()?;
+    let app = router(sim.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("simulator stopped: {e}");
+        }
+    });
+    Ok(Running { addr, sim })
+}
+
+pub fn router(sim: Arc<Sim>) -> Router {
+    let dist = sim.dist.clone();
+    let app = tower_http::services::ServeDir::new(&dist)
+        .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
+    Router::new()
+        .route("/mmc-agent/", post(agent).options(preflight))
+        .route("/mmc-agent", post(agent).options(preflight))
+        .route("/_sim/control", post(control))
+        .route("/config.json", get(config))
+        .route("/mmc/", get(console))
+        .route("/mmc/{*page}", get(console))
+        .fallback_service(app)
+        .with_state(sim)
+}
+
+async fn control(State(sim): State<Arc<Sim>>, Json(c): Json<Control>) -> Response {
+    match sim.control(c) {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
+async fn config(State(sim): State<Arc<Sim>>) -> Response {
+    let text = lock(&sim.config).clone();
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response()
+}
+
+/// A stand-in for the console's pages that the imaging actions open.
+async fn console(uri: Uri) -> Response {
+    let page = uri.path_and_query().map_or(String::new(), |p| p.to_string());
+    let escaped = page.replace('&', "&amp;").replace('<', "&lt;");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Medulla console (simulated)</title></head>\
+         <body><h1>Medulla console (simulated)</h1><p>The real console would show <code id=\"page\">{escaped}</code>.</p>\
+         <p><a href=\"javascript:history.back()\">Back to the imaging status</a></p></body></html>"
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+fn cors(headers: &HeaderMap, response: &mut Response) {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+async fn preflight(headers: HeaderMap) -> Response {
+    let mut response = StatusCode::OK.into_response();
+    cors(&headers, &mut response);
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, authorization"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
+    response
+}
+
+fn xml(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/xml")], body).into_response()
+}
+
+fn basic_ok(headers: &HeaderMap) -> bool {
+    let expected = format!("{AGENT_LOGIN}:{AGENT_PASSWORD}");
+    let Some(given) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
+    given.strip_prefix("Basic ").and_then(decode_base64).is_some_and(|d| d == expected.as_bytes())
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let digits: Vec<u8> = text.trim().trim_end_matches('=').bytes().map(value).collect::<Option<_>>()?;
+    let mut out = Vec::new();
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &d)| n | (d as u32) << (18 - 6 * i));
+        out.extend(n.to_be_bytes()[1..chunk.len()].iter());
+    }
+    Some(out)
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        c.trim().strip_prefix("TWISTED_SESSION=").map(str::to_string)
+    })
+}
+
+fn new_session_id() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let a = RandomState::new().hash_one(nanos);
+    let b = RandomState::new().hash_one(a);
+    format!("{a:016x}{b:016x}")
+}
+
+/// The agent's endpoint.
+async fn agent(State(sim): State<Arc<Sim>>, method: Method, headers: HeaderMap, body: String) -> Response {
+    let mut response = answer(&sim, &method, &headers, &body).await;
+    cors(&headers, &mut response);
+    response
+}
+
+async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) -> Response {
+    if !basic_ok(headers) {
+        return xml(StatusCode::UNAUTHORIZED, xmlrpc::fault(8, "Unauthorized: wrong agent credentials"));
+    }
+    let (name, params) = match xmlrpc::parse_call(body) {
+        Ok(call) => call,
+        Err(e) => return xml(StatusCode::OK, xmlrpc::fault(8002, &format!("Bad request: {e}"))),
+    };
+    let mut delay = *lock(&sim.latency_ms);
+    if let Some(first) = params.first().and_then(V::as_str) {
+        delay += lock(&sim.slow).get(first).copied().unwrap_or(0);
+    }
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if let Some(mode) = sim.take_failure(&name) {
+        return match mode.as_str() {
+            "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
+            "garbage" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response(),
+            "truncated" => xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string()),
+            "hang" => {
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                StatusCode::GATEWAY_TIMEOUT.into_response()
+            }
+            _ => xml(StatusCode::OK, xmlrpc::fault(8004, "Cannot build a security context for the user")),
+        };
+    }
+    if name == "base.ldapAuth" || name == "base.authenticate" {
+        let ok = params.first().and_then(V::as_str) == Some(USER_LOGIN) && params.get(1).and_then(V::as_str) == Some(USER_PASSWORD);
+        let mut response = xml(StatusCode::OK, xmlrpc::response(&V::Bool(ok)));
+        if ok {
+            let id = new_session_id();
+            lock(&sim.sessions).insert(id.clone(), Session { last_seen: Instant::now(), expired: false });
+            if let Ok(cookie) = HeaderValue::from_str(&format!("TWISTED_SESSION={id}; Path=/; HttpOnly; SameSite=Lax")) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+        }
+        return response;
+    }
+    {
+        let mut sessions = lock(&sim.sessions);
+        let id = session_cookie(headers);
+        let Some(session) = id.as_ref().and_then(|id| sessions.get_mut(id)) else {
+            return xml(StatusCode::OK, xmlrpc::fault(8003, "Authentication needed"));
+        };
+        if session.expired || session.last_seen.elapsed() > sim.session_timeout {
+            if let Some(id) = id {
+                sessions.remove(&id);
+            }
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        session.last_seen = Instant::now();
+    }
+    let result = lock(&sim.world).call(&name, &params);
+    match result {
+        Ok(value) => xml(StatusCode::OK, xmlrpc::response(&value)),
+        Err((code, message)) => xml(StatusCode::OK, xmlrpc::fault(code, &message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_basic_credentials() {
+        assert_eq!(decode_base64("bW1jOnMzY3IzdA==").as_deref(), Some(&b"mmc:s3cr3t"[..]));
+        assert_eq!(decode_base64("Zm8=").as_deref(), Some(&b"fo"[..]));
+        assert_eq!(decode_base64("!!"), None);
+    }
+
+    #[test]
+    fn failures_are_counted_and_filtered_by_method() {
+        let sim = Sim::new(&Options::default());
+        let fail = Fail { mode: "garbage".into(), count: 2, method: Some("imaging.getGlobalStatus".into()) };
+        sim.control(Control { fail: Some(fail), ..Default::default() }).expect("control");
+        assert_eq!(sim.take_failure("medulla_server.getUserLocations"), None);
+        assert_eq!(sim.take_failure("imaging.getGlobalStatus").as_deref(), Some("garbage"));
+        assert_eq!(sim.take_failure("imaging.getGlobalStatus").as_deref(), Some("garbage"));
+        assert_eq!(sim.take_failure("imaging.getGlobalStatus"), None);
+        let bad = Control { fail: Some(Fail { mode: "explode".into(), count: 1, method: None }), ..Default::default() };
+        assert!(sim.control(bad).is_err());
+    }
+}

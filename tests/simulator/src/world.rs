@@ -1,0 +1,332 @@
+//! The simulated Medulla: entities, their imaging servers and relays, and
+//! the answers of the agent's calls, as `medulla-api.md` describes them.
+
+use crate::xmlrpc::V;
+use serde::Deserialize;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerState {
+    Available,
+    ConnectionError,
+    Offline,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub name: String,
+    pub ip: String,
+    pub recursive: bool,
+    pub state: ServerState,
+}
+
+#[derive(Clone, Debug)]
+pub struct Entity {
+    pub uuid: String,
+    pub name: String,
+    pub parent: Option<usize>,
+    pub server: Option<Server>,
+    /// Computers registered for imaging, with a rescue image, masters.
+    pub counts: (i64, i64, i64),
+}
+
+pub struct World {
+    pub entities: Vec<Entity>,
+    pub started: Instant,
+    /// Boot-menu synchronisation fails even on an available server.
+    pub sync_fails: bool,
+}
+
+fn server(name: &str, ip: &str, recursive: bool, state: ServerState) -> Option<Server> {
+    Some(Server { name: name.into(), ip: ip.into(), recursive, state })
+}
+
+impl World {
+    /// The entities of the user documentation, plus one that no server serves.
+    pub fn demo() -> Self {
+        use ServerState::*;
+        let e = |uuid: &str, name: &str, parent, server, counts| Entity { uuid: uuid.into(), name: name.into(), parent, server, counts };
+        Self {
+            entities: vec![
+                e("UUID0", "General", None, server("imaging-general", "10.0.0.1", false, Offline), (0, 0, 0)),
+                e("UUID1", "Private", Some(0), server("imaging-private", "10.0.0.2", true, ConnectionError), (18, 2, 1)),
+                e("UUID2", "Public", Some(0), server("imaging-public", "10.0.0.3", true, Available), (42, 7, 3)),
+                e("UUID3", "Library", Some(2), None, (6, 1, 0)),
+                e("UUID4", "Workshop", Some(0), None, (4, 0, 0)),
+            ],
+            started: Instant::now(),
+            sync_fails: false,
+        }
+    }
+
+    /// Adds `n` entities under "Public" (for trying the selector at scale).
+    pub fn add_many(&mut self, n: usize) {
+        for i in 0..n {
+            let id = self.entities.len();
+            self.entities.push(Entity {
+                uuid: format!("UUID{id}"),
+                name: format!("Site {:04}", i + 1),
+                parent: Some(2),
+                server: None,
+                counts: (i as i64 % 50, 0, 0),
+            });
+        }
+    }
+
+    fn index(&self, uuid: &str) -> Option<usize> {
+        self.entities.iter().position(|e| e.uuid == uuid)
+    }
+
+    fn ancestors(&self, i: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut at = self.entities[i].parent;
+        while let Some(p) = at {
+            if out.contains(&p) {
+                break;
+            }
+            out.push(p);
+            at = self.entities[p].parent;
+        }
+        out
+    }
+
+    fn completename(&self, i: usize) -> String {
+        let mut names: Vec<&str> = self.ancestors(i).iter().rev().map(|&a| self.entities[a].name.as_str()).collect();
+        names.push(&self.entities[i].name);
+        names.join(" > ")
+    }
+
+    /// The entity whose server serves `i`, with the recursive rule.
+    pub fn serving(&self, i: usize) -> Option<usize> {
+        if self.entities[i].server.is_some() {
+            return Some(i);
+        }
+        let first = self.ancestors(i).into_iter().find(|&a| self.entities[a].server.is_some())?;
+        self.entities[first].server.as_ref().is_some_and(|s| s.recursive).then_some(first)
+    }
+
+    /// Sets an entity's server state; `None` unlinks its server.
+    pub fn set_state(&mut self, uuid: &str, state: Option<ServerState>) -> Result<(), String> {
+        let i = self.index(uuid).ok_or_else(|| format!("no entity {uuid}"))?;
+        let entity = &mut self.entities[i];
+        match (state, &mut entity.server) {
+            (None, server) => *server = None,
+            (Some(state), Some(server)) => server.state = state,
+            (Some(state), server @ None) => {
+                *server = Some(Server {
+                    name: format!("imaging-{}", entity.name.to_lowercase().replace(' ', "-")),
+                    ip: format!("10.0.1.{}", i % 250 + 1),
+                    recursive: true,
+                    state,
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Answers one agent call; `Err` is an XML-RPC fault.
+    pub fn call(&self, method: &str, params: &[V]) -> Result<V, (i64, String)> {
+        let arg = |n: usize| params.get(n).and_then(V::as_str).unwrap_or_default();
+        let entity = || self.index(arg(0)).ok_or_else(|| (1, format!("Unknown entity {}", arg(0))));
+        Ok(match method {
+            "medulla_server.getUserLocations" => V::Array(
+                (0..self.entities.len())
+                    .map(|i| {
+                        let e = &self.entities[i];
+                        V::obj(&[
+                            ("uuid", V::s(&e.uuid)),
+                            ("name", V::s(&e.name)),
+                            ("completename", V::s(self.completename(i))),
+                            ("comments", V::s("")),
+                            ("level", V::Int(self.ancestors(i).len() as i64)),
+                        ])
+                    })
+                    .collect(),
+            ),
+            "medulla_server.getLocationParentPath" => match self.index(arg(0)) {
+                Some(i) => V::Array(self.ancestors(i).iter().map(|&a| V::s(&self.entities[a].uuid)).collect()),
+                None => V::Array(vec![]),
+            },
+            "imaging.doesLocationHasImagingServer" => V::Bool(self.entities[entity()?].server.is_some()),
+            "imaging.getImagingServerConfig" => match &self.entities[entity()?].server {
+                Some(s) => V::Array(vec![
+                    V::obj(&[
+                        ("name", V::s(&s.name)),
+                        ("url", V::s(format!("https://{}:9990/imaging_api", s.ip))),
+                        ("packageserver_uuid", V::s("UUID7")),
+                        ("imaging_uuid", V::s(format!("UUID{}", 100 + entity()?))),
+                        ("is_recursive", V::Int(s.recursive as i64)),
+                    ]),
+                    V::obj(&[("default_name", V::s("Menu")), ("timeout", V::Int(10))]),
+                ]),
+                None => V::Array(vec![V::Bool(false), V::s(format!("No imaging server linked to {}", arg(0)))]),
+            },
+            "imaging.getGlobalStatus" => self.global_status(entity()?),
+            "imaging.getCustomMenuCount" => V::Int(self.entities[entity()?].counts.0 / 6),
+            "imaging.getLogs4Location" => {
+                let (start, end) = (params.get(1).and_then(V::as_i64).unwrap_or(0), params.get(2).and_then(V::as_i64).unwrap_or(10));
+                self.logs(entity()?, start.max(0) as usize, end.max(0) as usize)
+            }
+            "imaging.synchroLocation" => self.synchronise(entity()?),
+            "xmppmaster.get_xmpprelays_list" => self.relays(),
+            _ => return Err((8001, format!("Method {method} not found"))),
+        })
+    }
+
+    fn global_status(&self, i: usize) -> V {
+        let e = &self.entities[i];
+        if e.server.as_ref().map(|s| s.state) != Some(ServerState::Available) {
+            return V::Struct(vec![]);
+        }
+        let t = self.seconds();
+        // Lively figures: uptime runs, memory breathes, the store fills slowly.
+        let used_mem = 4_821_212 + (t * 7_919 % 900_000) as i64;
+        let masters_used = 412_742_656 + (t * 1_024) as i64;
+        let total = 515_928_320i64;
+        let percent = (masters_used * 100 + total - 1) / total;
+        V::obj(&[
+            ("space_available", V::Array(vec![V::Int(percent), V::Int(total / 1024)])),
+            ("disk_info", V::Array(vec![
+                V::s("Filesystem     1K-blocks     Used Available Use% Mounted on"),
+                V::s("/dev/sda1       51475068 20786428  28051816  43% /"),
+                V::s("/dev/mapper/medulla--vg-imaging--masters"),
+                V::s(format!("               {total} {masters_used} {}  {percent}% /var/lib/medulla/masters", total - masters_used - 26_000_000)),
+            ])),
+            ("mem_info", V::Array(vec![
+                V::s("               total        used        free      shared  buff/cache   available"),
+                V::s(format!("Mem:        16318480     {used_mem}     {}      347316     3374756    {}", 16_318_480 - used_mem - 3_374_756, 16_318_480 - used_mem)),
+                V::s("Swap:        2097148       10240     2086908"),
+            ])),
+            ("uptime", V::s(format!("{}.47 234388.90\n", 350_735 + t))),
+            ("stats", V::obj(&[("rescue", V::Int(0)), ("master", V::Int(0)), ("total", V::Int(0))])),
+            ("short_status", V::obj(&[("total", V::Int(e.counts.0)), ("rescue", V::Int(e.counts.1)), ("master", V::Int(e.counts.2))])),
+        ])
+    }
+
+    /// One more log line every 20 seconds, newest first.
+    fn logs(&self, i: usize, start: usize, end: usize) -> V {
+        const EVENTS: [(&str, &str); 4] = [
+            ("restore_done", "Restoration done"),
+            ("backup_done", "Backup done"),
+            ("restoring", "Restoring image Win11-Edu"),
+            ("backup_failed", "Backup failed: disk full"),
+        ];
+        let count = 5 + (self.seconds() / 20) as usize;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let logs: Vec<V> = (0..count)
+            .rev()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .map(|n| {
+                let (state, detail) = EVENTS[n % EVENTS.len()];
+                let at = now - ((count - n) as u64) * 20;
+                V::obj(&[
+                    ("imaging_uuid", V::s(format!("UUID{}", 100 + i))),
+                    ("timestamp", time_tuple(at)),
+                    ("detail", V::s(detail)),
+                    ("imaging_log_state", V::s(state)),
+                    ("imaging_log_level", V::s("NOTICE")),
+                    ("target", V::obj(&[("uuid", V::s(format!("UUID{}", 1000 + n))), ("name", V::s(format!("pc-lab-{:02}", n % 30 + 1)))])),
+                ])
+            })
+            .collect();
+        V::Array(vec![V::Int(count as i64), V::Array(logs)])
+    }
+
+    fn synchronise(&self, i: usize) -> V {
+        let Some(s) = self.serving(i).and_then(|s| self.entities[s].server.as_ref()) else {
+            return V::Array(vec![V::Bool(false), V::s("No imaging server for this entity")]);
+        };
+        let ok = s.state == ServerState::Available && !self.sync_fails;
+        V::Array(vec![
+            V::Array(vec![V::Bool(true), V::s("boot menus of 3 computers regenerated")]),
+            V::Array(vec![V::Bool(ok), V::s(if ok { "entity boot menu regenerated".to_string() } else { format!("imaging server {} did not answer", s.ip) })]),
+        ])
+    }
+
+    fn relays(&self) -> V {
+        let servers: Vec<&Server> = self.entities.iter().filter_map(|e| e.server.as_ref()).collect();
+        let column = |f: &dyn Fn(&Server) -> V| V::Array(servers.iter().map(|s| f(s)).collect());
+        V::obj(&[
+            ("total", V::Int(servers.len() as i64)),
+            ("datas", V::obj(&[
+                ("hostname", column(&|s| V::s(format!("rs-{}", s.name)))),
+                ("ip_xmpp", column(&|s| V::s(&s.ip))),
+                ("jid_from_relayserver", column(&|s| V::s(format!("rs-{}@pulse/{}", s.name, s.ip)))),
+                ("enabled", column(&|s| V::Int((s.state != ServerState::Offline) as i64))),
+            ])),
+        ])
+    }
+}
+
+/// A Python time tuple (UTC) of a Unix time.
+fn time_tuple(unix: u64) -> V {
+    let days = (unix / 86_400) as i64;
+    let secs = unix % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + (month <= 2) as i64;
+    let weekday = (days + 3).rem_euclid(7);
+    let ints = [year, month, day, (secs / 3600) as i64, (secs % 3600 / 60) as i64, (secs % 60) as i64, weekday, 1, 0];
+    V::Array(ints.into_iter().map(V::Int).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_entities_follow_the_user_documentation() {
+        let w = World::demo();
+        let status = |uuid: &str| {
+            let i = w.index(uuid).expect("entity");
+            w.serving(i).map(|s| (w.entities[s].uuid.clone(), w.global_status(s) != V::Struct(vec![])))
+        };
+        assert_eq!(status("UUID0"), Some(("UUID0".into(), false)));
+        assert_eq!(status("UUID1"), Some(("UUID1".into(), false)));
+        assert_eq!(status("UUID2"), Some(("UUID2".into(), true)));
+        assert_eq!(status("UUID3"), Some(("UUID2".into(), true)), "Library inherits Public's server");
+        assert_eq!(status("UUID4"), None, "General's server is not recursive");
+        assert_eq!(w.completename(3), "General > Public > Library");
+    }
+
+    #[test]
+    fn relays_show_presence_by_server_state() {
+        let w = World::demo();
+        let relays = w.relays();
+        let V::Struct(members) = &relays else { panic!("struct") };
+        let datas = &members[1].1;
+        let V::Struct(cols) = datas else { panic!("datas") };
+        let enabled = cols.iter().find(|(k, _)| k == "enabled").map(|(_, v)| v.clone());
+        assert_eq!(enabled, Some(V::Array(vec![V::Int(0), V::Int(1), V::Int(1)])));
+    }
+
+    #[test]
+    fn control_changes_states_and_links() {
+        let mut w = World::demo();
+        w.set_state("UUID4", Some(ServerState::Available)).expect("set");
+        assert_eq!(w.serving(4), Some(4));
+        w.set_state("UUID2", None).expect("unlink");
+        assert_eq!(w.serving(3), None);
+        assert!(w.set_state("UUID99", None).is_err());
+    }
+
+    #[test]
+    fn time_tuples_are_civil_dates() {
+        assert_eq!(time_tuple(0), V::Array([1970, 1, 1, 0, 0, 0, 3, 1, 0].into_iter().map(V::Int).collect()));
+        let V::Array(t) = time_tuple(1_795_000_000) else { panic!() };
+        assert_eq!(&t[..3], &[V::Int(2026), V::Int(11), V::Int(18)]);
+    }
+}
