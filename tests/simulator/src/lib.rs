@@ -70,6 +70,8 @@ pub struct Control {
     pub config: Option<serde_json::Value>,
     /// ...or with this raw text (to serve a broken file).
     pub config_text: Option<String>,
+    /// `config.json` answers 404.
+    pub config_missing: Option<bool>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -104,7 +106,9 @@ pub struct Sim {
     latency_ms: Mutex<u64>,
     slow: Mutex<HashMap<String, u64>>,
     fail: Mutex<Option<Fail>>,
-    config: Mutex<String>,
+    /// `None`: `config.json` is missing.
+    config: Mutex<Option<String>>,
+    calls: Mutex<HashMap<String, usize>>,
     dist: PathBuf,
 }
 
@@ -136,7 +140,8 @@ impl Sim {
             latency_ms: Mutex::new(0),
             slow: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
-            config: Mutex::new(demo_config().to_string()),
+            config: Mutex::new(Some(demo_config().to_string())),
+            calls: Mutex::new(HashMap::new()),
             dist: options.dist.clone(),
         })
     }
@@ -178,12 +183,20 @@ impl Sim {
             lock(&self.world).sync_fails = fails;
         }
         if let Some(config) = c.config {
-            *lock(&self.config) = config.to_string();
+            *lock(&self.config) = Some(config.to_string());
         }
         if let Some(text) = c.config_text {
-            *lock(&self.config) = text;
+            *lock(&self.config) = Some(text);
+        }
+        if c.config_missing == Some(true) {
+            *lock(&self.config) = None;
         }
         Ok(())
+    }
+
+    /// How many times the agent was called with `method`.
+    pub fn calls(&self, method: &str) -> usize {
+        lock(&self.calls).get(method).copied().unwrap_or(0)
     }
 
     /// The failure to inject into a call of `method`, if any is pending.
@@ -250,8 +263,10 @@ async fn control(State(sim): State<Arc<Sim>>, Json(c): Json<Control>) -> Respons
 }
 
 async fn config(State(sim): State<Arc<Sim>>) -> Response {
-    let text = lock(&sim.config).clone();
-    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response()
+    match lock(&sim.config).clone() {
+        Some(text) => ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response(),
+        None => (StatusCode::NOT_FOUND, "config.json not found").into_response(),
+    }
 }
 
 /// A stand-in for the console's pages that the imaging actions open.
@@ -340,6 +355,7 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         Ok(call) => call,
         Err(e) => return xml(StatusCode::OK, xmlrpc::fault(8002, &format!("Bad request: {e}"))),
     };
+    *lock(&sim.calls).entry(name.clone()).or_default() += 1;
     let mut delay = *lock(&sim.latency_ms);
     if let Some(first) = params.first().and_then(V::as_str) {
         delay += lock(&sim.slow).get(first).copied().unwrap_or(0);

@@ -1,0 +1,71 @@
+use crate::harness::*;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_opens_the_console_page_of_the_entity() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.button("Deploy an image").await.click().await.expect("clicked");
+    let url = until("the console page", || async {
+        let url = b.url().await;
+        url.contains("/mmc/").then_some(url)
+    })
+    .await;
+    assert!(url.ends_with("/mmc/main.php?module=base&submod=computers&action=index&location=UUID2"), "{url}");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synchronisation_reports_success_and_the_reasons_of_failure() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    b.button("Synchronise boot menus").await.click().await.expect("clicked");
+    b.find("//p[contains(., 'Boot menus synchronised.')]").await;
+
+    b.control(json!({"sync_fails": true}));
+    b.button("Synchronise boot menus").await.click().await.expect("clicked");
+    b.find("//*[contains(@class, 'outcome--failed')]//li[contains(., 'imaging server 10.0.0.3 did not answer')]").await;
+    assert_eq!(b.sim.sim.calls("imaging.synchroLocation"), 2);
+    b.close().await;
+}
+
+/// A status seen more than a few seconds ago is checked again right before
+/// an action, and the action does not run when the server is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_rechecks_a_stale_status_and_refuses_to_run() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(json!({"entity": "UUID2", "status": "offline"}));
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    let before = b.url().await;
+    b.button("Create a reference image").await.click().await.expect("clicked");
+    b.wait_status("offline").await;
+    b.find("//*[contains(., 'Not launched: the imaging server is no longer Available.')]").await;
+    assert_eq!(b.url().await, before, "the console page must not open");
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_click_launches_once() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 1500}}));
+    b.c.execute(
+        "const b = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Synchronise boot menus'); b.click(); b.click();",
+        vec![],
+    )
+    .await
+    .expect("double click");
+    // While it runs, every action is disabled.
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    b.find("//p[contains(., 'Boot menus synchronised.')]").await;
+    assert_eq!(b.sim.sim.calls("imaging.synchroLocation"), 1);
+    assert_eq!(b.actions_disabled().await, ALL_ENABLED);
+    b.close().await;
+}

@@ -1,0 +1,44 @@
+use crate::harness::*;
+use serde_json::json;
+
+/// Garbage, HTTP errors, cut answers and faults: a clear state, no panic,
+/// and the tab recovers on the next check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_answers_show_medulla_unreachable_and_recover() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    for (mode, detail) in [
+        ("garbage", "unreadable answer"),
+        ("http_500", "HTTP 500"),
+        ("truncated", "unreadable answer"),
+        ("fault", "fault 8004"),
+    ] {
+        b.control(json!({"fail": {"mode": mode, "method": "imaging.getGlobalStatus"}}));
+        b.button("Refresh now").await.click().await.expect("clicked");
+        b.wait_status("unreachable").await;
+        assert_eq!(b.status_title().await, "Medulla unreachable");
+        let text = b.body_text().await;
+        assert!(text.contains(detail), "{mode}: {detail:?} missing from:\n{text}");
+        assert_eq!(b.actions_disabled().await, ALL_DISABLED, "{mode}");
+        b.button("Refresh now").await.click().await.expect("clicked");
+        b.wait_status("available").await;
+    }
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_agent_times_out() {
+    let b = open().await;
+    let mut config = medulla_sim::demo_config();
+    config["request_timeout_seconds"] = 2.into();
+    b.control(json!({ "config": config }));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(json!({"fail": {"mode": "hang", "method": "imaging.getGlobalStatus"}}));
+    b.button("Refresh now").await.click().await.expect("clicked");
+    b.wait_status("unreachable").await;
+    assert!(b.body_text().await.contains("no answer in time"));
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    b.close().await;
+}

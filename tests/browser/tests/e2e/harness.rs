@@ -1,0 +1,211 @@
+//! One simulated Medulla and one headless Chromium per test. Elements are
+//! found as a person finds them: by their label, role and visible name.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use medulla_sim::{Options, Running};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// How long a condition may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub struct Browser {
+    pub c: Client,
+    pub sim: Running,
+    _driver: Child,
+}
+
+/// The built app. Missing is a failure with the command to fix it, never a skip.
+fn dist() -> PathBuf {
+    let dir = std::env::var_os("DIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
+    assert!(
+        dir.join("index.html").exists(),
+        "{} has no built app: run `trunk build --release` (scripts/test.sh does) first",
+        dir.display()
+    );
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+pub async fn open() -> Browser {
+    open_with(|_| {}).await
+}
+
+pub async fn open_with(tune: impl FnOnce(&mut Options)) -> Browser {
+    let mut options = Options { dist: dist(), ..Options::default() };
+    tune(&mut options);
+    let sim = medulla_sim::start(options).await.expect("simulator started");
+    let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let port = free_port();
+    let driver = Command::new(&driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {driver_path} ({e}): run scripts/setup.sh"));
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(started.elapsed() < PATIENCE, "chromedriver did not listen on port {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1000,900",
+                     "--lang=en-US"],
+            "prefs": {"intl.accept_languages": "en-US"}
+        }
+    });
+    let Value::Object(caps) = caps else { unreachable!() };
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session");
+    Browser { c, sim, _driver: driver }
+}
+
+/// Waits until `check` gives `Some`, or fails naming `what`.
+pub async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else {
+        format!("concat('{}')", text.replace('\'', "', \"'\", '"))
+    }
+}
+
+impl Browser {
+    pub async fn goto(&self, path_and_query: &str) {
+        let url = format!("{}{}", self.sim.url(), path_and_query.trim_start_matches('/'));
+        self.c.goto(&url).await.expect("page opened");
+    }
+
+    /// Drives the simulator as its control endpoint does.
+    pub fn control(&self, request: Value) {
+        let c = serde_json::from_value(request.clone()).unwrap_or_else(|e| panic!("bad control {request}: {e}"));
+        self.sim.sim.control(c).unwrap_or_else(|e| panic!("control {request} refused: {e}"));
+    }
+
+    /// Finds an element, waiting for it to appear.
+    pub async fn find(&self, xpath: &str) -> Element {
+        until(xpath, || async { self.c.find(Locator::XPath(xpath)).await.ok() }).await
+    }
+
+    /// The field whose label reads `label`.
+    pub async fn field(&self, label: &str) -> Element {
+        self.find(&format!("//input[@id=//label[normalize-space()={}]/@for]", xpath_literal(label))).await
+    }
+
+    pub async fn button(&self, name: &str) -> Element {
+        self.find(&format!("//button[normalize-space()={}]", xpath_literal(name))).await
+    }
+
+    pub async fn body_text(&self) -> String {
+        match self.c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub async fn sign_in_as(&self, login: &str, password: &str) {
+        self.field("Login").await.send_keys(login).await.expect("login typed");
+        self.field("Password").await.send_keys(password).await.expect("password typed");
+        self.button("Sign in").await.click().await.expect("sign in clicked");
+    }
+
+    /// Opens the app at `path` and signs in with the demo credentials.
+    pub async fn open_signed_in(&self, path: &str) {
+        self.goto(path).await;
+        self.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+        until("the entity selector", || async { self.c.find(Locator::Css("#entity-input")).await.ok() }).await;
+    }
+
+    /// The state the status panel shows (`available`, `offline`, ...).
+    pub async fn status(&self) -> String {
+        match self.c.find(Locator::Css("section.status")).await {
+            Ok(s) => s.attr("data-status").await.ok().flatten().unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub async fn wait_status(&self, expected: &str) {
+        let started = Instant::now();
+        loop {
+            let now = self.status().await;
+            if now == expected {
+                return;
+            }
+            if started.elapsed() > PATIENCE {
+                panic!("status stayed {now:?}, expected {expected:?}; page:\n{}", self.body_text().await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The status title as read on screen.
+    pub async fn status_title(&self) -> String {
+        self.find("//h2[@id='status-title']").await.text().await.unwrap_or_default()
+    }
+
+    /// Picks an entity in the selector by typing part of it and clicking
+    /// its full path in the list.
+    pub async fn select_entity(&self, typed: &str, full_path: &str) {
+        let input = self.field("Entity").await;
+        input.click().await.expect("selector focused");
+        input.send_keys(typed).await.expect("typed");
+        let option = format!("//li[@role='option' and normalize-space()={}]", xpath_literal(full_path));
+        self.find(&option).await.click().await.expect("option clicked");
+    }
+
+    pub async fn disabled(&self, button: &str) -> bool {
+        self.button(button).await.attr("disabled").await.expect("attribute read").is_some()
+    }
+
+    /// The four imaging actions, and whether each is disabled.
+    pub async fn actions_disabled(&self) -> [bool; 4] {
+        let mut out = [false; 4];
+        for (i, name) in ACTIONS.iter().enumerate() {
+            out[i] = self.disabled(name).await;
+        }
+        out
+    }
+
+    pub async fn url(&self) -> String {
+        self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default()
+    }
+
+    pub async fn close(self) {
+        let _ = self.c.close().await;
+    }
+}
+
+pub const ACTIONS: [&str; 4] = ["Deploy an image", "Create a reference image", "Start a multicast", "Synchronise boot menus"];
+pub const ALL_DISABLED: [bool; 4] = [true; 4];
+pub const ALL_ENABLED: [bool; 4] = [false; 4];

@@ -1,0 +1,76 @@
+use crate::harness::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_statuses_of_the_user_documentation() {
+    let b = open().await;
+    b.open_signed_in("/").await;
+    // The root entity, "General", is first: its server is Offline.
+    b.wait_status("offline").await;
+    assert_eq!(b.status_title().await, "Offline");
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    assert!(b.body_text().await.contains("Last checked"));
+
+    b.select_entity("priv", "General > Private").await;
+    b.wait_status("connection-error").await;
+    assert_eq!(b.status_title().await, "Connection error");
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+
+    b.select_entity("pub", "General > Public").await;
+    b.wait_status("available").await;
+    assert_eq!(b.status_title().await, "Available");
+    assert_eq!(b.actions_disabled().await, ALL_ENABLED);
+    let text = b.body_text().await;
+    for figure in [
+        "Computers registered for imaging",
+        "42 (7 with a custom boot menu)",
+        "Computers with a rescue image",
+        "Masters available",
+        "Image store",
+        "Memory",
+        "/var/lib/medulla/masters",
+        "Uptime",
+        "Recent activity",
+        "pc-lab-",
+    ] {
+        assert!(text.contains(figure), "{figure:?} missing from:\n{text}");
+    }
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inherited_server_and_entity_without_server() {
+    let b = open().await;
+    b.open_signed_in("/").await;
+    b.select_entity("libr", "General > Public > Library").await;
+    b.wait_status("available").await;
+    let text = b.body_text().await;
+    assert!(text.contains("Served by the imaging server of General > Public"), "{text}");
+    assert_eq!(b.actions_disabled().await, ALL_ENABLED);
+
+    // General's server is not recursive, so it does not serve Workshop.
+    b.select_entity("work", "General > Workshop").await;
+    b.wait_status("not-linked").await;
+    assert_eq!(b.status_title().await, "No imaging server linked");
+    assert!(b.body_text().await.contains("link an imaging server to this entity"));
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    assert!(!b.body_text().await.contains("Served by"));
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_follows_the_server_by_polling() {
+    let b = open().await;
+    let mut config = medulla_sim::demo_config();
+    config["poll_seconds"] = 5.into();
+    b.control(serde_json::json!({ "config": config }));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(serde_json::json!({"entity": "UUID2", "status": "connection_error"}));
+    // No click: the next poll shows it.
+    b.wait_status("connection-error").await;
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    b.control(serde_json::json!({"entity": "UUID2", "status": "available"}));
+    b.wait_status("available").await;
+    assert_eq!(b.actions_disabled().await, ALL_ENABLED);
+    b.close().await;
+}

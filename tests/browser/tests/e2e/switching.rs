@@ -1,0 +1,76 @@
+use crate::harness::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// Switching entities while answers are slow never shows another entity's
+/// status, and never enables actions for the wrong entity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_never_shows_for_the_next_entity() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID0").await;
+    b.wait_status("offline").await;
+    b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 1500}}));
+
+    // Public is slow: until it answers, Checking, not General's Offline.
+    b.select_entity("pub", "General > Public").await;
+    assert_eq!(b.status().await, "checking");
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+
+    // Private is picked before Public's answers come back.
+    b.select_entity("priv", "General > Private").await;
+    b.wait_status("connection-error").await;
+    let watch = Instant::now();
+    while watch.elapsed() < Duration::from_secs(8) {
+        let status = b.status().await;
+        assert!(status == "connection-error", "Private showed {status:?}");
+        assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+        assert!(!b.body_text().await.contains("Computers registered for imaging"), "Public's figures shown for Private");
+    }
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_link_reload_and_last_choice() {
+    let b = open().await;
+    b.open_signed_in("/?entity=UUID1").await;
+    b.wait_status("connection-error").await;
+    let input = b.field("Entity").await;
+    assert_eq!(input.prop("value").await.expect("value").as_deref(), Some("General > Private"));
+
+    b.select_entity("pub", "General > Public").await;
+    b.wait_status("available").await;
+    let url = b.url().await;
+    assert!(url.ends_with("/?entity=UUID2"), "{url}");
+
+    // A reload lands on the same entity, still signed in (session cookie).
+    b.c.refresh().await.expect("reloaded");
+    b.wait_status("available").await;
+    assert_eq!(b.field("Entity").await.prop("value").await.expect("value").as_deref(), Some("General > Public"));
+
+    // Without an entity in the link, the last one used comes back.
+    b.goto("/").await;
+    b.wait_status("available").await;
+    assert_eq!(b.field("Entity").await.prop("value").await.expect("value").as_deref(), Some("General > Public"));
+
+    // A link to an entity the user cannot see says so.
+    b.goto("/?entity=UUID99").await;
+    b.find("//*[@role='alert' and contains(., 'This link names an entity you cannot see: UUID99')]").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_only_selection() {
+    let b = open_with(|o| o.extra_entities = 300).await;
+    b.open_signed_in("/?entity=UUID0").await;
+    b.wait_status("offline").await;
+    let input = b.field("Entity").await;
+    input.click().await.expect("focused");
+    // Many entities: the list says how many more there are.
+    b.find("//li[contains(., 'more: type to narrow the list')]").await;
+    input.send_keys("librar").await.expect("typed");
+    // ArrowDown moves to the next match, ArrowUp back; Enter picks.
+    input.send_keys("\u{E015}\u{E013}\u{E007}").await.expect("keys");
+    b.wait_status("available").await;
+    assert_eq!(input.prop("value").await.expect("value").as_deref(), Some("General > Public > Library"));
+    b.close().await;
+}
