@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export RUST_BACKTRACE=0
+cargo fetch --quiet
 trunk build --release --offline
 cargo build --release -p medulla-sim
 exec target/release/medulla-sim --port "${PORT:-8080}" --dist dist "$@"

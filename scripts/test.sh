@@ -12,6 +12,7 @@ echo "==> native unit tests"
 cargo test --workspace --exclude browser-tests
 
 echo "==> release build of the app (trunk)"
+cargo fetch --quiet
 trunk build --release --offline
 
 echo "==> browser tests (headless Chromium)"

@@ -186,16 +186,18 @@ impl World {
         let t = self.seconds();
         // Lively figures: uptime runs, memory breathes, the store fills slowly.
         let used_mem = 4_821_212 + (t * 7_919 % 900_000) as i64;
-        let masters_used = 412_742_656 + (t * 1_024) as i64;
         let total = 515_928_320i64;
-        let percent = (masters_used * 100 + total - 1) / total;
+        let used = 412_742_656 + (t * 1_024) as i64;
+        let available = total - used - 26_000_000;
+        // As `df` rounds it: up.
+        let percent = (used * 100 + used + available - 1) / (used + available);
         V::obj(&[
             ("space_available", V::Array(vec![V::Int(percent), V::Int(total / 1024)])),
             ("disk_info", V::Array(vec![
                 V::s("Filesystem     1K-blocks     Used Available Use% Mounted on"),
                 V::s("/dev/sda1       51475068 20786428  28051816  43% /"),
                 V::s("/dev/mapper/medulla--vg-imaging--masters"),
-                V::s(format!("               {total} {masters_used} {}  {percent}% /var/lib/medulla/masters", total - masters_used - 26_000_000)),
+                V::s(format!("               {total} {used} {available}  {percent}% /var/lib/medulla/masters")),
             ])),
             ("mem_info", V::Array(vec![
                 V::s("               total        used        free      shared  buff/cache   available"),

@@ -1,0 +1,42 @@
+//! Screenshots of each status, in English and French, for a person to look
+//! at: `cargo run -p browser-tests --example screens -- OUT_DIR`
+//! (after `trunk build --release`).
+
+#[path = "../tests/e2e/harness.rs"]
+mod harness;
+
+use serde_json::json;
+
+#[tokio::main]
+async fn main() {
+    let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "screens".into()));
+    std::fs::create_dir_all(&out).expect("output folder");
+    let b = harness::open().await;
+    b.goto("/").await;
+    b.wait_status("signed-out").await;
+    save(&b, &out, "signed-out").await;
+    b.open_signed_in("/").await;
+    for (uuid, status) in [("UUID0", "offline"), ("UUID1", "connection-error"), ("UUID2", "available"), ("UUID3", "available"), ("UUID4", "not-linked")] {
+        b.goto(&format!("/?entity={uuid}")).await;
+        b.wait_status(status).await;
+        save(&b, &out, &format!("{uuid}-{status}")).await;
+    }
+    b.button("Français").await.click().await.expect("French");
+    save(&b, &out, "UUID4-not-linked-fr").await;
+    b.goto("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.button("Français").await.click().await.expect("French");
+    save(&b, &out, "UUID2-available-fr").await;
+    b.control(json!({"fail": {"mode": "garbage", "method": "imaging.getGlobalStatus"}}));
+    b.button("Actualiser").await.click().await.expect("refresh");
+    b.wait_status("unreachable").await;
+    save(&b, &out, "unreachable-fr").await;
+    b.close().await;
+}
+
+async fn save(b: &harness::Browser, out: &std::path::Path, name: &str) {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let png = b.c.screenshot().await.expect("screenshot");
+    std::fs::write(out.join(format!("{name}.png")), png).expect("written");
+    println!("{}", out.join(format!("{name}.png")).display());
+}
