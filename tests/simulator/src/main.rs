@@ -3,8 +3,14 @@
 use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_PASSWORD};
 use std::time::Duration;
 
+const USAGE: &str = "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]
+  --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
+  --dist DIR               the built app (default dist)
+  --session-timeout S      idle seconds before a session expires (default 900)
+  --entities N             add N entities under General > Public";
+
 fn usage(problem: &str) -> ! {
-    eprintln!("medulla-sim: {problem}\nusage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]");
+    eprintln!("medulla-sim: {problem}\n{USAGE}");
     std::process::exit(2)
 }
 
@@ -20,7 +26,10 @@ async fn main() {
             "--dist" => options.dist = value().into(),
             "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
             "--entities" => options.extra_entities = number(value()) as usize,
-            "-h" | "--help" => usage("help"),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
             other => usage(&format!("unknown argument {other}")),
         }
     }
