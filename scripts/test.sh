@@ -16,4 +16,4 @@ cargo fetch --quiet
 trunk build --release --offline
 
 echo "==> browser tests (headless Chromium)"
-cargo test -p browser-tests -- --test-threads=2
+cargo test -p browser-tests --test e2e -- --test-threads=2
