@@ -20,9 +20,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q ' 0\.2\.130'; then
   # Not --locked: its lockfile pins a crate version the registry no longer has.
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
-if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
-  step "npm install binaryen 132 (wasm-opt; never Debian's binaryen 108, it breaks the app)"
-  npm install --prefix tools --no-save --no-audit --no-fund binaryen@132.0.0
+if ! wasm-opt --version 2>/dev/null | grep -q 'version 132' || [ ! -f tools/node_modules/axe-core/axe.min.js ]; then
+  step "npm install binaryen 132 (wasm-opt; never Debian's binaryen 108, it breaks the app) and axe-core"
+  npm install --prefix tools --no-save --no-audit --no-fund binaryen@132.0.0 axe-core@4.14.1
 fi
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   step "apt-get install chromium chromium-driver"

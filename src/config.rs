@@ -19,6 +19,9 @@ pub struct Config {
     pub console_url: String,
     pub language: LanguageSetting,
     pub console_routes: ConsoleRoutes,
+    /// Origins of the pages that may embed the tab and talk to it with
+    /// `postMessage`, besides the tab's own origin.
+    pub embed_allowed_origins: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +73,7 @@ impl Default for Config {
             console_url: "/mmc/".into(),
             language: LanguageSetting::Auto,
             console_routes: ConsoleRoutes::default(),
+            embed_allowed_origins: Vec::new(),
         }
     }
 }
@@ -170,7 +174,23 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             }
         }
     }
+    if let Some(v) = present(&map, "embed_allowed_origins") {
+        let expected = "an array of origins such as \"https://medulla.example.org\"";
+        let origins = v.as_array().ok_or_else(|| wrong("embed_allowed_origins", expected, v))?;
+        config.embed_allowed_origins = origins
+            .iter()
+            .map(|o| o.as_str().and_then(origin).ok_or_else(|| wrong("embed_allowed_origins", expected, o)))
+            .collect::<Result<_, _>>()?;
+    }
     Ok(config)
+}
+
+/// `scheme://host[:port]`, lower-cased, without a trailing slash.
+fn origin(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = text.split_once("://")?;
+    let valid = matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' ', '@']);
+    valid.then_some(text)
 }
 
 /// A key that is there and not `null` (`null` means "use the default").
@@ -212,7 +232,8 @@ mod tests {
                 "agent_basic_auth": {"login": "mmc", "password": "s3cr3t"},
                 "poll_seconds": 15, "request_timeout_seconds": 4,
                 "console_url": "https://medulla.example.org/mmc", "language": "fr",
-                "console_routes": {"deploy": "x.php?e={entity}"}, "future_key": [1, 2]}"#,
+                "console_routes": {"deploy": "x.php?e={entity}"}, "future_key": [1, 2],
+                "embed_allowed_origins": ["https://Medulla.example.org/", "http://127.0.0.1:8080"]}"#,
         )
         .expect("valid");
         assert_eq!(c.agent_url, "https://medulla.example.org:7080/");
@@ -221,6 +242,7 @@ mod tests {
         assert_eq!(c.language, LanguageSetting::Fr);
         assert_eq!(c.console_page(&c.console_routes.deploy, "UUID2"), "https://medulla.example.org/mmc/x.php?e=UUID2");
         assert_eq!(c.console_routes.master, ConsoleRoutes::default().master);
+        assert_eq!(c.embed_allowed_origins, ["https://medulla.example.org", "http://127.0.0.1:8080"]);
     }
 
     #[test]
@@ -242,6 +264,9 @@ mod tests {
             (r#"{"agent_basic_auth": {"login": "mmc"}}"#, "agent_basic_auth"),
             (r#"{"language": "de"}"#, "language"),
             (r#"{"console_routes": {"deploy": 3}}"#, "console_routes.deploy"),
+            (r#"{"embed_allowed_origins": "*"}"#, "embed_allowed_origins"),
+            (r#"{"embed_allowed_origins": ["*"]}"#, "embed_allowed_origins"),
+            (r#"{"embed_allowed_origins": ["https://x.org/console"]}"#, "embed_allowed_origins"),
         ];
         for (text, key) in cases {
             let e = parse_config(text).expect_err(text);

@@ -42,6 +42,16 @@ impl MmcAgent {
         }
     }
 
+    /// A sign-in call. A 401 here is the agent refusing the connection
+    /// itself (its Basic credentials), not a session that ended.
+    async fn login_call(&self, method: &str, login: &str, secret: &str) -> Result<bool, ApiError> {
+        match self.call(method, &[Value::str(login), Value::str(secret)]).await {
+            Ok(v) => Ok(v.truthy()),
+            Err(ApiError::SignedOut) => Err(ApiError::Http(401)),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn has_server(&self, entity: &str) -> Result<bool, ApiError> {
         Ok(self.call("imaging.doesLocationHasImagingServer", &[Value::str(entity)]).await?.truthy())
     }
@@ -82,13 +92,11 @@ impl MmcAgent {
 
 impl ImagingApi for MmcAgent {
     async fn sign_in(&self, login: &str, password: &str) -> Result<bool, ApiError> {
-        let ok = self.call("base.ldapAuth", &[Value::str(login), Value::str(password)]).await;
-        match ok {
-            Ok(v) => Ok(v.truthy()),
-            // A 401 here is the agent refusing the connection, not a session.
-            Err(ApiError::SignedOut) => Err(ApiError::Http(401)),
-            Err(e) => Err(e),
-        }
+        self.login_call("base.ldapAuth", login, password).await
+    }
+
+    async fn sign_in_with_token(&self, login: &str, token: &str) -> Result<bool, ApiError> {
+        self.login_call("base.tokenAuthenticate", login, token).await
     }
 
     async fn entities(&self) -> Result<Vec<Entity>, ApiError> {

@@ -38,6 +38,21 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The kind of failure, for the words the screen shows.
+    pub fn trouble(&self) -> crate::domain::Trouble {
+        use crate::domain::Trouble;
+        match self {
+            ApiError::Timeout => Trouble::Timeout,
+            ApiError::Network(_) => Trouble::Network,
+            ApiError::Http(code) => Trouble::Http(*code),
+            ApiError::Malformed(_) => Trouble::Unreadable,
+            ApiError::Fault { code, .. } => Trouble::Fault(*code),
+            ApiError::SignedOut => Trouble::Http(401),
+        }
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -64,6 +79,9 @@ pub enum SyncOutcome {
 pub trait ImagingApi {
     /// Signs the user in; `Ok(false)` when the login or password is refused.
     async fn sign_in(&self, login: &str, password: &str) -> Result<bool, ApiError>;
+    /// Single sign-on with a token the console made for this user;
+    /// `Ok(false)` when it is refused.
+    async fn sign_in_with_token(&self, login: &str, token: &str) -> Result<bool, ApiError>;
     /// The entities the user may see.
     async fn entities(&self) -> Result<Vec<Entity>, ApiError>;
     /// The imaging server status of an entity, with its figures when available.

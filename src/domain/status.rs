@@ -195,6 +195,18 @@ pub fn relay_presence(server_url: Option<&str>, relays: Option<&[Relay]>) -> Rel
     }
 }
 
+/// Why Medulla's own API could not tell the status.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Trouble {
+    Timeout,
+    Network,
+    Http(u16),
+    Unreadable,
+    Fault(i64),
+    /// The user may see no entity at all.
+    NoEntity,
+}
+
 /// What the screen shows for the selected entity; the one thing that decides
 /// whether imaging actions are allowed.
 #[derive(Clone, Debug, PartialEq)]
@@ -202,8 +214,9 @@ pub enum Health {
     /// No answer yet for this entity.
     Checking,
     Known(StatusReport),
-    /// Medulla's own API failed: the status is unknown, never guessed.
-    Unreachable(String),
+    /// Medulla's own API failed: the status is unknown, never guessed. The
+    /// text is the technical detail, for support.
+    Unreachable(Trouble, String),
     SignedOut,
 }
 
@@ -216,7 +229,7 @@ impl Health {
     pub fn as_str(&self) -> &'static str {
         match self {
             Health::Checking => "checking",
-            Health::Unreachable(_) => "unreachable",
+            Health::Unreachable(..) => "unreachable",
             Health::SignedOut => "signed-out",
             Health::Known(r) => match r.status {
                 ServerStatus::Available(_) => "available",
@@ -286,7 +299,7 @@ mod tests {
             report(ServerStatus::NotLinked),
             Health::Checking,
             Health::SignedOut,
-            Health::Unreachable("timeout".into()),
+            Health::Unreachable(Trouble::Timeout, "no answer in time".into()),
         ] {
             assert!(!h.allows_imaging(), "{h:?}");
         }

@@ -1,6 +1,6 @@
 //! Start-up: read `config.json`, choose the language, connect to Medulla.
 
-use super::{actions::Actions, browser, entity_picker::EntityPicker, figures::Figures};
+use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
 use super::{login::Login, state::{Ctx, Session}, status_panel::StatusPanel};
 use crate::config::{parse_config, Config, LanguageSetting, CONFIG_FILE};
 use crate::i18n::Lang;
@@ -16,8 +16,21 @@ enum Start {
 
 #[component]
 pub fn App() -> impl IntoView {
+    // Before anything else: the token must leave the address bar at once.
+    let sign_on = embed::take_sign_on_token();
+    if embed::is_embedded() {
+        browser::add_root_class("embedded");
+    }
+    match browser::query_param("theme").as_deref() {
+        Some("dark") => browser::add_root_class("theme-dark"),
+        Some("light") => browser::add_root_class("theme-light"),
+        _ => {}
+    }
     let start = RwSignal::new(Start::Loading);
-    let fallback_lang = browser::browser_language().map_or(Lang::En, |t| Lang::from_tag(&t));
+    // The host page's language (`?lang=`), else the browser's.
+    let fallback_lang = browser::query_param("lang")
+        .or_else(browser::browser_language)
+        .map_or(Lang::En, |t| Lang::from_tag(&t));
     spawn_local(async move {
         start.set(match load_config().await {
             Ok(config) => {
@@ -26,7 +39,7 @@ pub fn App() -> impl IntoView {
                     LanguageSetting::Fr => Lang::Fr,
                     LanguageSetting::Auto => fallback_lang,
                 };
-                let ctx = Ctx::new(config, lang);
+                let ctx = Ctx::new(config, lang, sign_on.clone());
                 ctx.connect();
                 Start::Ready(ctx)
             }
@@ -74,14 +87,18 @@ fn Screen() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang;
     Effect::new(move || browser::set_document_language(lang.get().code()));
+    embed::connect_host(ctx);
+    let embedded = embed::is_embedded();
     let switch = move |to: Lang| move |_| lang.set(to);
     view! {
         <header class="top">
-            <h1>{move || lang.get().tr("Imaging server status", "État du serveur d’imagerie")}</h1>
-            <div class="langs" role="group" aria-label=move || lang.get().tr("Language", "Langue")>
-                <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
-                <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
-            </div>
+            <h1 class:visually-hidden=embedded>{move || lang.get().tr("Imaging server status", "État du serveur d’imagerie")}</h1>
+            {(!embedded).then(|| view! {
+                <div class="langs" role="group" aria-label=move || lang.get().tr("Language", "Langue")>
+                    <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
+                    <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
+                </div>
+            })}
         </header>
         <main>
             <Show when=move || ctx.entities.with(Option::is_some)>

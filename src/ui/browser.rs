@@ -65,9 +65,20 @@ pub fn set_document_language(code: &str) {
     }
 }
 
-/// Opens a console page in place of the tab.
+/// Opens a console page: in place of the tab, or of the whole console when
+/// the tab is embedded in it.
 pub fn go_to(url: &str) {
-    if let Some(w) = window() {
+    let Some(w) = window() else { return };
+    if super::embed::is_embedded() {
+        let _ = w.open_with_url_and_target(url, "_top");
+    } else {
         let _ = w.location().assign(url);
+    }
+}
+
+/// Adds a class to `<html>` (`embedded`, `theme-dark`, ...).
+pub fn add_root_class(class: &str) {
+    if let Some(root) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.class_list().add_1(class);
     }
 }

@@ -40,6 +40,12 @@ pub fn Login() -> impl IntoView {
     view! {
         <form class="login" on:submit=submit aria-labelledby="login-title">
             <h2 id="login-title">{move || lang.get().tr("Sign in to Medulla", "Connexion à Medulla")}</h2>
+            {move || ctx.sign_on_refused.get().then(|| view! {
+                <p class="login__notice" role="alert">{lang.get().tr(
+                    "The Medulla console could not sign you in automatically (its sign-on token was refused or has expired). Sign in with your password.",
+                    "La console Medulla n’a pas pu vous connecter automatiquement (son jeton de connexion a été refusé ou a expiré). Connectez-vous avec votre mot de passe.",
+                )}</p>
+            })}
             <label for="login-user">{move || lang.get().tr("Login", "Identifiant")}</label>
             <input id="login-user" name="username" autocomplete="username" required
                 prop:value=move || login.get() on:input=move |ev| login.set(event_target_value(&ev))/>

@@ -4,6 +4,7 @@
 mod actions;
 mod app;
 mod browser;
+mod embed;
 mod entity_picker;
 mod figures;
 mod login;

@@ -8,7 +8,7 @@
 use super::browser;
 use crate::api::{ApiError, ImagingApi, MmcAgent};
 use crate::config::Config;
-use crate::domain::{Entity, Health, ServerStatus, StatusReport};
+use crate::domain::{Entity, Health, ServerStatus, StatusReport, Trouble};
 use crate::i18n::Lang;
 use futures::future::{abortable, AbortHandle};
 use gloo_timers::future::TimeoutFuture;
@@ -43,11 +43,15 @@ pub struct Ctx {
     pub checked_at: RwSignal<Option<f64>>,
     /// A check of the selected entity is in flight.
     pub checking: RwSignal<bool>,
+    /// The console's single sign-on token was refused.
+    pub sign_on_refused: RwSignal<bool>,
+    /// `(login, token)` from the URL fragment, used once.
+    sign_on: StoredValue<Option<(String, String)>>,
     monitor: StoredValue<Option<AbortHandle>>,
 }
 
 impl Ctx {
-    pub fn new(config: Config, lang: Lang) -> Self {
+    pub fn new(config: Config, lang: Lang, sign_on: Option<(String, String)>) -> Self {
         let api = Arc::new(MmcAgent::new(&config));
         Self {
             config: StoredValue::new(config),
@@ -60,6 +64,8 @@ impl Ctx {
             health: RwSignal::new(Health::Checking),
             checked_at: RwSignal::new(None),
             checking: RwSignal::new(false),
+            sign_on_refused: RwSignal::new(false),
+            sign_on: StoredValue::new(sign_on),
             monitor: StoredValue::new(None),
         }
     }
@@ -87,6 +93,11 @@ impl Ctx {
         self.session.set(Session::Connecting);
         self.health.set(Health::Checking);
         spawn_local(async move {
+            if let Some((login, token)) = self.sign_on.try_update_value(Option::take).flatten() {
+                if self.api().sign_in_with_token(&login, &token).await != Ok(true) {
+                    self.sign_on_refused.set(true);
+                }
+            }
             match self.api().entities().await {
                 Ok(list) => {
                     let choice = initial_entity(&list);
@@ -99,13 +110,13 @@ impl Ctx {
                             }
                             self.select(uuid);
                         }
-                        None => self.health.set(Health::Unreachable("no entity".into())),
+                        None => self.health.set(Health::Unreachable(Trouble::NoEntity, "getUserLocations: []".into())),
                     }
                 }
                 Err(ApiError::SignedOut) => self.signed_out(),
                 Err(e) => {
                     self.session.set(Session::SignedIn);
-                    self.health.set(Health::Unreachable(e.to_string()));
+                    self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
                     self.checked_at.set(Some(browser::now_ms()));
                 }
             }
@@ -180,7 +191,7 @@ impl Ctx {
                 None
             }
             Err(e) => {
-                self.health.set(Health::Unreachable(e.to_string()));
+                self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
                 Some(false)
             }
         }

@@ -2,7 +2,7 @@
 //! words, why, what to do, and when it was checked.
 
 use super::{browser, state::Ctx};
-use crate::domain::{Health, ServerStatus};
+use crate::domain::{Health, ServerStatus, Trouble};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 
@@ -12,7 +12,7 @@ pub fn describe(h: &Health, lang: Lang) -> (&'static str, &'static str, &'static
     match h {
         Health::Checking => ("…", t("Checking…", "Vérification…"), t("Asking Medulla about this entity’s imaging server.", "Interrogation de Medulla sur le serveur d’imagerie de cette entité."), None),
         Health::SignedOut => ("!", t("Signed out", "Déconnecté"), t("You are not signed in to Medulla (or your session has ended), so the status cannot be read.", "Vous n’êtes pas connecté à Medulla (ou votre session a pris fin) : l’état ne peut pas être lu."), Some(t("Sign in again below; the selected entity is kept.", "Reconnectez-vous ci-dessous ; l’entité choisie est conservée."))),
-        Health::Unreachable(_) => ("?", t("Medulla unreachable", "Medulla injoignable"), t("Medulla’s own API did not answer properly: the status of the imaging server is unknown.", "L’API de Medulla n’a pas répondu correctement : l’état du serveur d’imagerie est inconnu."), Some(t("Check your network, then use “Refresh now”. If it persists, contact your administrator.", "Vérifiez votre réseau, puis utilisez « Actualiser ». Si cela persiste, contactez votre administrateur."))),
+        Health::Unreachable(..) => ("?", t("Medulla unreachable", "Medulla injoignable"), t("Medulla’s own API did not answer properly: the status of the imaging server is unknown.", "L’API de Medulla n’a pas répondu correctement : l’état du serveur d’imagerie est inconnu."), Some(t("Check your network, then use “Refresh now”. If it persists, contact your administrator.", "Vérifiez votre réseau, puis utilisez « Actualiser ». Si cela persiste, contactez votre administrateur."))),
         Health::Known(r) => match r.status {
             ServerStatus::Available(_) => ("✔", t("Available", "Disponible"), t("The imaging server is active and ready for use.", "Le serveur d’imagerie est actif et prêt à l’emploi."), None),
             ServerStatus::ConnectionError => ("⚠", t("Connection error", "Erreur de connexion"), t("The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail.", "L’hôte du serveur répond, mais Medulla ne peut pas dialoguer avec son service d’imagerie : un déploiement échouerait."), Some(t("Do not proceed; notify your administrator or support.", "Ne poursuivez pas ; prévenez votre administrateur ou le support."))),
@@ -22,14 +22,36 @@ pub fn describe(h: &Health, lang: Lang) -> (&'static str, &'static str, &'static
     }
 }
 
+/// What went wrong with Medulla's API, in words.
+fn trouble_text(trouble: &Trouble, lang: Lang, timeout: u32) -> String {
+    match trouble {
+        Trouble::Timeout => match lang {
+            Lang::En => format!("Medulla did not answer within {timeout} seconds."),
+            Lang::Fr => format!("Medulla n’a pas répondu en {timeout} secondes."),
+        },
+        Trouble::Network => lang.tr("The request did not reach Medulla (network, proxy or certificate).", "La requête n’a pas atteint Medulla (réseau, proxy ou certificat).").into(),
+        Trouble::Http(code) => match lang {
+            Lang::En => format!("Medulla or its proxy answered with HTTP error {code}."),
+            Lang::Fr => format!("Medulla ou son proxy a répondu par l’erreur HTTP {code}."),
+        },
+        Trouble::Unreadable => lang.tr("Medulla’s answer could not be read.", "La réponse de Medulla est illisible.").into(),
+        Trouble::Fault(code) => match lang {
+            Lang::En => format!("Medulla reported an error (fault {code})."),
+            Lang::Fr => format!("Medulla a signalé une erreur (fault {code})."),
+        },
+        Trouble::NoEntity => lang.tr("Your Medulla account sees no entity.", "Votre compte Medulla ne voit aucune entité.").into(),
+    }
+}
+
 #[component]
 pub fn StatusPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang;
     let state = move || ctx.health.with(|h| h.as_str());
     let text = move || ctx.health.with(|h| describe(h, lang.get()));
+    let timeout = ctx.config.with_value(|c| c.request_timeout_seconds);
     let detail = move || ctx.health.with(|h| match h {
-        Health::Unreachable(why) => Some(why.clone()),
+        Health::Unreachable(trouble, detail) => Some((trouble_text(trouble, lang.get(), timeout), detail.clone())),
         _ => None,
     });
     let inherited = move || {
@@ -52,7 +74,10 @@ pub fn StatusPanel() -> impl IntoView {
                 <p class="status__why">{move || text().2}</p>
                 <p class="status__todo">{move || text().3}</p>
             </div>
-            {move || detail().map(|d| view! { <p class="status__detail"><code>{d}</code></p> })}
+            {move || detail().map(|(why, raw)| view! {
+                <p class="status__trouble">{why}</p>
+                <p class="status__detail">{lang.get().tr("Technical detail:", "Détail technique :")}" "<code>{raw}</code></p>
+            })}
             {move || inherited().map(|t| view! { <p class="status__inherited">{t}</p> })}
             {move || server().map(|s| view! { <p class="status__server">{lang.get().tr("Imaging server:", "Serveur d’imagerie :")}" "<strong>{s}</strong></p> })}
             <p class="status__checked">

@@ -10,7 +10,7 @@
 pub mod world;
 pub mod xmlrpc;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -109,6 +109,8 @@ pub struct Sim {
     /// `None`: `config.json` is missing.
     config: Mutex<Option<String>>,
     calls: Mutex<HashMap<String, usize>>,
+    /// Single sign-on tokens from `base.createAuthToken`, by token: the login.
+    tokens: Mutex<HashMap<String, String>>,
     dist: PathBuf,
 }
 
@@ -142,6 +144,7 @@ impl Sim {
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config().to_string())),
             calls: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
             dist: options.dist.clone(),
         })
     }
@@ -192,6 +195,21 @@ impl Sim {
             *lock(&self.config) = None;
         }
         Ok(())
+    }
+
+    /// A single-use sign-on token for `login`, as the console makes with
+    /// `base.createAuthToken`.
+    pub fn create_token(&self, login: &str) -> String {
+        let token = new_session_id();
+        lock(&self.tokens).insert(token.clone(), login.to_string());
+        token
+    }
+
+    /// A new session, and its `Set-Cookie` header.
+    fn open_session(&self) -> Option<HeaderValue> {
+        let id = new_session_id();
+        lock(&self.sessions).insert(id.clone(), Session { last_seen: Instant::now(), expired: false });
+        HeaderValue::from_str(&format!("TWISTED_SESSION={id}; Path=/; HttpOnly; SameSite=Lax")).ok()
     }
 
     /// How many times the agent was called with `method`.
@@ -249,6 +267,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/mmc-agent", post(agent).options(preflight))
         .route("/_sim/control", post(control))
         .route("/config.json", get(config))
+        .route("/_sim/host.html", get(host_page))
         .route("/mmc/", get(console))
         .route("/mmc/{*page}", get(console))
         .fallback_service(app)
@@ -267,6 +286,21 @@ async fn config(State(sim): State<Arc<Sim>>) -> Response {
         Some(text) => ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response(),
         None => (StatusCode::NOT_FOUND, "config.json not found").into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct HostQuery {
+    app: Option<String>,
+}
+
+/// A console-like page that embeds the tab in an iframe, as the console's
+/// imaging page does: by default the tab of this simulator, signed in with
+/// a fresh single sign-on token; `?app=URL` embeds another one.
+async fn host_page(State(sim): State<Arc<Sim>>, Query(q): Query<HostQuery>) -> Response {
+    let app = q.app.unwrap_or_else(|| format!("/?embed=1#login={USER_LOGIN}&token={}", sim.create_token(USER_LOGIN)));
+    let literal = serde_json::to_string(&app).unwrap_or_default().replace("</", "<\\/");
+    let html = include_str!("host.html").replace("APP_URL", &literal);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
 /// A stand-in for the console's pages that the imaging actions open.
@@ -375,15 +409,17 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
             _ => xml(StatusCode::OK, xmlrpc::fault(8004, "Cannot build a security context for the user")),
         };
     }
-    if name == "base.ldapAuth" || name == "base.authenticate" {
-        let ok = params.first().and_then(V::as_str) == Some(USER_LOGIN) && params.get(1).and_then(V::as_str) == Some(USER_PASSWORD);
+    let text = |n: usize| params.get(n).and_then(V::as_str).unwrap_or_default();
+    let signed_in = match name.as_str() {
+        "base.ldapAuth" | "base.authenticate" => Some(text(0) == USER_LOGIN && text(1) == USER_PASSWORD),
+        "base.tokenAuthenticate" => Some(lock(&sim.tokens).remove(text(1)).is_some_and(|login| login == text(0))),
+        "base.createAuthToken" => return xml(StatusCode::OK, xmlrpc::response(&V::s(sim.create_token(text(0))))),
+        _ => None,
+    };
+    if let Some(ok) = signed_in {
         let mut response = xml(StatusCode::OK, xmlrpc::response(&V::Bool(ok)));
-        if ok {
-            let id = new_session_id();
-            lock(&sim.sessions).insert(id.clone(), Session { last_seen: Instant::now(), expired: false });
-            if let Ok(cookie) = HeaderValue::from_str(&format!("TWISTED_SESSION={id}; Path=/; HttpOnly; SameSite=Lax")) {
-                response.headers_mut().insert(header::SET_COOKIE, cookie);
-            }
+        if let Some(cookie) = ok.then(|| sim.open_session()).flatten() {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
         return response;
     }

@@ -20,7 +20,7 @@ pub struct Browser {
 }
 
 /// The built app. Missing is a failure with the command to fix it, never a skip.
-fn dist() -> PathBuf {
+pub fn dist() -> PathBuf {
     let dir = std::env::var_os("DIST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
@@ -201,10 +201,49 @@ impl Browser {
         self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default()
     }
 
+    /// Violations of axe-core's rules on the page as it is now (axe-core
+    /// comes from the npm registry through scripts/setup.sh).
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}: run scripts/setup.sh", path.display()));
+        let loaded = self.c.execute("return typeof axe !== 'undefined'", vec![]).await.expect("probe");
+        if loaded != Value::Bool(true) {
+            self.c.execute(&source, vec![]).await.expect("axe-core injected");
+        }
+        let found = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document).then(r => done(r.violations.map(v =>
+                   v.id + ': ' + v.help + ' [' + v.nodes.map(n => n.target.join(' ')).join(', ') + ']')))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("axe ran");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+
+    /// Presses keys on whatever has the focus, as a keyboard user does.
+    pub async fn press(&self, keys: &str) {
+        self.c.active_element().await.expect("focused element").send_keys(keys).await.expect("keys sent");
+    }
+
+    /// The visible name of the focused element.
+    pub async fn focused_text(&self) -> String {
+        self.c.active_element().await.expect("focused element").text().await.unwrap_or_default()
+    }
+
     pub async fn close(self) {
         let _ = self.c.close().await;
     }
 }
+
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+pub const ARROW_UP: &str = "\u{E013}";
+pub const ARROW_DOWN: &str = "\u{E015}";
 
 pub const ACTIONS: [&str; 4] = ["Deploy an image", "Create a reference image", "Start a multicast", "Synchronise boot menus"];
 pub const ALL_DISABLED: [bool; 4] = [true; 4];

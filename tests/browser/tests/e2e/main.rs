@@ -3,8 +3,10 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod a11y;
 mod actions;
 mod config;
+mod embed;
 mod failures;
 mod harness;
 mod session;

@@ -69,7 +69,7 @@ async fn keyboard_only_selection() {
     b.find("//li[contains(., 'more: type to narrow the list')]").await;
     input.send_keys("librar").await.expect("typed");
     // ArrowDown moves to the next match, ArrowUp back; Enter picks.
-    input.send_keys("\u{E015}\u{E013}\u{E007}").await.expect("keys");
+    input.send_keys(&format!("{ARROW_DOWN}{ARROW_UP}{ENTER}")).await.expect("keys");
     b.wait_status("available").await;
     assert_eq!(input.prop("value").await.expect("value").as_deref(), Some("General > Public > Library"));
     b.close().await;

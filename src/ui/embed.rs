@@ -1,0 +1,153 @@
+//! Life inside the Medulla console: `?embed=1`, single sign-on from the URL
+//! fragment, and a small `postMessage` protocol with the host page.
+//!
+//! To the host (only ever to its exact origin, and only when that origin is
+//! allowed): `{source: "medulla-imaging-status", type: "ready"}`,
+//! `{..., type: "height", height}` whenever the content's height changes,
+//! `{..., type: "status", entity, status, label}` whenever the selected
+//! entity's status changes. From the host, with `source: "medulla-console"`,
+//! from an allowed origin: `{type: "select-entity", entity: "UUID3"}` and
+//! `{type: "set-language", language: "fr"}`. Anything else is ignored.
+
+use super::state::Ctx;
+use crate::i18n::Lang;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+pub const SOURCE: &str = "medulla-imaging-status";
+pub const HOST_SOURCE: &str = "medulla-console";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+pub fn is_embedded() -> bool {
+    super::browser::query_param("embed").as_deref() == Some("1")
+}
+
+/// Takes `#login=<user>&token=<token>` out of the address bar and the
+/// history at once (the fragment never reaches a server, and is gone before
+/// anything else runs); returns the pair if both are there.
+pub fn take_sign_on_token() -> Option<(String, String)> {
+    let window = window()?;
+    let location = window.location();
+    let hash = location.hash().ok().filter(|h| h.len() > 1)?;
+    let clean = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
+    }
+    let params = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')).ok()?;
+    let login = params.get("login").filter(|l| !l.is_empty())?;
+    let token = params.get("token").filter(|t| !t.is_empty())?;
+    Some((login, token))
+}
+
+/// The tab's own origin and the configured ones.
+fn allowed_origins(ctx: &Ctx) -> Vec<String> {
+    let own = window().and_then(|w| w.location().origin().ok());
+    ctx.config.with_value(|c| c.embed_allowed_origins.iter().cloned().chain(own).collect())
+}
+
+/// The origin of the page embedding the tab, if it is an allowed one.
+fn host_origin(ctx: &Ctx) -> Option<String> {
+    let window = window()?;
+    let parent = window.parent().ok()??;
+    if parent == window {
+        return None;
+    }
+    let from_ancestors = js_sys::Reflect::get(&window.location(), &"ancestorOrigins".into())
+        .and_then(|list| js_sys::Reflect::get(&list, &0.into()))
+        .ok()
+        .and_then(|origin| origin.as_string());
+    let from_referrer = || {
+        let referrer = window.document()?.referrer();
+        web_sys::Url::new(&referrer).ok().map(|u| u.origin())
+    };
+    let origin = from_ancestors.or_else(from_referrer)?;
+    allowed_origins(ctx).contains(&origin).then_some(origin)
+}
+
+/// Sends a message to the host page, if it is an allowed one.
+fn post(ctx: &Ctx, mut message: Value) {
+    let Some(origin) = host_origin(ctx) else { return };
+    message["source"] = SOURCE.into();
+    let Ok(data) = js_sys::JSON::parse(&message.to_string()) else { return };
+    if let Some(parent) = window().and_then(|w| w.parent().ok().flatten()) {
+        let _ = parent.post_message(&data, &origin);
+    }
+}
+
+/// Starts the protocol with the host page: `ready`, the height, the status,
+/// and the host's requests.
+pub fn connect_host(ctx: Ctx) {
+    if host_origin(&ctx).is_none() {
+        return;
+    }
+    listen(ctx);
+    watch_height(ctx);
+    Effect::new(move |_| {
+        let entity = ctx.selected.get();
+        let status = ctx.health.with(|h| h.as_str());
+        let label = ctx.health.with(|h| super::status_panel::describe(h, ctx.lang.get()).1);
+        post(&ctx, json!({"type": "status", "entity": entity, "status": status, "label": label}));
+    });
+    post(&ctx, json!({"type": "ready"}));
+}
+
+fn listen(ctx: Ctx) {
+    let allowed = allowed_origins(&ctx);
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+        if !allowed.contains(&event.origin()) {
+            return;
+        }
+        let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
+        let Ok(message) = serde_json::from_str::<Value>(&text) else { return };
+        if message["source"] != HOST_SOURCE {
+            return;
+        }
+        match message["type"].as_str() {
+            Some("select-entity") => {
+                if let Some(uuid) = message["entity"].as_str().filter(|u| ctx.entity(u).is_some()) {
+                    ctx.notice.set(None);
+                    if ctx.selected.get_untracked().as_deref() != Some(uuid) {
+                        ctx.select(uuid.to_string());
+                    }
+                }
+            }
+            Some("set-language") => {
+                if let Some(tag) = message["language"].as_str() {
+                    ctx.lang.set(Lang::from_tag(tag));
+                }
+            }
+            _ => {}
+        }
+    });
+    if let Some(w) = window() {
+        let _ = w.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    }
+    // The listener lives as long as the page.
+    on_message.forget();
+}
+
+fn watch_height(ctx: Ctx) {
+    let Some(body) = window().and_then(|w| w.document()).and_then(|d| d.body()) else { return };
+    let last = StoredValue::new(0i32);
+    let measure = {
+        let body = body.clone();
+        move || {
+            let height = body.get_bounding_client_rect().height().ceil() as i32;
+            if height != last.get_value() {
+                last.set_value(height);
+                post(&ctx, json!({"type": "height", "height": height}));
+            }
+        }
+    };
+    measure();
+    let on_resize = Closure::<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>::new(move |_, _| measure());
+    if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+        observer.observe(&body);
+    }
+    on_resize.forget();
+}

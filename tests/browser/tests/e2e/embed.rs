@@ -1,0 +1,148 @@
+use crate::harness::*;
+use fantoccini::Locator;
+use medulla_sim::{Options, Running};
+use serde_json::{json, Value};
+
+/// A console page on another origin of the same site (another port), that
+/// embeds the tab as the console's imaging page does.
+async fn host_server() -> Running {
+    medulla_sim::start(Options { dist: dist(), ..Options::default() }).await.expect("host page server")
+}
+
+fn origin(r: &Running) -> String {
+    format!("http://{}", r.addr)
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// Opens the host page of `host` embedding the tab of `b` at `app_path`.
+async fn open_host(b: &Browser, host: &Running, app_path: &str) {
+    let app = format!("{}{}", b.sim.url(), app_path.trim_start_matches('/'));
+    b.c.goto(&format!("{}_sim/host.html?app={}", host.url(), encode(&app))).await.expect("host page");
+}
+
+/// The messages the host page received from the tab.
+async fn host_log(b: &Browser) -> Vec<Value> {
+    let text = b.c.find(Locator::Id("log")).await.expect("log").text().await.unwrap_or_default();
+    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+async fn wait_message(b: &Browser, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    until(what, || async { host_log(b).await.into_iter().rev().find(|m| wanted(m)) }).await
+}
+
+fn allow(b: &Browser, host: &Running) {
+    let mut config = medulla_sim::demo_config();
+    config["embed_allowed_origins"] = json!([origin(host)]);
+    b.control(json!({ "config": config }));
+}
+
+async fn enter_tab(b: &Browser) {
+    b.c.enter_parent_frame().await.ok();
+    b.c.find(Locator::Css("iframe")).await.expect("iframe").enter_frame().await.expect("into the tab");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_sign_on_messages_and_height_with_the_host() {
+    let b = open().await;
+    let host = host_server().await;
+    allow(&b, &host);
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    open_host(&b, &host, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
+
+    wait_message(&b, "ready", |m| m["type"] == "ready").await;
+    let status = wait_message(&b, "Public's status", |m| m["type"] == "status" && m["status"] == "available").await;
+    assert_eq!(status["entity"], "UUID2");
+    assert_eq!(status["source"], "medulla-imaging-status");
+    assert_eq!(status["label"], "Available");
+
+    // The iframe follows the content's height.
+    let tall = until("the height of Public's figures", || async {
+        let h = host_log(&b).await.into_iter().rev().find(|m| m["type"] == "height")?["height"].as_i64()?;
+        (h > 500).then_some(h)
+    })
+    .await;
+    let frame_height = b.c.execute("return document.getElementById('tab').style.height", vec![]).await.expect("height");
+    assert_eq!(frame_height, json!(format!("{tall}px")));
+
+    // The token is gone from the address bar, the history and storage.
+    enter_tab(&b).await;
+    b.wait_status("available").await;
+    let seen = b
+        .c
+        .execute("return [location.href, JSON.stringify(localStorage), JSON.stringify(sessionStorage), document.body.innerHTML].join(' ')", vec![])
+        .await
+        .expect("read");
+    let seen = seen.as_str().unwrap_or_default();
+    assert!(!seen.contains(&token) && !seen.contains('#'), "token left behind: {seen}");
+    assert!(b.c.find(Locator::Css(".top .langs")).await.is_err(), "no header of its own when embedded");
+
+    // The host selects an entity and sets the language.
+    b.c.enter_parent_frame().await.expect("back to the host");
+    b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID0'})", vec![]).await.expect("sent");
+    wait_message(&b, "General's status", |m| m["type"] == "status" && m["entity"] == "UUID0" && m["status"] == "offline").await;
+    until("a shorter iframe", || async {
+        let h = host_log(&b).await.into_iter().rev().find(|m| m["type"] == "height")?["height"].as_i64()?;
+        (h < tall).then_some(h)
+    })
+    .await;
+    b.c.execute("sendToApp({type: 'set-language', language: 'fr'})", vec![]).await.expect("sent");
+    enter_tab(&b).await;
+    until("French", || async { (b.status_title().await == "Hors ligne").then_some(()) }).await;
+
+    // Console links navigate the console itself, not the iframe.
+    b.c.enter_parent_frame().await.expect("host");
+    b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID2'})", vec![]).await.expect("sent");
+    enter_tab(&b).await;
+    b.wait_status("available").await;
+    b.button("Déployer une image").await.click().await.expect("clicked");
+    let top = until("the console page in the top window", || async {
+        b.c.enter_parent_frame().await.ok();
+        let url = b.url().await;
+        url.contains("/mmc/").then_some(url)
+    })
+    .await;
+    assert!(top.ends_with("location=UUID2"), "{top}");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_falls_back_to_the_login_form() {
+    let b = open().await;
+    let host = host_server().await;
+    allow(&b, &host);
+    open_host(&b, &host, "/?embed=1#login=admin&token=forged").await;
+    enter_tab(&b).await;
+    b.wait_status("signed-out").await;
+    b.find("//*[@role='alert' and contains(., 'could not sign you in automatically')]").await;
+    let href = b.c.execute("return location.href", vec![]).await.expect("href");
+    assert!(!href.as_str().unwrap_or_default().contains("forged"));
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    b.wait_status("offline").await;
+    b.close().await;
+}
+
+/// A page from an origin not in `embed_allowed_origins` gets no message,
+/// and its messages are ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_host_is_ignored() {
+    let b = open().await;
+    let allowed = host_server().await;
+    let foreign = host_server().await;
+    allow(&b, &allowed);
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    open_host(&b, &foreign, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
+    enter_tab(&b).await;
+    b.wait_status("available").await;
+    b.c.enter_parent_frame().await.expect("host");
+    b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID0'})", vec![]).await.expect("sent");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(host_log(&b).await.is_empty(), "the tab posted to a foreign origin: {:?}", host_log(&b).await);
+    enter_tab(&b).await;
+    assert_eq!(b.status().await, "available", "a foreign host changed the entity");
+    b.close().await;
+}
