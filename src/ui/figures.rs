@@ -67,7 +67,7 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
             <h2 id="figures-title">{t("Imaging server figures", "Chiffres du serveur d’imagerie")}</h2>
             <dl class="counts">
                 {count(t("Computers registered for imaging", "Ordinateurs enregistrés pour l’imagerie"), registered)}
-                {count(t("Computers with a rescue image", "Ordinateurs avec une image de sauvegarde"), lang.int(figures.rescue))}
+                {count(t("Computers with a rescue image", "Ordinateurs avec une image de secours"), lang.int(figures.rescue))}
                 {count(t("Masters available", "Masters disponibles"), lang.int(figures.masters))}
                 {figures.uptime_seconds.map(|s| count(t("Uptime", "Temps de fonctionnement"), lang.uptime(s)))}
             </dl>
