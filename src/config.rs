@@ -11,6 +11,8 @@ pub const CONFIG_FILE: &str = "config.json";
 pub struct Config {
     pub transport: Transport,
     pub agent_url: String,
+    /// The REST gateway's base URL, with `"transport": "rest"`.
+    pub rest_url: String,
     /// The agent's own Basic credentials. For development only: in
     /// production the reverse proxy adds them.
     pub agent_basic_auth: Option<BasicAuth>,
@@ -26,7 +28,10 @@ pub struct Config {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
+    /// Medulla's MMC agent, XML-RPC.
     MmcAgent,
+    /// A REST gateway speaking `openapi.yaml`.
+    Rest,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +72,7 @@ impl Default for Config {
         Self {
             transport: Transport::MmcAgent,
             agent_url: "/mmc-agent/".into(),
+            rest_url: "/api/v1/".into(),
             agent_basic_auth: None,
             poll_seconds: 30,
             request_timeout_seconds: 10,
@@ -130,11 +136,15 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     if let Some(v) = present(&map, "transport") {
         config.transport = match v.as_str() {
             Some("mmc-agent") => Transport::MmcAgent,
-            _ => return Err(wrong("transport", "\"mmc-agent\"", v)),
+            Some("rest") => Transport::Rest,
+            _ => return Err(wrong("transport", "\"mmc-agent\" or \"rest\"", v)),
         };
     }
     if let Some(v) = present(&map, "agent_url") {
         config.agent_url = non_empty_string(v, "agent_url")?;
+    }
+    if let Some(v) = present(&map, "rest_url") {
+        config.rest_url = non_empty_string(v, "rest_url")?;
     }
     if let Some(v) = present(&map, "agent_basic_auth") {
         let expected = "null or {\"login\": \"...\", \"password\": \"...\"}";
@@ -221,6 +231,8 @@ mod tests {
         let c = parse_config("{}").expect("valid");
         assert_eq!(c, Config::default());
         assert_eq!(c.agent_url, "/mmc-agent/");
+        assert_eq!(c.rest_url, "/api/v1/");
+        assert_eq!(c.transport, Transport::MmcAgent);
         assert_eq!((c.poll_seconds, c.request_timeout_seconds), (30, 10));
         assert_eq!(c.language, LanguageSetting::Auto);
     }
@@ -246,6 +258,13 @@ mod tests {
     }
 
     #[test]
+    fn rest_transport_and_its_url() {
+        let c = parse_config(r#"{"transport": "rest", "rest_url": "https://gw.example.org/api/v1"}"#).expect("valid");
+        assert_eq!(c.transport, Transport::Rest);
+        assert_eq!(c.rest_url, "https://gw.example.org/api/v1");
+    }
+
+    #[test]
     fn null_means_default() {
         let c = parse_config(r#"{"agent_basic_auth": null, "poll_seconds": null}"#).expect("valid");
         assert_eq!(c.agent_basic_auth, None);
@@ -261,6 +280,7 @@ mod tests {
             (r#"{"poll_seconds": 2.5}"#, "poll_seconds"),
             (r#"{"request_timeout_seconds": -1}"#, "request_timeout_seconds"),
             (r#"{"agent_url": ""}"#, "agent_url"),
+            (r#"{"rest_url": 1}"#, "rest_url"),
             (r#"{"agent_basic_auth": {"login": "mmc"}}"#, "agent_basic_auth"),
             (r#"{"language": "de"}"#, "language"),
             (r#"{"console_routes": {"deploy": 3}}"#, "console_routes.deploy"),

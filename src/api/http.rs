@@ -4,7 +4,7 @@
 
 use super::ApiError;
 use futures::future::{select, Either};
-use gloo_net::http::Request;
+use gloo_net::http::{Method, RequestBuilder};
 use gloo_timers::future::TimeoutFuture;
 use web_sys::{AbortController, RequestCredentials};
 
@@ -19,32 +19,41 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// POSTs `body` and returns the answer's bytes. HTTP 401 is
-/// [`ApiError::SignedOut`]; any other non-2xx is [`ApiError::Http`].
-pub async fn post(
+/// An HTTP answer: its status and body, whatever the status.
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Sends a request with the session cookie (credentials included), the
+/// optional `Authorization` header, and `body` as `(content type, text)`;
+/// aborted after `timeout_ms`.
+pub async fn send(
+    method: Method,
     url: &str,
-    content_type: &str,
-    body: String,
+    body: Option<(&str, String)>,
     authorization: Option<&str>,
     timeout_ms: u32,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Answer, ApiError> {
     let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
     let mut guard = AbortOnDrop(Some(controller.clone()));
-    let mut request = Request::post(url)
-        .header("Content-Type", content_type)
+    let mut request = RequestBuilder::new(url)
+        .method(method)
         .credentials(RequestCredentials::Include)
         .abort_signal(Some(&controller.signal()));
     if let Some(auth) = authorization {
         request = request.header("Authorization", auth);
     }
-    let request = request.body(body).map_err(|e| ApiError::Network(e.to_string()))?;
+    let request = match body {
+        Some((content_type, text)) => request.header("Content-Type", content_type).body(text),
+        None => request.build(),
+    }
+    .map_err(|e| ApiError::Network(e.to_string()))?;
     let exchange = async {
         let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
-        match response.status() {
-            401 => Err(ApiError::SignedOut),
-            200..=299 => response.binary().await.map_err(|e| ApiError::Network(e.to_string())),
-            code => Err(ApiError::Http(code)),
-        }
+        let status = response.status();
+        let body = response.binary().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        Ok(Answer { status, body })
     };
     let result = match select(Box::pin(exchange), TimeoutFuture::new(timeout_ms)).await {
         Either::Left((result, _)) => result,

@@ -3,10 +3,11 @@
 //! the readers of the agent's answers are pure functions, tested natively
 //! on golden documents.
 
-use super::http::{basic_authorization, post};
+use super::http::{basic_authorization, send};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
 use super::{ApiError, ImagingApi, SyncOutcome};
 use crate::config::Config;
+use gloo_net::http::Method;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
 
@@ -34,8 +35,13 @@ impl MmcAgent {
     /// One XML-RPC call; a fault 8003 or HTTP 401 is [`ApiError::SignedOut`].
     pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
-        let bytes = post(&self.url, "text/xml", body, self.authorization.as_deref(), self.timeout_ms).await?;
-        match decode_response(&bytes) {
+        let answer = send(Method::POST, &self.url, Some(("text/xml", body)), self.authorization.as_deref(), self.timeout_ms).await?;
+        match answer.status {
+            401 => return Err(ApiError::SignedOut),
+            200..=299 => {}
+            code => return Err(ApiError::Http(code)),
+        }
+        match decode_response(&answer.body) {
             Ok(Response::Success(value)) => Ok(value),
             Ok(Response::Fault { code, message }) => Err(ApiError::fault(code, message)),
             Err(e) => Err(ApiError::Malformed(format!("{method}: {e}"))),

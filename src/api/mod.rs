@@ -3,12 +3,15 @@
 
 pub mod http;
 pub mod mmc_agent;
+pub mod rest;
 pub mod xmlrpc;
 
+use crate::config::{Config, Transport};
 use crate::domain::{Entity, StatusReport};
 use std::fmt;
 
 pub use mmc_agent::MmcAgent;
+pub use rest::RestClient;
 
 /// Why a call to Medulla failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +28,9 @@ pub enum ApiError {
     Http(u16),
     /// The answer could not be read.
     Malformed(String),
+    /// The REST gateway answered with a problem document (RFC 9457):
+    /// `kind` is its type without the contract's prefix.
+    Problem { status: u16, kind: String, detail: String },
 }
 
 impl ApiError {
@@ -48,6 +54,8 @@ impl ApiError {
             ApiError::Http(code) => Trouble::Http(*code),
             ApiError::Malformed(_) => Trouble::Unreadable,
             ApiError::Fault { code, .. } => Trouble::Fault(*code),
+            ApiError::Problem { kind, .. } if kind == "upstream-timeout" => Trouble::Timeout,
+            ApiError::Problem { status, .. } => Trouble::Http(*status),
             ApiError::SignedOut => Trouble::Http(401),
         }
     }
@@ -62,6 +70,7 @@ impl fmt::Display for ApiError {
             ApiError::Network(m) => write!(f, "network error: {m}"),
             ApiError::Http(code) => write!(f, "HTTP {code}"),
             ApiError::Malformed(m) => write!(f, "unreadable answer: {m}"),
+            ApiError::Problem { status, kind, detail } => write!(f, "HTTP {status} ({kind}): {detail}"),
         }
     }
 }
@@ -88,4 +97,56 @@ pub trait ImagingApi {
     async fn status(&self, entity: &str) -> Result<StatusReport, ApiError>;
     /// Regenerates the boot menus of an entity on its imaging server.
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
+}
+
+/// The transport chosen in `config.json`.
+pub enum Client {
+    MmcAgent(MmcAgent),
+    Rest(RestClient),
+}
+
+impl Client {
+    pub fn new(config: &Config) -> Self {
+        match config.transport {
+            Transport::MmcAgent => Client::MmcAgent(MmcAgent::new(config)),
+            Transport::Rest => Client::Rest(RestClient::new(config)),
+        }
+    }
+}
+
+impl ImagingApi for Client {
+    async fn sign_in(&self, login: &str, password: &str) -> Result<bool, ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.sign_in(login, password).await,
+            Client::Rest(c) => c.sign_in(login, password).await,
+        }
+    }
+
+    async fn sign_in_with_token(&self, login: &str, token: &str) -> Result<bool, ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.sign_in_with_token(login, token).await,
+            Client::Rest(c) => c.sign_in_with_token(login, token).await,
+        }
+    }
+
+    async fn entities(&self) -> Result<Vec<Entity>, ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.entities().await,
+            Client::Rest(c) => c.entities().await,
+        }
+    }
+
+    async fn status(&self, entity: &str) -> Result<StatusReport, ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.status(entity).await,
+            Client::Rest(c) => c.status(entity).await,
+        }
+    }
+
+    async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.synchronise(entity).await,
+            Client::Rest(c) => c.synchronise(entity).await,
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //! ever applied when its entity is still the selected one.
 
 use super::browser;
-use crate::api::{ApiError, ImagingApi, MmcAgent};
+use crate::api::{ApiError, Client, ImagingApi};
 use crate::config::Config;
 use crate::domain::{Entity, Health, ServerStatus, StatusReport, Trouble};
 use crate::i18n::Lang;
@@ -31,7 +31,7 @@ pub enum Session {
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub config: StoredValue<Config>,
-    pub api: StoredValue<Arc<MmcAgent>>,
+    pub api: StoredValue<Arc<Client>>,
     pub lang: RwSignal<Lang>,
     pub session: RwSignal<Session>,
     /// `None` until the user's entities are loaded.
@@ -52,7 +52,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(config: Config, lang: Lang, sign_on: Option<(String, String)>) -> Self {
-        let api = Arc::new(MmcAgent::new(&config));
+        let api = Arc::new(Client::new(&config));
         Self {
             config: StoredValue::new(config),
             api: StoredValue::new(api),
@@ -70,7 +70,7 @@ impl Ctx {
         }
     }
 
-    pub fn api(&self) -> Arc<MmcAgent> {
+    pub fn api(&self) -> Arc<Client> {
         self.api.get_value()
     }
 

@@ -1,0 +1,137 @@
+//! The REST readers on every example of the contract (`public/openapi.yaml`)
+//! and on bodies no gateway should send.
+
+use super::*;
+use serde_json::Value;
+
+fn contract() -> Value {
+    let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/public/openapi.yaml"));
+    serde_yaml::from_str(text).expect("openapi.yaml is YAML")
+}
+
+/// Every example of every response, with its operation and status.
+fn response_examples() -> Vec<(String, u16, Value)> {
+    let doc = contract();
+    let mut found = Vec::new();
+    let resolve = |v: &Value| -> Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).cloned().unwrap_or(Value::Null),
+            None => v.clone(),
+        }
+    };
+    for (_, item) in doc["paths"].as_object().expect("paths") {
+        for (_, op) in item.as_object().expect("path item") {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                let response = resolve(response);
+                let Some(content) = response.get("content").and_then(Value::as_object) else { continue };
+                for (_, media) in content {
+                    for (_, example) in media.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                        found.push((id.to_string(), status.parse().expect("status"), example["value"].clone()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn answer(status: u16, body: &Value) -> Answer {
+    Answer { status, body: body.to_string().into_bytes() }
+}
+
+#[test]
+fn every_example_of_the_contract_decodes_in_the_client() {
+    let examples = response_examples();
+    assert!(examples.len() >= 15, "only {} examples found", examples.len());
+    for (operation, status, value) in examples {
+        let bytes = value.to_string().into_bytes();
+        let what = format!("{operation} {status}: {value}");
+        match (operation.as_str(), status) {
+            ("signIn", 201) => assert!(json::<Session>(&bytes, "sessions").is_ok(), "{what}"),
+            ("listEntities", 200) => assert!(!entities_from(&bytes).expect(&what).is_empty()),
+            ("getImagingServerStatus", 200) => {
+                let report = report_from(&bytes).expect(&what);
+                assert_eq!(report.entity, value["entity_id"].as_str().unwrap_or_default(), "{what}");
+            }
+            ("listImagingActivities", 200) => assert_eq!(activity_from(&bytes).expect(&what).len(), 2),
+            ("synchroniseBootMenus", 201) => {
+                sync_outcome_from(&bytes).expect(&what);
+            }
+            (_, 401) if value["type"] == "urn:medulla:problem:signed-out" => {
+                assert_eq!(failure(&answer(401, &value)), ApiError::SignedOut, "{what}")
+            }
+            (_, 400..=599) => match failure(&answer(status, &value)) {
+                ApiError::Problem { status: s, kind, .. } => {
+                    assert_eq!(s, status, "{what}");
+                    assert_eq!(format!("{PROBLEM_PREFIX}{kind}"), value["type"].as_str().unwrap_or_default(), "{what}");
+                }
+                // 401 invalid-credentials is read by sign-in itself.
+                ApiError::SignedOut if status == 401 => {}
+                other => panic!("{what}: {other:?}"),
+            },
+            _ => panic!("no reader for {what}"),
+        }
+    }
+}
+
+#[test]
+fn sign_in_bodies_are_the_contracts_request_examples() {
+    let doc = contract();
+    let examples = &doc["paths"]["/sessions"]["post"]["requestBody"]["content"]["application/json"]["examples"];
+    let password = serde_json::to_value(SignIn::Password { login: "admin", password: "medulla" }).expect("json");
+    let token = serde_json::to_value(SignIn::Token { login: "admin", token: "3f9a0c1e5b7d42a8" }).expect("json");
+    assert_eq!(password, examples["password"]["value"]);
+    assert_eq!(token, examples["token"]["value"]);
+}
+
+#[test]
+fn statistics_in_bytes_become_the_domains_kib() {
+    let example = response_examples()
+        .into_iter()
+        .find(|(op, _, v)| op == "getImagingServerStatus" && v["status"] == "available")
+        .expect("an available example");
+    let report = report_from(example.2.to_string().as_bytes()).expect("report");
+    assert_eq!(report.inherited_from.as_deref(), Some("UUID2"));
+    let ServerStatus::Available(f) = report.status else { panic!("available") };
+    assert_eq!((f.registered, f.custom_menus, f.rescue, f.masters), (42, Some(7), 7, 3));
+    assert_eq!(f.image_store.map(|s| s.total_mib), Some(503_836));
+    assert_eq!(f.filesystems[0].size_kib, 51_475_068);
+    assert_eq!(f.memory.map(|m| m.total_kib), Some(16_318_480));
+}
+
+#[test]
+fn bodies_no_gateway_should_send_are_typed_errors() {
+    let cases: &[&[u8]] = &[
+        b"",
+        b"<html><body>502 Bad Gateway</body></html>",
+        b"{\"entity_id\": \"UUID2\", \"status\": \"available\"",
+        b"{\"entity_id\": 2, \"status\": \"available\"}",
+        b"{\"entity_id\": \"UUID2\", \"status\": \"sleeping\", \"served_by\": null, \"server_name\": null, \"statistics\": null}",
+        b"{\"entity_id\": \"UUID2\", \"status\": \"available\", \"served_by\": null, \"server_name\": null, \"statistics\": null}",
+        b"[]",
+        b"null",
+    ];
+    for body in cases {
+        assert!(matches!(report_from(body), Err(ApiError::Malformed(_))), "{:?}", String::from_utf8_lossy(body));
+    }
+    assert!(entities_from(b"{\"items\": [{\"id\": \"UUID0\"}]}").is_err());
+    assert!(sync_outcome_from(b"{\"succeeded\": \"yes\"}").is_err());
+    assert!(activity_from(b"<html/>").is_err());
+}
+
+#[test]
+fn failures_without_a_problem_document_keep_their_status() {
+    assert_eq!(failure(&Answer { status: 502, body: b"<html>Bad Gateway</html>".to_vec() }), ApiError::Http(502));
+    assert_eq!(failure(&Answer { status: 500, body: Vec::new() }), ApiError::Http(500));
+    assert_eq!(failure(&Answer { status: 401, body: b"<html/>".to_vec() }), ApiError::SignedOut);
+    let timeout = failure(&Answer { status: 504, body: br#"{"type": "urn:medulla:problem:upstream-timeout", "title": "t", "status": 504}"#.to_vec() });
+    assert_eq!(timeout.trouble(), Trouble::Timeout);
+}
+
+#[test]
+fn activity_timestamps_are_local_date_times() {
+    assert_eq!(timestamp("2026-11-25T09:05:07"), Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 }));
+    assert_eq!(timestamp("2026-11-25 09:05:07"), None);
+    assert_eq!(timestamp("2026-13-25T09:05:07"), None);
+}
