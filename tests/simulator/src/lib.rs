@@ -7,6 +7,7 @@
 //!
 //! It is driven while running by `POST /_sim/control` (see [`Control`]).
 
+pub mod rest;
 pub mod world;
 pub mod xmlrpc;
 
@@ -38,11 +39,22 @@ pub struct Options {
     pub session_timeout: Duration,
     /// Extra entities, to try the selector at scale.
     pub extra_entities: usize,
+    /// How long a `hang` failure keeps the caller waiting.
+    pub hang: Duration,
+    /// The transport of the served `config.json`: `mmc-agent` or `rest`.
+    pub transport: String,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { port: 0, dist: PathBuf::from("dist"), session_timeout: Duration::from_secs(900), extra_entities: 0 }
+        Self {
+            port: 0,
+            dist: PathBuf::from("dist"),
+            session_timeout: Duration::from_secs(900),
+            extra_entities: 0,
+            hang: Duration::from_secs(120),
+            transport: "mmc-agent".into(),
+        }
     }
 }
 
@@ -111,6 +123,7 @@ pub struct Sim {
     calls: Mutex<HashMap<String, usize>>,
     /// Single sign-on tokens from `base.createAuthToken`, by token: the login.
     tokens: Mutex<HashMap<String, String>>,
+    pub(crate) hang: Duration,
     dist: PathBuf,
 }
 
@@ -118,11 +131,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The `config.json` the simulator serves by default.
-pub fn demo_config() -> serde_json::Value {
+/// The `config.json` the simulator serves by default, for a transport
+/// (`mmc-agent` or `rest`).
+pub fn demo_config(transport: &str) -> serde_json::Value {
     serde_json::json!({
-        "transport": "mmc-agent",
+        "transport": transport,
         "agent_url": "/mmc-agent/",
+        "rest_url": "/api/v1/",
         "agent_basic_auth": {"login": AGENT_LOGIN, "password": AGENT_PASSWORD},
         "poll_seconds": 30,
         "request_timeout_seconds": 10,
@@ -142,9 +157,10 @@ impl Sim {
             latency_ms: Mutex::new(0),
             slow: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
-            config: Mutex::new(Some(demo_config().to_string())),
+            config: Mutex::new(Some(demo_config(&options.transport).to_string())),
             calls: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            hang: options.hang,
             dist: options.dist.clone(),
         })
     }
@@ -206,10 +222,19 @@ impl Sim {
     }
 
     /// A new session, and its `Set-Cookie` header.
-    fn open_session(&self) -> Option<HeaderValue> {
+    pub(crate) fn open_session(&self) -> Option<HeaderValue> {
         let id = new_session_id();
         lock(&self.sessions).insert(id.clone(), Session { last_seen: Instant::now(), expired: false });
         HeaderValue::from_str(&format!("TWISTED_SESSION={id}; Path=/; HttpOnly; SameSite=Lax")).ok()
+    }
+
+    /// The transport the served `config.json` names.
+    pub fn transport(&self) -> String {
+        let config = lock(&self.config).clone().unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&config)
+            .ok()
+            .and_then(|c| c["transport"].as_str().map(String::from))
+            .unwrap_or_else(|| "?".into())
     }
 
     /// How many times the agent was called with `method`.
@@ -218,7 +243,7 @@ impl Sim {
     }
 
     /// The failure to inject into a call of `method`, if any is pending.
-    fn take_failure(&self, method: &str) -> Option<String> {
+    pub(crate) fn take_failure(&self, method: &str) -> Option<String> {
         let mut pending = lock(&self.fail);
         let fail = pending.as_mut()?;
         if fail.method.as_deref().is_some_and(|m| m != method) {
@@ -265,6 +290,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/mmc-agent/", post(agent).options(preflight))
         .route("/mmc-agent", post(agent).options(preflight))
+        .nest("/api/v1", rest::router())
         .route("/_sim/control", post(control))
         .route("/config.json", get(config))
         .route("/_sim/host.html", get(host_page))
@@ -381,6 +407,77 @@ async fn agent(State(sim): State<Arc<Sim>>, method: Method, headers: HeaderMap, 
     response
 }
 
+/// Whether a request comes with a live user session.
+pub(crate) enum SessionCheck {
+    Live,
+    /// No session cookie, or an unknown one.
+    Missing,
+    /// It was live but has expired (idle too long, or expired by control).
+    Expired,
+}
+
+impl Sim {
+    /// Checks the request's session, and keeps it alive.
+    pub(crate) fn check_session(&self, headers: &HeaderMap) -> SessionCheck {
+        let mut sessions = lock(&self.sessions);
+        let Some(id) = session_cookie(headers) else { return SessionCheck::Missing };
+        let Some(session) = sessions.get_mut(&id) else { return SessionCheck::Missing };
+        if session.expired || session.last_seen.elapsed() > self.session_timeout {
+            sessions.remove(&id);
+            return SessionCheck::Expired;
+        }
+        session.last_seen = Instant::now();
+        SessionCheck::Live
+    }
+
+    pub(crate) fn close_session(&self, headers: &HeaderMap) {
+        if let Some(id) = session_cookie(headers) {
+            lock(&self.sessions).remove(&id);
+        }
+    }
+
+    /// Counts the call, then waits as the control endpoint asked: the
+    /// global latency, plus the slow entity's when the call is about it.
+    pub(crate) async fn before_answer(&self, method: &str, entity: Option<&str>) {
+        *lock(&self.calls).entry(method.to_string()).or_default() += 1;
+        let mut delay = *lock(&self.latency_ms);
+        if let Some(entity) = entity {
+            delay += lock(&self.slow).get(entity).copied().unwrap_or(0);
+        }
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+    }
+
+    /// Whether `user` with `password` is a user of the simulated Medulla.
+    pub(crate) fn password_ok(user: &str, password: &str) -> bool {
+        user == USER_LOGIN && password == USER_PASSWORD
+    }
+
+    /// Whether `token` is a live sign-on token of `user` (it is used up).
+    pub(crate) fn token_ok(&self, user: &str, token: &str) -> bool {
+        lock(&self.tokens).remove(token).is_some_and(|login| login == user)
+    }
+
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+}
+
+/// A failure injected by the control endpoint, as the agent's side shows it.
+async fn agent_failure(sim: &Sim, mode: &str) -> Response {
+    match mode {
+        "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
+        "garbage" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response(),
+        "truncated" => xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string()),
+        "hang" => {
+            tokio::time::sleep(sim.hang).await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+        _ => xml(StatusCode::OK, xmlrpc::fault(8004, "Cannot build a security context for the user")),
+    }
+}
+
 async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) -> Response {
     if !basic_ok(headers) {
         return xml(StatusCode::UNAUTHORIZED, xmlrpc::fault(8, "Unauthorized: wrong agent credentials"));
@@ -389,30 +486,14 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         Ok(call) => call,
         Err(e) => return xml(StatusCode::OK, xmlrpc::fault(8002, &format!("Bad request: {e}"))),
     };
-    *lock(&sim.calls).entry(name.clone()).or_default() += 1;
-    let mut delay = *lock(&sim.latency_ms);
-    if let Some(first) = params.first().and_then(V::as_str) {
-        delay += lock(&sim.slow).get(first).copied().unwrap_or(0);
-    }
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
+    sim.before_answer(&name, params.first().and_then(V::as_str)).await;
     if let Some(mode) = sim.take_failure(&name) {
-        return match mode.as_str() {
-            "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
-            "garbage" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response(),
-            "truncated" => xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string()),
-            "hang" => {
-                tokio::time::sleep(Duration::from_secs(120)).await;
-                StatusCode::GATEWAY_TIMEOUT.into_response()
-            }
-            _ => xml(StatusCode::OK, xmlrpc::fault(8004, "Cannot build a security context for the user")),
-        };
+        return agent_failure(sim, &mode).await;
     }
     let text = |n: usize| params.get(n).and_then(V::as_str).unwrap_or_default();
     let signed_in = match name.as_str() {
-        "base.ldapAuth" | "base.authenticate" => Some(text(0) == USER_LOGIN && text(1) == USER_PASSWORD),
-        "base.tokenAuthenticate" => Some(lock(&sim.tokens).remove(text(1)).is_some_and(|login| login == text(0))),
+        "base.ldapAuth" | "base.authenticate" => Some(Sim::password_ok(text(0), text(1))),
+        "base.tokenAuthenticate" => Some(sim.token_ok(text(0), text(1))),
         "base.createAuthToken" => return xml(StatusCode::OK, xmlrpc::response(&V::s(sim.create_token(text(0))))),
         _ => None,
     };
@@ -423,21 +504,12 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         }
         return response;
     }
-    {
-        let mut sessions = lock(&sim.sessions);
-        let id = session_cookie(headers);
-        let Some(session) = id.as_ref().and_then(|id| sessions.get_mut(id)) else {
-            return xml(StatusCode::OK, xmlrpc::fault(8003, "Authentication needed"));
-        };
-        if session.expired || session.last_seen.elapsed() > sim.session_timeout {
-            if let Some(id) = id {
-                sessions.remove(&id);
-            }
-            return StatusCode::UNAUTHORIZED.into_response();
-        }
-        session.last_seen = Instant::now();
+    match sim.check_session(headers) {
+        SessionCheck::Live => {}
+        SessionCheck::Missing => return xml(StatusCode::OK, xmlrpc::fault(8003, "Authentication needed")),
+        SessionCheck::Expired => return StatusCode::UNAUTHORIZED.into_response(),
     }
-    let result = lock(&sim.world).call(&name, &params);
+    let result = sim.world().call(&name, &params);
     match result {
         Ok(value) => xml(StatusCode::OK, xmlrpc::response(&value)),
         Err((code, message)) => xml(StatusCode::OK, xmlrpc::fault(code, &message)),

@@ -3,11 +3,13 @@
 use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_PASSWORD};
 use std::time::Duration;
 
-const USAGE: &str = "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]
+const USAGE: &str = "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N] [--transport T]
   --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
   --dist DIR               the built app (default dist)
   --session-timeout S      idle seconds before a session expires (default 900)
-  --entities N             add N entities under General > Public";
+  --entities N             add N entities under General > Public
+  --transport T            what the served config.json asks the app to use:
+                           mmc-agent (XML-RPC, default) or rest (the REST contract)";
 
 fn usage(problem: &str) -> ! {
     eprintln!("medulla-sim: {problem}\n{USAGE}");
@@ -26,6 +28,10 @@ async fn main() {
             "--dist" => options.dist = value().into(),
             "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
             "--entities" => options.extra_entities = number(value()) as usize,
+            "--transport" => match value().as_str() {
+                t @ ("mmc-agent" | "rest") => options.transport = t.into(),
+                other => usage(&format!("--transport: {other:?} is neither mmc-agent nor rest")),
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -41,7 +47,9 @@ async fn main() {
         Err(e) => usage(&format!("cannot listen: {e}")),
     };
     let url = running.url();
-    println!("Medulla Imaging Status on the simulated Medulla: {url}");
+    let transport = running.sim.transport();
+    println!("Medulla Imaging Status on the simulated Medulla: {url} (transport: {transport})");
+    println!("  embedded in a console-like page: {url}_sim/host.html");
     println!("  sign in as {USER_LOGIN} / {USER_PASSWORD}");
     println!("  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)");
     println!("  drive it: curl -X POST {url}_sim/control -H 'content-type: application/json' -d '{{\"entity\":\"UUID2\",\"status\":\"offline\"}}'");

@@ -31,6 +31,41 @@ pub struct Entity {
     pub counts: (i64, i64, i64),
 }
 
+pub const STORE_TOTAL_KIB: i64 = 515_928_320;
+pub const STORE_DEVICE: &str = "/dev/mapper/medulla--vg-imaging--masters";
+pub const STORE_MOUNT: &str = "/var/lib/medulla/masters";
+/// Device, size, used and available KiB of the server's root filesystem.
+pub const ROOT_FS: (&str, i64, i64, i64) = ("/dev/sda1", 51_475_068, 20_786_428, 28_051_816);
+pub const MEM_TOTAL_KIB: i64 = 16_318_480;
+pub const MEM_BUFF_CACHE_KIB: i64 = 3_374_756;
+pub const SWAP_TOTAL_KIB: i64 = 2_097_148;
+pub const SWAP_USED_KIB: i64 = 10_240;
+
+/// What changes in an available server's figures.
+pub struct Figures {
+    pub mem_used_kib: i64,
+    pub store_used_kib: i64,
+    pub store_available_kib: i64,
+    pub store_percent: i64,
+    pub uptime_seconds: u64,
+}
+
+pub struct LogEntry {
+    pub unix: u64,
+    pub state: &'static str,
+    pub detail: &'static str,
+    pub computer_id: String,
+    pub computer_name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Available,
+    ConnectionError,
+    Offline,
+    NotLinked,
+}
+
 pub struct World {
     pub entities: Vec<Entity>,
     pub started: Instant,
@@ -74,11 +109,11 @@ impl World {
         }
     }
 
-    fn index(&self, uuid: &str) -> Option<usize> {
+    pub fn index(&self, uuid: &str) -> Option<usize> {
         self.entities.iter().position(|e| e.uuid == uuid)
     }
 
-    fn ancestors(&self, i: usize) -> Vec<usize> {
+    pub fn ancestors(&self, i: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut at = self.entities[i].parent;
         while let Some(p) = at {
@@ -91,7 +126,7 @@ impl World {
         out
     }
 
-    fn completename(&self, i: usize) -> String {
+    pub fn completename(&self, i: usize) -> String {
         let mut names: Vec<&str> = self.ancestors(i).iter().rev().map(|&a| self.entities[a].name.as_str()).collect();
         names.push(&self.entities[i].name);
         names.join(" > ")
@@ -178,40 +213,52 @@ impl World {
         })
     }
 
+    /// The lively figures of an available server: uptime runs, memory
+    /// breathes, the image store fills slowly.
+    pub fn figures(&self) -> Figures {
+        let t = self.seconds();
+        let store_used = 412_742_656 + (t * 1_024) as i64;
+        let store_available = STORE_TOTAL_KIB - store_used - 26_000_000;
+        Figures {
+            mem_used_kib: 4_821_212 + (t * 7_919 % 900_000) as i64,
+            store_used_kib: store_used,
+            store_available_kib: store_available,
+            // As `df` rounds it: up.
+            store_percent: (store_used * 100 + store_used + store_available - 1) / (store_used + store_available),
+            uptime_seconds: 350_735 + t,
+        }
+    }
+
     fn global_status(&self, i: usize) -> V {
         let e = &self.entities[i];
         if e.server.as_ref().map(|s| s.state) != Some(ServerState::Available) {
             return V::Struct(vec![]);
         }
-        let t = self.seconds();
-        // Lively figures: uptime runs, memory breathes, the store fills slowly.
-        let used_mem = 4_821_212 + (t * 7_919 % 900_000) as i64;
-        let total = 515_928_320i64;
-        let used = 412_742_656 + (t * 1_024) as i64;
-        let available = total - used - 26_000_000;
-        // As `df` rounds it: up.
-        let percent = (used * 100 + used + available - 1) / (used + available);
+        let f = self.figures();
+        let (device, size, used, available) = ROOT_FS;
+        let mem_free = MEM_TOTAL_KIB - f.mem_used_kib - MEM_BUFF_CACHE_KIB;
         V::obj(&[
-            ("space_available", V::Array(vec![V::Int(percent), V::Int(total / 1024)])),
+            ("space_available", V::Array(vec![V::Int(f.store_percent), V::Int(STORE_TOTAL_KIB / 1024)])),
             ("disk_info", V::Array(vec![
                 V::s("Filesystem     1K-blocks     Used Available Use% Mounted on"),
-                V::s("/dev/sda1       51475068 20786428  28051816  43% /"),
-                V::s("/dev/mapper/medulla--vg-imaging--masters"),
-                V::s(format!("               {total} {used} {available}  {percent}% /var/lib/medulla/masters")),
+                V::s(format!("{device}       {size} {used}  {available}  43% /")),
+                V::s(STORE_DEVICE),
+                V::s(format!("               {STORE_TOTAL_KIB} {} {}  {}% {STORE_MOUNT}", f.store_used_kib, f.store_available_kib, f.store_percent)),
             ])),
             ("mem_info", V::Array(vec![
                 V::s("               total        used        free      shared  buff/cache   available"),
-                V::s(format!("Mem:        16318480     {used_mem}     {}      347316     3374756    {}", 16_318_480 - used_mem - 3_374_756, 16_318_480 - used_mem)),
-                V::s("Swap:        2097148       10240     2086908"),
+                V::s(format!("Mem:        {MEM_TOTAL_KIB}     {}     {mem_free}      347316     {MEM_BUFF_CACHE_KIB}    {}", f.mem_used_kib, MEM_TOTAL_KIB - f.mem_used_kib)),
+                V::s(format!("Swap:        {SWAP_TOTAL_KIB}       {SWAP_USED_KIB}     {}", SWAP_TOTAL_KIB - SWAP_USED_KIB)),
             ])),
-            ("uptime", V::s(format!("{}.47 234388.90\n", 350_735 + t))),
+            ("uptime", V::s(format!("{}.47 234388.90\n", f.uptime_seconds))),
             ("stats", V::obj(&[("rescue", V::Int(0)), ("master", V::Int(0)), ("total", V::Int(0))])),
             ("short_status", V::obj(&[("total", V::Int(e.counts.0)), ("rescue", V::Int(e.counts.1)), ("master", V::Int(e.counts.2))])),
         ])
     }
 
-    /// One more log line every 20 seconds, newest first.
-    fn logs(&self, i: usize, start: usize, end: usize) -> V {
+    /// Recent activity, newest first: one more line every 20 seconds.
+    /// Returns the total count and the lines from `start` to `end`.
+    pub fn log_entries(&self, start: usize, end: usize) -> (usize, Vec<LogEntry>) {
         const EVENTS: [(&str, &str); 4] = [
             ("restore_done", "Restoration done"),
             ("backup_done", "Backup done"),
@@ -220,35 +267,70 @@ impl World {
         ];
         let count = 5 + (self.seconds() / 20) as usize;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let logs: Vec<V> = (0..count)
+        let entries = (0..count)
             .rev()
             .skip(start)
             .take(end.saturating_sub(start))
             .map(|n| {
                 let (state, detail) = EVENTS[n % EVENTS.len()];
-                let at = now - ((count - n) as u64) * 20;
+                LogEntry {
+                    unix: now - ((count - n) as u64) * 20,
+                    state,
+                    detail,
+                    computer_id: format!("UUID{}", 1000 + n),
+                    computer_name: format!("pc-lab-{:02}", n % 30 + 1),
+                }
+            })
+            .collect();
+        (count, entries)
+    }
+
+    fn logs(&self, i: usize, start: usize, end: usize) -> V {
+        let (count, entries) = self.log_entries(start, end);
+        let logs = entries
+            .into_iter()
+            .map(|l| {
                 V::obj(&[
                     ("imaging_uuid", V::s(format!("UUID{}", 100 + i))),
-                    ("timestamp", time_tuple(at)),
-                    ("detail", V::s(detail)),
-                    ("imaging_log_state", V::s(state)),
+                    ("timestamp", V::Array(civil(l.unix).into_iter().map(V::Int).collect())),
+                    ("detail", V::s(l.detail)),
+                    ("imaging_log_state", V::s(l.state)),
                     ("imaging_log_level", V::s("NOTICE")),
-                    ("target", V::obj(&[("uuid", V::s(format!("UUID{}", 1000 + n))), ("name", V::s(format!("pc-lab-{:02}", n % 30 + 1)))])),
+                    ("target", V::obj(&[("uuid", V::s(l.computer_id)), ("name", V::s(l.computer_name))])),
                 ])
             })
             .collect();
         V::Array(vec![V::Int(count as i64), V::Array(logs)])
     }
 
-    fn synchronise(&self, i: usize) -> V {
-        let Some(s) = self.serving(i).and_then(|s| self.entities[s].server.as_ref()) else {
-            return V::Array(vec![V::Bool(false), V::s("No imaging server for this entity")]);
-        };
+    /// The steps of a boot-menu synchronisation of `i`, the entity's own
+    /// menu last; `None` when no server serves it.
+    pub fn sync_steps(&self, i: usize) -> Option<Vec<(bool, String)>> {
+        let s = self.serving(i).and_then(|s| self.entities[s].server.as_ref())?;
         let ok = s.state == ServerState::Available && !self.sync_fails;
-        V::Array(vec![
-            V::Array(vec![V::Bool(true), V::s("boot menus of 3 computers regenerated")]),
-            V::Array(vec![V::Bool(ok), V::s(if ok { "entity boot menu regenerated".to_string() } else { format!("imaging server {} did not answer", s.ip) })]),
+        Some(vec![
+            (true, "boot menus of 3 computers regenerated".to_string()),
+            (ok, if ok { "entity boot menu regenerated".to_string() } else { format!("imaging server {} did not answer", s.ip) }),
         ])
+    }
+
+    fn synchronise(&self, i: usize) -> V {
+        match self.sync_steps(i) {
+            Some(steps) => V::Array(steps.into_iter().map(|(ok, detail)| V::Array(vec![V::Bool(ok), V::s(detail)])).collect()),
+            None => V::Array(vec![V::Bool(false), V::s("No imaging server for this entity")]),
+        }
+    }
+
+    /// The status of `i` by the tab's rules, and the entity whose server
+    /// serves it.
+    pub fn verdict(&self, i: usize) -> (Verdict, Option<usize>) {
+        let Some(s) = self.serving(i) else { return (Verdict::NotLinked, None) };
+        let verdict = match self.entities[s].server.as_ref().map(|server| server.state) {
+            Some(ServerState::Available) => Verdict::Available,
+            Some(ServerState::ConnectionError) => Verdict::ConnectionError,
+            _ => Verdict::Offline,
+        };
+        (verdict, Some(s))
     }
 
     fn relays(&self) -> V {
@@ -266,8 +348,9 @@ impl World {
     }
 }
 
-/// A Python time tuple (UTC) of a Unix time.
-fn time_tuple(unix: u64) -> V {
+/// A Python time tuple (UTC) of a Unix time: year, month, day, hour,
+/// minute, second, weekday, yearday (not computed: 1), dst.
+pub fn civil(unix: u64) -> [i64; 9] {
     let days = (unix / 86_400) as i64;
     let secs = unix % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -281,8 +364,7 @@ fn time_tuple(unix: u64) -> V {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + (month <= 2) as i64;
     let weekday = (days + 3).rem_euclid(7);
-    let ints = [year, month, day, (secs / 3600) as i64, (secs % 3600 / 60) as i64, (secs % 60) as i64, weekday, 1, 0];
-    V::Array(ints.into_iter().map(V::Int).collect())
+    [year, month, day, (secs / 3600) as i64, (secs % 3600 / 60) as i64, (secs % 60) as i64, weekday, 1, 0]
 }
 
 #[cfg(test)]
@@ -327,8 +409,7 @@ mod tests {
 
     #[test]
     fn time_tuples_are_civil_dates() {
-        assert_eq!(time_tuple(0), V::Array([1970, 1, 1, 0, 0, 0, 3, 1, 0].into_iter().map(V::Int).collect()));
-        let V::Array(t) = time_tuple(1_795_000_000) else { panic!() };
-        assert_eq!(&t[..3], &[V::Int(2026), V::Int(11), V::Int(18)]);
+        assert_eq!(civil(0), [1970, 1, 1, 0, 0, 0, 3, 1, 0]);
+        assert_eq!(civil(1_795_000_000)[..6], [2026, 11, 18, 11, 6, 40]);
     }
 }
