@@ -11,7 +11,7 @@ use serde_json::json;
 async fn main() {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "screens".into()));
     std::fs::create_dir_all(&out).expect("output folder");
-    let b = harness::open().await;
+    let b = harness::open(harness::Transport::MmcAgent).await;
     b.goto("/").await;
     b.wait_status("signed-out").await;
     save(&b, &out, "signed-out").await;

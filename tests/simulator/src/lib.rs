@@ -237,7 +237,8 @@ impl Sim {
             .unwrap_or_else(|| "?".into())
     }
 
-    /// How many times the agent was called with `method`.
+    /// How many times the agent was called with `method` (or with a
+    /// protocol: `XML-RPC`, `REST`).
     pub fn calls(&self, method: &str) -> usize {
         lock(&self.calls).get(method).copied().unwrap_or(0)
     }
@@ -436,10 +437,13 @@ impl Sim {
         }
     }
 
-    /// Counts the call, then waits as the control endpoint asked: the
-    /// global latency, plus the slow entity's when the call is about it.
-    pub(crate) async fn before_answer(&self, method: &str, entity: Option<&str>) {
-        *lock(&self.calls).entry(method.to_string()).or_default() += 1;
+    /// Counts the call (by method, and by protocol: `XML-RPC` or `REST`),
+    /// then waits as the control endpoint asked: the global latency, plus
+    /// the slow entity's when the call is about it.
+    pub(crate) async fn before_answer(&self, protocol: &str, method: &str, entity: Option<&str>) {
+        for key in [protocol, method] {
+            *lock(&self.calls).entry(key.to_string()).or_default() += 1;
+        }
         let mut delay = *lock(&self.latency_ms);
         if let Some(entity) = entity {
             delay += lock(&self.slow).get(entity).copied().unwrap_or(0);
@@ -486,7 +490,7 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         Ok(call) => call,
         Err(e) => return xml(StatusCode::OK, xmlrpc::fault(8002, &format!("Bad request: {e}"))),
     };
-    sim.before_answer(&name, params.first().and_then(V::as_str)).await;
+    sim.before_answer("XML-RPC", &name, params.first().and_then(V::as_str)).await;
     if let Some(mode) = sim.take_failure(&name) {
         return agent_failure(sim, &mode).await;
     }

@@ -67,7 +67,7 @@ async fn failure(sim: &Sim, mode: &str) -> Response {
 /// `method` is the agent call the gateway would make, for the control
 /// endpoint's filters.
 async fn guard(sim: &Sim, headers: &HeaderMap, method: &str, entity: Option<&str>) -> Result<(), Response> {
-    sim.before_answer(method, entity).await;
+    sim.before_answer("REST", method, entity).await;
     if let Some(mode) = sim.take_failure(method) {
         return Err(failure(sim, &mode).await);
     }
@@ -83,7 +83,7 @@ async fn sign_in(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let text = |key: &str| request.get(key).and_then(Value::as_str);
     let (login, password, token) = (text("login").unwrap_or_default(), text("password"), text("token"));
     let method = if token.is_some() { "base.tokenAuthenticate" } else { "base.ldapAuth" };
-    sim.before_answer(method, None).await;
+    sim.before_answer("REST", method, None).await;
     if let Some(mode) = sim.take_failure(method) {
         return failure(&sim, &mode).await;
     }

@@ -7,9 +7,8 @@ async fn assert_accessible(b: &Browser, screen: &str) {
 }
 
 /// axe-core on every status screen, in English and in French.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_status_screen_passes_axe_in_both_languages() {
-    let b = open().await;
+async fn every_status_screen_passes_axe_in_both_languages(t: Transport) {
+    let b = open(t).await;
     b.goto("/").await;
     b.wait_status("signed-out").await;
     assert_accessible(&b, "signed out").await;
@@ -38,9 +37,8 @@ async fn every_status_screen_passes_axe_in_both_languages() {
 }
 
 /// The console's dark theme, and the embedded look, keep their contrast.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dark_theme_and_embedded_look_pass_axe() {
-    let b = open().await;
+async fn dark_theme_and_embedded_look_pass_axe(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/").await;
     for query in ["theme=dark", "embed=1", "embed=1&theme=dark"] {
         for (uuid, status) in [("UUID0", "offline"), ("UUID1", "connection-error"), ("UUID2", "available"), ("UUID4", "not-linked")] {
@@ -53,9 +51,8 @@ async fn dark_theme_and_embedded_look_pass_axe() {
 }
 
 /// Keyboard alone: pick an entity by typing, reach an action, launch it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keyboard_only_from_entity_to_action() {
-    let b = open().await;
+async fn keyboard_only_from_entity_to_action(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID0").await;
     b.wait_status("offline").await;
     b.field("Entity").await.click().await.expect("focus in the selector");
@@ -80,3 +77,5 @@ async fn keyboard_only_from_entity_to_action() {
     assert!(url.ends_with("location=UUID3"), "{url}");
     b.close().await;
 }
+
+on_both_transports!(every_status_screen_passes_axe_in_both_languages, dark_theme_and_embedded_look_pass_axe, keyboard_only_from_entity_to_action);

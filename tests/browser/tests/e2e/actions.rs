@@ -2,9 +2,8 @@ use crate::harness::*;
 use serde_json::json;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deploy_opens_the_console_page_of_the_entity() {
-    let b = open().await;
+async fn deploy_opens_the_console_page_of_the_entity(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.button("Deploy an image").await.click().await.expect("clicked");
@@ -17,9 +16,8 @@ async fn deploy_opens_the_console_page_of_the_entity() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn synchronisation_reports_success_and_the_reasons_of_failure() {
-    let b = open().await;
+async fn synchronisation_reports_success_and_the_reasons_of_failure(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID3").await;
     b.wait_status("available").await;
     b.button("Synchronise boot menus").await.click().await.expect("clicked");
@@ -34,9 +32,8 @@ async fn synchronisation_reports_success_and_the_reasons_of_failure() {
 
 /// A status seen more than a few seconds ago is checked again right before
 /// an action, and the action does not run when the server is gone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn action_rechecks_a_stale_status_and_refuses_to_run() {
-    let b = open().await;
+async fn action_rechecks_a_stale_status_and_refuses_to_run(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.control(json!({"entity": "UUID2", "status": "offline"}));
@@ -50,9 +47,8 @@ async fn action_rechecks_a_stale_status_and_refuses_to_run() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_double_click_launches_once() {
-    let b = open().await;
+async fn a_double_click_launches_once(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 1500}}));
@@ -69,3 +65,5 @@ async fn a_double_click_launches_once() {
     assert_eq!(b.actions_disabled().await, ALL_ENABLED);
     b.close().await;
 }
+
+on_both_transports!(deploy_opens_the_console_page_of_the_entity, synchronisation_reports_success_and_the_reasons_of_failure, action_rechecks_a_stale_status_and_refuses_to_run, a_double_click_launches_once);

@@ -1,8 +1,8 @@
 use crate::harness::*;
 use serde_json::json;
 
-async fn problem_shown(request: serde_json::Value, expected: &str) {
-    let b = open().await;
+async fn problem_shown(t: Transport, request: serde_json::Value, expected: &str) {
+    let b = open(t).await;
     b.control(request);
     b.goto("/").await;
     let alert = b.find("//main[@role='alert']").await.text().await.expect("text");
@@ -11,9 +11,10 @@ async fn problem_shown(request: serde_json::Value, expected: &str) {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broken_config_names_the_file_and_the_key() {
-    problem_shown(json!({"config_text": "{\"poll_seconds\": "}), "config.json: not valid JSON").await;
-    problem_shown(json!({"config": {"poll_seconds": "often"}}), "config.json, key \"poll_seconds\": expected a whole number of seconds").await;
-    problem_shown(json!({"config_missing": true}), "config.json: could not be fetched (HTTP 404)").await;
+async fn a_broken_config_names_the_file_and_the_key(t: Transport) {
+    problem_shown(t, json!({"config_text": "{\"poll_seconds\": "}), "config.json: not valid JSON").await;
+    problem_shown(t, json!({"config": {"poll_seconds": "often"}}), "config.json, key \"poll_seconds\": expected a whole number of seconds").await;
+    problem_shown(t, json!({"config_missing": true}), "config.json: could not be fetched (HTTP 404)").await;
 }
+
+on_both_transports!(a_broken_config_names_the_file_and_the_key);

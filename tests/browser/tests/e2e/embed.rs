@@ -36,7 +36,7 @@ async fn wait_message(b: &Browser, what: &str, wanted: impl Fn(&Value) -> bool) 
 }
 
 fn allow(b: &Browser, host: &Running) {
-    let mut config = medulla_sim::demo_config();
+    let mut config = b.config();
     config["embed_allowed_origins"] = json!([origin(host)]);
     b.control(json!({ "config": config }));
 }
@@ -46,9 +46,8 @@ async fn enter_tab(b: &Browser) {
     b.c.find(Locator::Css("iframe")).await.expect("iframe").enter_frame().await.expect("into the tab");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn single_sign_on_messages_and_height_with_the_host() {
-    let b = open().await;
+async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
+    let b = open(t).await;
     let host = host_server().await;
     allow(&b, &host);
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
@@ -110,9 +109,8 @@ async fn single_sign_on_messages_and_height_with_the_host() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_token_falls_back_to_the_login_form() {
-    let b = open().await;
+async fn a_refused_token_falls_back_to_the_login_form(t: Transport) {
+    let b = open(t).await;
     let host = host_server().await;
     allow(&b, &host);
     open_host(&b, &host, "/?embed=1#login=admin&token=forged").await;
@@ -128,9 +126,8 @@ async fn a_refused_token_falls_back_to_the_login_form() {
 
 /// A page from an origin not in `embed_allowed_origins` gets no message,
 /// and its messages are ignored.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_foreign_host_is_ignored() {
-    let b = open().await;
+async fn a_foreign_host_is_ignored(t: Transport) {
+    let b = open(t).await;
     let allowed = host_server().await;
     let foreign = host_server().await;
     allow(&b, &allowed);
@@ -146,3 +143,5 @@ async fn a_foreign_host_is_ignored() {
     assert_eq!(b.status().await, "available", "a foreign host changed the entity");
     b.close().await;
 }
+
+on_both_transports!(single_sign_on_messages_and_height_with_the_host, a_refused_token_falls_back_to_the_login_form, a_foreign_host_is_ignored);

@@ -3,9 +3,8 @@ use serde_json::json;
 
 /// Garbage, HTTP errors, cut answers and faults: a clear state, no panic,
 /// and the tab recovers on the next check.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_answers_show_medulla_unreachable_and_recover() {
-    let b = open().await;
+async fn malformed_answers_show_medulla_unreachable_and_recover(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     for (mode, detail) in [
@@ -27,10 +26,9 @@ async fn malformed_answers_show_medulla_unreachable_and_recover() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_silent_agent_times_out() {
-    let b = open().await;
-    let mut config = medulla_sim::demo_config();
+async fn a_silent_agent_times_out(t: Transport) {
+    let b = open(t).await;
+    let mut config = b.config();
     config["request_timeout_seconds"] = 2.into();
     b.control(json!({ "config": config }));
     b.open_signed_in("/?entity=UUID2").await;
@@ -42,3 +40,5 @@ async fn a_silent_agent_times_out() {
     assert_eq!(b.actions_disabled().await, ALL_DISABLED);
     b.close().await;
 }
+
+on_both_transports!(malformed_answers_show_medulla_unreachable_and_recover, a_silent_agent_times_out);

@@ -13,9 +13,44 @@ use tokio::process::{Child, Command};
 /// How long a condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// How the app talks to Medulla: every scenario runs on both.
+#[derive(Clone, Copy, Debug)]
+pub enum Transport {
+    MmcAgent,
+    Rest,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::MmcAgent => "mmc-agent",
+            Transport::Rest => "rest",
+        }
+    }
+}
+
+/// Makes each named scenario `async fn NAME(t: Transport)` two tests,
+/// `NAME::mmc_agent` and `NAME::rest`.
+macro_rules! on_both_transports {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mmc_agent() {
+                super::$name($crate::harness::Transport::MmcAgent).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rest() {
+                super::$name($crate::harness::Transport::Rest).await
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_transports;
+
 pub struct Browser {
     pub c: Client,
     pub sim: Running,
+    pub transport: Transport,
     _driver: Child,
 }
 
@@ -36,12 +71,12 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-pub async fn open() -> Browser {
-    open_with(|_| {}).await
+pub async fn open(transport: Transport) -> Browser {
+    open_with(transport, |_| {}).await
 }
 
-pub async fn open_with(tune: impl FnOnce(&mut Options)) -> Browser {
-    let mut options = Options { dist: dist(), ..Options::default() };
+pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) -> Browser {
+    let mut options = Options { dist: dist(), transport: transport.name().into(), ..Options::default() };
     tune(&mut options);
     let sim = medulla_sim::start(options).await.expect("simulator started");
     let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
@@ -74,7 +109,7 @@ pub async fn open_with(tune: impl FnOnce(&mut Options)) -> Browser {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a Chromium session");
-    Browser { c, sim, _driver: driver }
+    Browser { c, sim, transport, _driver: driver }
 }
 
 /// Waits until `check` gives `Some`, or fails naming `what`.
@@ -105,6 +140,11 @@ impl Browser {
     pub async fn goto(&self, path_and_query: &str) {
         let url = format!("{}{}", self.sim.url(), path_and_query.trim_start_matches('/'));
         self.c.goto(&url).await.expect("page opened");
+    }
+
+    /// The simulator's default `config.json` for this browser's transport.
+    pub fn config(&self) -> Value {
+        medulla_sim::demo_config(self.transport.name())
     }
 
     /// Drives the simulator as its control endpoint does.
@@ -235,7 +275,13 @@ impl Browser {
         self.c.active_element().await.expect("focused element").text().await.unwrap_or_default()
     }
 
+    /// Ends the test; the app must have spoken its configured protocol only.
     pub async fn close(self) {
+        let (other, mine) = match self.transport {
+            Transport::MmcAgent => ("REST", "XML-RPC"),
+            Transport::Rest => ("XML-RPC", "REST"),
+        };
+        assert_eq!(self.sim.sim.calls(other), 0, "configured for {mine}, the app spoke {other}");
         let _ = self.c.close().await;
     }
 }

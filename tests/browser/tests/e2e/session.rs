@@ -1,9 +1,8 @@
 use crate::harness::*;
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn session_expiry_then_sign_in_again_keeps_the_entity() {
-    let b = open().await;
+async fn session_expiry_then_sign_in_again_keeps_the_entity(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.control(json!({"expire_sessions": true}));
@@ -20,9 +19,8 @@ async fn session_expiry_then_sign_in_again_keeps_the_entity() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_password_is_said_and_not_kept() {
-    let b = open().await;
+async fn a_wrong_password_is_said_and_not_kept(t: Transport) {
+    let b = open(t).await;
     b.goto("/").await;
     b.wait_status("signed-out").await;
     b.sign_in_as("admin", "wrong").await;
@@ -33,3 +31,5 @@ async fn a_wrong_password_is_said_and_not_kept() {
     assert_eq!(b.actions_disabled().await, ALL_DISABLED);
     b.close().await;
 }
+
+on_both_transports!(session_expiry_then_sign_in_again_keeps_the_entity, a_wrong_password_is_said_and_not_kept);

@@ -1,8 +1,7 @@
 use crate::harness::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_three_statuses_of_the_user_documentation() {
-    let b = open().await;
+async fn the_three_statuses_of_the_user_documentation(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/").await;
     // The root entity, "General", is first: its server is Offline.
     b.wait_status("offline").await;
@@ -37,9 +36,8 @@ async fn the_three_statuses_of_the_user_documentation() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inherited_server_and_entity_without_server() {
-    let b = open().await;
+async fn inherited_server_and_entity_without_server(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/").await;
     b.select_entity("libr", "General > Public > Library").await;
     b.wait_status("available").await;
@@ -57,10 +55,9 @@ async fn inherited_server_and_entity_without_server() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_follows_the_server_by_polling() {
-    let b = open().await;
-    let mut config = medulla_sim::demo_config();
+async fn status_follows_the_server_by_polling(t: Transport) {
+    let b = open(t).await;
+    let mut config = b.config();
     config["poll_seconds"] = 5.into();
     b.control(serde_json::json!({ "config": config }));
     b.open_signed_in("/?entity=UUID2").await;
@@ -74,3 +71,5 @@ async fn status_follows_the_server_by_polling() {
     assert_eq!(b.actions_disabled().await, ALL_ENABLED);
     b.close().await;
 }
+
+on_both_transports!(the_three_statuses_of_the_user_documentation, inherited_server_and_entity_without_server, status_follows_the_server_by_polling);

@@ -4,9 +4,8 @@ use std::time::{Duration, Instant};
 
 /// Switching entities while answers are slow never shows another entity's
 /// status, and never enables actions for the wrong entity.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_answer_never_shows_for_the_next_entity() {
-    let b = open().await;
+async fn a_slow_answer_never_shows_for_the_next_entity(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID0").await;
     b.wait_status("offline").await;
     b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 1500}}));
@@ -29,9 +28,8 @@ async fn a_slow_answer_never_shows_for_the_next_entity() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deep_link_reload_and_last_choice() {
-    let b = open().await;
+async fn deep_link_reload_and_last_choice(t: Transport) {
+    let b = open(t).await;
     b.open_signed_in("/?entity=UUID1").await;
     b.wait_status("connection-error").await;
     let input = b.field("Entity").await;
@@ -58,9 +56,8 @@ async fn deep_link_reload_and_last_choice() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keyboard_only_selection() {
-    let b = open_with(|o| o.extra_entities = 300).await;
+async fn keyboard_only_selection(t: Transport) {
+    let b = open_with(t, |o| o.extra_entities = 300).await;
     b.open_signed_in("/?entity=UUID0").await;
     b.wait_status("offline").await;
     let input = b.field("Entity").await;
@@ -74,3 +71,5 @@ async fn keyboard_only_selection() {
     assert_eq!(input.prop("value").await.expect("value").as_deref(), Some("General > Public > Library"));
     b.close().await;
 }
+
+on_both_transports!(a_slow_answer_never_shows_for_the_next_entity, deep_link_reload_and_last_choice, keyboard_only_selection);
