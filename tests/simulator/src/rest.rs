@@ -167,10 +167,15 @@ fn statistics(world: &World, serving: usize) -> Value {
     })
 }
 
+/// `2026-11-25T09:05:07` of a Unix time (UTC).
+fn date_time(unix: u64) -> String {
+    let t = civil(unix);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t[0], t[1], t[2], t[3], t[4], t[5])
+}
+
 fn now_rfc3339() -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let t = civil(now);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t[0], t[1], t[2], t[3], t[4], t[5])
+    format!("{}Z", date_time(now))
 }
 
 async fn status(State(sim): State<Arc<Sim>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -220,9 +225,8 @@ async fn activities(
     let items: Vec<Value> = entries
         .into_iter()
         .map(|l| {
-            let t = civil(l.unix);
             json!({
-                "timestamp": format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t[0], t[1], t[2], t[3], t[4], t[5]),
+                "timestamp": date_time(l.unix),
                 "computer": {"id": l.computer_id, "name": l.computer_name},
                 "message": l.detail,
                 "state": match l.state {

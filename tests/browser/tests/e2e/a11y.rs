@@ -69,11 +69,7 @@ async fn keyboard_only_from_entity_to_action(t: Transport) {
     }
     assert!(reached, "Tab never reached “Deploy an image”");
     b.press(ENTER).await;
-    let url = until("the console page", || async {
-        let url = b.url().await;
-        url.contains("/mmc/").then_some(url)
-    })
-    .await;
+    let url = b.console_page().await;
     assert!(url.ends_with("location=UUID3"), "{url}");
     b.close().await;
 }

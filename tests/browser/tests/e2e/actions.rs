@@ -7,11 +7,7 @@ async fn deploy_opens_the_console_page_of_the_entity(t: Transport) {
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.button("Deploy an image").await.click().await.expect("clicked");
-    let url = until("the console page", || async {
-        let url = b.url().await;
-        url.contains("/mmc/").then_some(url)
-    })
-    .await;
+    let url = b.console_page().await;
     assert!(url.ends_with("/mmc/main.php?module=base&submod=computers&action=index&location=UUID2"), "{url}");
     b.close().await;
 }

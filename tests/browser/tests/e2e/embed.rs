@@ -99,12 +99,7 @@ async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
     enter_tab(&b).await;
     b.wait_status("available").await;
     b.button("Déployer une image").await.click().await.expect("clicked");
-    let top = until("the console page in the top window", || async {
-        b.c.enter_parent_frame().await.ok();
-        let url = b.url().await;
-        url.contains("/mmc/").then_some(url)
-    })
-    .await;
+    let top = b.console_page().await;
     assert!(top.ends_with("location=UUID2"), "{top}");
     b.close().await;
 }

@@ -241,6 +241,16 @@ impl Browser {
         self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default()
     }
 
+    /// Waits until the top window shows a (simulated) console page; its URL.
+    pub async fn console_page(&self) -> String {
+        until("a console page in the top window", || async {
+            self.c.enter_parent_frame().await.ok();
+            let url = self.url().await;
+            url.contains("/mmc/").then_some(url)
+        })
+        .await
+    }
+
     /// Violations of axe-core's rules on the page as it is now (axe-core
     /// comes from the npm registry through scripts/setup.sh).
     pub async fn axe_violations(&self) -> Vec<String> {
