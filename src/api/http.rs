@@ -6,7 +6,7 @@ use super::ApiError;
 use futures::future::{select, Either};
 use gloo_net::http::{Method, RequestBuilder};
 use gloo_timers::future::TimeoutFuture;
-use web_sys::{AbortController, RequestCredentials};
+use web_sys::{AbortController, RequestCache, RequestCredentials};
 
 /// Aborts its request when dropped before the answer was read.
 struct AbortOnDrop(Option<AbortController>);
@@ -40,6 +40,9 @@ pub async fn send(
     let mut request = RequestBuilder::new(url)
         .method(method)
         .credentials(RequestCredentials::Include)
+        // A status must never come from a cache; and without this, Chromium
+        // holds a GET behind an aborted one for the same URL (its cache lock).
+        .cache(RequestCache::NoStore)
         .abort_signal(Some(&controller.signal()));
     if let Some(auth) = authorization {
         request = request.header("Authorization", auth);

@@ -40,10 +40,12 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
         None => lang.int(figures.registered),
     };
     let of = |used_kib: u64, total_kib: u64| format!("{} {} {}", lang.size_kib(used_kib), t("of", "sur"), lang.size_kib(total_kib));
+    // Medulla gives the store's used share and total size only: no used
+    // size is derived from them.
     let store = figures.image_store.as_ref().map(|s| {
-        let total_kib = s.total_mib.saturating_mul(1024);
-        let used_kib = (total_kib as f64 * s.used_percent / 100.0) as u64;
-        bar(t("Image store", "Stockage des images").into(), s.used_percent, format!("{} {} — {}", lang.percent(s.used_percent), t("used", "utilisé"), of(used_kib, total_kib)))
+        let total = lang.size_kib(s.total_mib.saturating_mul(1024));
+        let words = format!("{} {} — {total} {}", lang.percent(s.used_percent), t("used", "utilisé"), t("in all", "au total"));
+        bar(t("Image store", "Stockage des images").into(), s.used_percent, words)
     });
     let filesystems = figures.filesystems.iter().map(|fs| {
         let pct = fs.used_percent() as f64;
@@ -51,7 +53,7 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
     }).collect_view();
     let memory = figures.memory.as_ref().map(|m| {
         let pct = m.used_kib as f64 * 100.0 / m.total_kib.max(1) as f64;
-        let swap = (m.swap_total_kib > 0).then(|| format!("; {} {}", t("swap", "swap"), of(m.swap_used_kib, m.swap_total_kib)));
+        let swap = (m.swap_total_kib > 0).then(|| format!("{}{} {}", t("; ", "\u{202f}; "), t("swap", "swap"), of(m.swap_used_kib, m.swap_total_kib)));
         bar(t("Memory", "Mémoire").into(), pct, format!("{} {}, {} {}{}", of(m.used_kib, m.total_kib), t("used", "utilisés"), lang.size_kib(m.available_kib), t("available", "disponibles"), swap.unwrap_or_default()))
     });
     let activity = figures.activity.iter().map(|a| view! {

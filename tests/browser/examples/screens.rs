@@ -27,6 +27,15 @@ async fn main() {
     b.wait_status("available").await;
     b.button("Français").await.click().await.expect("French");
     save(&b, &out, "UUID2-available-fr").await;
+    b.goto("/?entity=UUID1&theme=dark").await;
+    b.wait_status("connection-error").await;
+    save(&b, &out, "UUID1-connection-error-dark").await;
+    b.goto("/_sim/host.html").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    save(&b, &out, "embedded-host").await;
+    b.goto("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.button("Français").await.click().await.expect("French");
     b.control(json!({"fail": {"mode": "garbage", "method": "imaging.getGlobalStatus"}}));
     b.button("Actualiser").await.click().await.expect("refresh");
     b.wait_status("unreachable").await;

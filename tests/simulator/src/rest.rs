@@ -28,7 +28,7 @@ pub fn router() -> Router<Arc<Sim>> {
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body.to_string()).into_response()
 }
 
 /// A problem document (RFC 9457); `more` holds its other members
@@ -38,7 +38,7 @@ fn problem(status: StatusCode, kind: &str, title: &str, more: Value) -> Response
     if let (Some(body), Value::Object(more)) = (body.as_object_mut(), more) {
         body.extend(more);
     }
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    (status, [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")], body.to_string()).into_response()
 }
 
 fn not_found(id: &str) -> Response {

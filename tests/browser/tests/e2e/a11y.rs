@@ -26,7 +26,7 @@ async fn every_status_screen_passes_axe_in_both_languages(t: Transport) {
         b.wait_status("unreachable").await;
         b.button(language).await.click().await.expect("language");
         assert_accessible(&b, &format!("unreachable in {language}")).await;
-        b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 5000}}));
+        b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 15000}}));
         b.goto("/?entity=UUID4").await;
         b.wait_status("checking").await;
         b.button(language).await.click().await.expect("language");
