@@ -55,6 +55,39 @@ async fn inherited_server_and_entity_without_server(t: Transport) {
     b.close().await;
 }
 
+/// What one check costs Medulla, counted: a refresh of an available entity
+/// with its own server is 5 agent calls (has a server, its configuration,
+/// its status, custom menus, activity) or 2 REST requests (status,
+/// activity); an inherited one adds the walk up to the serving ancestor.
+async fn one_check_costs_a_known_number_of_calls(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    let protocol = match t {
+        Transport::MmcAgent => "XML-RPC",
+        Transport::Rest => "REST",
+    };
+    let calls_of_a_refresh = |entity: &'static str| {
+        let b = &b;
+        async move {
+            b.goto(&format!("/?entity={entity}")).await;
+            b.wait_status("available").await;
+            let before = b.sim.sim.calls(protocol);
+            b.button("Refresh now").await.click().await.expect("clicked");
+            until("the refresh to end", || async { (!b.disabled("Refresh now").await).then_some(()) }).await;
+            b.wait_status("available").await;
+            b.sim.sim.calls(protocol) - before
+        }
+    };
+    let (own, inherited) = match t {
+        Transport::MmcAgent => (5, 7),
+        Transport::Rest => (2, 2),
+    };
+    assert_eq!(calls_of_a_refresh("UUID2").await, own, "Public, its own server");
+    assert_eq!(calls_of_a_refresh("UUID3").await, inherited, "Library, served by Public");
+    b.close().await;
+}
+
 async fn status_follows_the_server_by_polling(t: Transport) {
     let b = open(t).await;
     let mut config = b.config();
@@ -72,4 +105,4 @@ async fn status_follows_the_server_by_polling(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(the_three_statuses_of_the_user_documentation, inherited_server_and_entity_without_server, status_follows_the_server_by_polling);
+on_both_transports!(one_check_costs_a_known_number_of_calls, the_three_statuses_of_the_user_documentation, inherited_server_and_entity_without_server, status_follows_the_server_by_polling);
