@@ -38,7 +38,7 @@ pub fn Login() -> impl IntoView {
         });
     };
     view! {
-        <form class="login" on:submit=submit aria-labelledby="login-title">
+        <form class="login" method="post" on:submit=submit aria-labelledby="login-title">
             <h2 id="login-title">{move || lang.get().tr("Sign in to Medulla", "Connexion à Medulla")}</h2>
             {move || ctx.sign_on_refused.get().then(|| view! {
                 <p class="login__notice" role="alert">{lang.get().tr(

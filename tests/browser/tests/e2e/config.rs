@@ -11,10 +11,37 @@ async fn problem_shown(t: Transport, request: serde_json::Value, expected: &str)
     b.close().await;
 }
 
+/// The language comes from config.json, else from the host page (`?lang=`),
+/// else from the browser (English here).
+async fn language_from_config_then_host_page_then_browser(t: Transport) {
+    let b = open(t).await;
+    let title = || async { b.find("//h1").await.text().await.unwrap_or_default() };
+    b.goto("/").await;
+    b.wait_status("signed-out").await;
+    assert_eq!(title().await, "Imaging server status");
+    b.goto("/?lang=fr").await;
+    b.wait_status("signed-out").await;
+    assert_eq!(title().await, "État du serveur d’imagerie");
+    let mut config = b.config();
+    config["language"] = "en".into();
+    b.control(json!({ "config": config }));
+    b.goto("/?lang=fr").await;
+    b.wait_status("signed-out").await;
+    assert_eq!(title().await, "Imaging server status");
+    config["language"] = "fr".into();
+    b.control(json!({ "config": config }));
+    b.goto("/").await;
+    b.wait_status("signed-out").await;
+    assert_eq!(title().await, "État du serveur d’imagerie");
+    let lang = b.c.execute("return document.documentElement.lang", vec![]).await.expect("lang");
+    assert_eq!(lang, json!("fr"));
+    b.close().await;
+}
+
 async fn a_broken_config_names_the_file_and_the_key(t: Transport) {
     problem_shown(t, json!({"config_text": "{\"poll_seconds\": "}), "config.json: not valid JSON").await;
     problem_shown(t, json!({"config": {"poll_seconds": "often"}}), "config.json, key \"poll_seconds\": expected a whole number of seconds").await;
     problem_shown(t, json!({"config_missing": true}), "config.json: could not be fetched (HTTP 404)").await;
 }
 
-on_both_transports!(a_broken_config_names_the_file_and_the_key);
+on_both_transports!(language_from_config_then_host_page_then_browser, a_broken_config_names_the_file_and_the_key);
