@@ -88,6 +88,29 @@ async fn one_check_costs_a_known_number_of_calls(t: Transport) {
     b.close().await;
 }
 
+/// No polling while the browser tab is hidden; a check as soon as it shows.
+async fn polling_pauses_while_the_page_is_hidden(t: Transport) {
+    let b = open(t).await;
+    let mut config = b.config();
+    config["poll_seconds"] = 5.into();
+    b.control(serde_json::json!({ "config": config }));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    let hide = |hidden: bool| {
+        let script = format!("Object.defineProperty(document, 'hidden', {{configurable: true, get: () => {hidden}}})");
+        let c = b.c.clone();
+        async move { c.execute(&script, vec![]).await.expect("visibility set") }
+    };
+    hide(true).await;
+    let before = b.sim.sim.calls("imaging.getGlobalStatus");
+    // Three poll periods and more.
+    tokio::time::sleep(std::time::Duration::from_secs(16)).await;
+    assert_eq!(b.sim.sim.calls("imaging.getGlobalStatus"), before, "polled while hidden");
+    hide(false).await;
+    until("a check once visible", || async { (b.sim.sim.calls("imaging.getGlobalStatus") > before).then_some(()) }).await;
+    b.close().await;
+}
+
 async fn status_follows_the_server_by_polling(t: Transport) {
     let b = open(t).await;
     let mut config = b.config();
@@ -105,4 +128,4 @@ async fn status_follows_the_server_by_polling(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(one_check_costs_a_known_number_of_calls, the_three_statuses_of_the_user_documentation, inherited_server_and_entity_without_server, status_follows_the_server_by_polling);
+on_both_transports!(polling_pauses_while_the_page_is_hidden, one_check_costs_a_known_number_of_calls, the_three_statuses_of_the_user_documentation, inherited_server_and_entity_without_server, status_follows_the_server_by_polling);
