@@ -61,8 +61,7 @@ impl Default for ConsoleRoutes {
         Self {
             deploy: "main.php?module=base&submod=computers&action=index&location={entity}".into(),
             master: "main.php?module=imaging&submod=manage&action=master&location={entity}".into(),
-            multicast: "main.php?module=imaging&submod=manage&action=master&location={entity}&multicast=1"
-                .into(),
+            multicast: "main.php?module=imaging&submod=manage&action=master&location={entity}&multicast=1".into(),
         }
     }
 }
@@ -125,10 +124,8 @@ fn wrong(key: &str, expected: &str, found: &Value) -> ConfigError {
 
 /// Reads the text of `config.json`.
 pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
-    let json: Value = serde_json::from_str(text).map_err(|e| ConfigError {
-        key: None,
-        problem: format!("not valid JSON ({e})"),
-    })?;
+    let json: Value =
+        serde_json::from_str(text).map_err(|e| ConfigError { key: None, problem: format!("not valid JSON ({e})") })?;
     let Value::Object(map) = json else {
         return Err(ConfigError { key: None, problem: format!("expected a JSON object, found {json}") });
     };

@@ -7,9 +7,9 @@ use super::http::{basic_authorization, send};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
 use super::{ApiError, ImagingApi, SyncOutcome};
 use crate::config::Config;
-use gloo_net::http::Method;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
+use gloo_net::http::Method;
 
 /// How many lines of recent activity the tab shows.
 pub const ACTIVITY_LINES: i64 = 10;
@@ -24,10 +24,7 @@ impl MmcAgent {
     pub fn new(config: &Config) -> Self {
         Self {
             url: config.agent_url.clone(),
-            authorization: config
-                .agent_basic_auth
-                .as_ref()
-                .map(|b| basic_authorization(&b.login, &b.password)),
+            authorization: config.agent_basic_auth.as_ref().map(|b| basic_authorization(&b.login, &b.password)),
             timeout_ms: config.request_timeout_seconds.saturating_mul(1000),
         }
     }
@@ -35,7 +32,9 @@ impl MmcAgent {
     /// One XML-RPC call; a fault 8003 or HTTP 401 is [`ApiError::SignedOut`].
     pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
-        let answer = send(Method::POST, &self.url, Some(("text/xml", body)), self.authorization.as_deref(), self.timeout_ms).await?;
+        let answer =
+            send(Method::POST, &self.url, Some(("text/xml", body)), self.authorization.as_deref(), self.timeout_ms)
+                .await?;
         match answer.status {
             401 => return Err(ApiError::SignedOut),
             200..=299 => {}
@@ -85,7 +84,13 @@ impl MmcAgent {
 
     /// Extra figures of an available server; a failure other than a lost
     /// session leaves them out rather than hiding the status.
-    async fn optional<T>(&self, method: &str, entity: &str, extra: &[Value], read: fn(&Value) -> Option<T>) -> Result<Option<T>, ApiError> {
+    async fn optional<T>(
+        &self,
+        method: &str,
+        entity: &str,
+        extra: &[Value],
+        read: fn(&Value) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
         let mut params = vec![Value::str(entity)];
         params.extend_from_slice(extra);
         match self.call(method, &params).await {
@@ -129,7 +134,9 @@ impl ImagingApi for MmcAgent {
             Some(mut figures) => {
                 let page = [Value::Int(0), Value::Int(ACTIVITY_LINES), Value::str("")];
                 let (custom, activity) = futures::join!(
-                    self.optional("imaging.getCustomMenuCount", &server_entity, &[], |v| v.as_i64().map(|n| n.max(0) as u64)),
+                    self.optional("imaging.getCustomMenuCount", &server_entity, &[], |v| v
+                        .as_i64()
+                        .map(|n| n.max(0) as u64)),
                     self.optional("imaging.getLogs4Location", &server_entity, &page, |v| Some(activity_from(v))),
                 );
                 figures.custom_menus = custom?;
@@ -226,11 +233,7 @@ pub fn figures_from(v: &Value) -> Result<Option<ServerFigures>, ApiError> {
             .unwrap_or_default()
     };
     let count = |key: &str| -> u64 {
-        v.get("short_status")
-            .and_then(|s| s.get(key))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-            .max(0) as u64
+        v.get("short_status").and_then(|s| s.get(key)).and_then(Value::as_i64).unwrap_or(0).max(0) as u64
     };
     let image_store = v.get("space_available").and_then(Value::as_array).and_then(|a| {
         let used = a.first()?.as_f64()?;
@@ -289,11 +292,12 @@ pub fn activity_from(v: &Value) -> Vec<Activity> {
                     .or_else(|| text(target.and_then(|t| t.get("uuid"))))
                     .unwrap_or_default(),
                 message: text(log.get("detail")).unwrap_or_default(),
-                state: text(log.get("imaging_log_state")).map_or(ActivityState::Unknown, |s| ActivityState::from_label(&s)),
+                state: text(log.get("imaging_log_state"))
+                    .map_or(ActivityState::Unknown, |s| ActivityState::from_label(&s)),
             }
         })
         .collect();
-    activity.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
+    activity.sort_by_key(|a| std::cmp::Reverse(a.timestamp));
     activity
 }
 

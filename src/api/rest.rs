@@ -272,7 +272,10 @@ pub fn sync_outcome_from(body: &[u8]) -> Result<SyncOutcome, ApiError> {
 
 impl RestClient {
     pub fn new(config: &Config) -> Self {
-        Self { base: config.rest_url.trim_end_matches('/').to_string(), timeout_ms: config.request_timeout_seconds.saturating_mul(1000) }
+        Self {
+            base: config.rest_url.trim_end_matches('/').to_string(),
+            timeout_ms: config.request_timeout_seconds.saturating_mul(1000),
+        }
     }
 
     async fn request(&self, method: Method, path: &str, body: Option<String>) -> Result<Answer, ApiError> {
@@ -325,7 +328,9 @@ impl ImagingApi for RestClient {
             let path = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
             // Activity is extra: only a lost session stops the report.
             match self.request(Method::GET, &path, None).await {
-                Ok(a) if (200..300).contains(&a.status) => figures.activity = activity_from(&a.body).unwrap_or_default(),
+                Ok(a) if (200..300).contains(&a.status) => {
+                    figures.activity = activity_from(&a.body).unwrap_or_default()
+                }
                 Ok(a) if a.status == 401 => return Err(ApiError::SignedOut),
                 _ => {}
             }

@@ -237,9 +237,8 @@ fn decode_value(value: Node) -> Result<Value, DecodeError> {
         return Ok(Value::Str(text_of(value)));
     };
     let text = || text_of(typed);
-    let number = |t: String| -> Result<i64, DecodeError> {
-        t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}")))
-    };
+    let number =
+        |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}"))) };
     Ok(match typed.tag_name().name() {
         "int" | "i4" | "i8" | "i2" | "i1" => Value::Int(number(text())?),
         "boolean" => match text().trim() {

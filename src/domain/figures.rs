@@ -95,19 +95,12 @@ pub fn parse_free(lines: &[String]) -> Option<Memory> {
             let l = l.trim_start().to_lowercase();
             prefixes.iter().any(|p| l.starts_with(p))
         })?;
-        let numbers: Vec<u64> = line
-            .split(':')
-            .nth(1)?
-            .split_whitespace()
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .ok()?;
+        let numbers: Vec<u64> =
+            line.split(':').nth(1)?.split_whitespace().map(str::parse).collect::<Result<_, _>>().ok()?;
         Some(numbers)
     };
     let mem = row(&["mem", "mém"])?;
-    let col = |name: &str| -> Option<u64> {
-        header.iter().position(|h| h == name).and_then(|i| mem.get(i).copied())
-    };
+    let col = |name: &str| -> Option<u64> { header.iter().position(|h| h == name).and_then(|i| mem.get(i).copied()) };
     let total = col("total")?;
     let free = col("free")?;
     let mut memory = Memory { total_kib: total, free_kib: free, ..Memory::default() };

@@ -158,11 +158,8 @@ pub fn url_host(url: &str) -> Option<String> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next()?;
     let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next()?
-    } else {
-        authority.split(':').next()?
-    };
+    let host =
+        if let Some(v6) = authority.strip_prefix('[') { v6.split(']').next()? } else { authority.split(':').next()? };
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
@@ -252,10 +249,7 @@ mod tests {
     #[test]
     fn the_three_statuses_follow_the_rules() {
         let figures = ServerFigures { registered: 3, ..Default::default() };
-        assert!(matches!(
-            server_status(Some(figures), RelayPresence::Absent),
-            ServerStatus::Available(_)
-        ));
+        assert!(matches!(server_status(Some(figures), RelayPresence::Absent), ServerStatus::Available(_)));
         assert_eq!(server_status(None, RelayPresence::Present), ServerStatus::ConnectionError);
         for relay in [RelayPresence::Absent, RelayPresence::NotFound, RelayPresence::Unknown] {
             assert_eq!(server_status(None, relay), ServerStatus::Offline, "{relay:?}");
@@ -286,12 +280,9 @@ mod tests {
 
     #[test]
     fn only_an_available_server_allows_imaging() {
-        let report = |status| Health::Known(StatusReport {
-            entity: "UUID1".into(),
-            inherited_from: None,
-            server_name: None,
-            status,
-        });
+        let report = |status| {
+            Health::Known(StatusReport { entity: "UUID1".into(), inherited_from: None, server_name: None, status })
+        };
         assert!(report(ServerStatus::Available(Box::default())).allows_imaging());
         for h in [
             report(ServerStatus::Offline),

@@ -56,10 +56,25 @@ pub fn Actions() -> impl IntoView {
             return l.tr("An imaging action is running.", "Une action d’imagerie est en cours.").to_string();
         }
         if allowed() {
-            return l.tr("The imaging server is Available: imaging actions can be launched.", "Le serveur d’imagerie est Disponible : les actions d’imagerie peuvent être lancées.").to_string();
+            return l
+                .tr(
+                    "The imaging server is Available: imaging actions can be launched.",
+                    "Le serveur d’imagerie est Disponible : les actions d’imagerie peuvent être lancées.",
+                )
+                .to_string();
         }
-        let state = ctx.health.with(|h| if matches!(h, Health::Known(_)) && ctx.report().is_none() { Health::Checking } else { h.clone() });
-        format!("{} {}", l.tr("Imaging actions are disabled: the status is", "Les actions d’imagerie sont désactivées : l’état est"), describe(&state, l).1)
+        let state = ctx.health.with(|h| {
+            if matches!(h, Health::Known(_)) && ctx.report().is_none() {
+                Health::Checking
+            } else {
+                h.clone()
+            }
+        });
+        format!(
+            "{} {}",
+            l.tr("Imaging actions are disabled: the status is", "Les actions d’imagerie sont désactivées : l’état est"),
+            describe(&state, l).1
+        )
     };
     let launch = move |action: Action| {
         if running.get_untracked().is_some() || !untrack(allowed) {
@@ -71,7 +86,13 @@ pub fn Actions() -> impl IntoView {
         spawn_local(async move {
             let l = lang.get_untracked();
             if !ctx.confirm_available(&entity).await {
-                outcome.set(Some(Outcome::Failed(l.tr("Not launched: the imaging server is no longer Available.", "Non lancée : le serveur d’imagerie n’est plus Disponible."), vec![])));
+                outcome.set(Some(Outcome::Failed(
+                    l.tr(
+                        "Not launched: the imaging server is no longer Available.",
+                        "Non lancée : le serveur d’imagerie n’est plus Disponible.",
+                    ),
+                    vec![],
+                )));
                 running.set(None);
                 return;
             }
@@ -86,13 +107,33 @@ pub fn Actions() -> impl IntoView {
                     let result = ctx.api().synchronise(&server_entity).await;
                     if ctx.selected.get_untracked().as_deref() == Some(entity.as_str()) {
                         outcome.set(Some(match result {
-                            Ok(SyncOutcome::Done) => Outcome::Done(l.tr("Boot menus synchronised.", "Menus de démarrage synchronisés.")),
-                            Ok(SyncOutcome::Failed(reasons)) => Outcome::Failed(l.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :"), reasons),
+                            Ok(SyncOutcome::Done) => {
+                                Outcome::Done(l.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."))
+                            }
+                            Ok(SyncOutcome::Failed(reasons)) => Outcome::Failed(
+                                l.tr(
+                                    "Boot menu synchronisation failed:",
+                                    "La synchronisation des menus de démarrage a échoué :",
+                                ),
+                                reasons,
+                            ),
                             Err(crate::api::ApiError::SignedOut) => {
                                 ctx.signed_out();
-                                Outcome::Failed(l.tr("Not synchronised: your session has ended.", "Non synchronisés : votre session a pris fin."), vec![])
+                                Outcome::Failed(
+                                    l.tr(
+                                        "Not synchronised: your session has ended.",
+                                        "Non synchronisés : votre session a pris fin.",
+                                    ),
+                                    vec![],
+                                )
                             }
-                            Err(e) => Outcome::Failed(l.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :"), vec![e.to_string()]),
+                            Err(e) => Outcome::Failed(
+                                l.tr(
+                                    "Boot menu synchronisation failed:",
+                                    "La synchronisation des menus de démarrage a échoué :",
+                                ),
+                                vec![e.to_string()],
+                            ),
                         }));
                     }
                 }

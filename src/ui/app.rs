@@ -1,7 +1,11 @@
 //! Start-up: read `config.json`, choose the language, connect to Medulla.
 
 use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
-use super::{login::Login, state::{Ctx, Session}, status_panel::StatusPanel};
+use super::{
+    login::Login,
+    state::{Ctx, Session},
+    status_panel::StatusPanel,
+};
 use crate::config::{parse_config, Config, LanguageSetting, CONFIG_FILE};
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -28,9 +32,8 @@ pub fn App() -> impl IntoView {
     }
     let start = RwSignal::new(Start::Loading);
     // The host page's language (`?lang=`), else the browser's.
-    let fallback_lang = browser::query_param("lang")
-        .or_else(browser::browser_language)
-        .map_or(Lang::En, |t| Lang::from_tag(&t));
+    let fallback_lang =
+        browser::query_param("lang").or_else(browser::browser_language).map_or(Lang::En, |t| Lang::from_tag(&t));
     spawn_local(async move {
         start.set(match load_config().await {
             Ok(config) => {

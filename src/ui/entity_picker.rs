@@ -84,7 +84,8 @@ pub fn EntityPicker() -> impl IntoView {
             }
             "Enter" if open.get_untracked() => {
                 ev.prevent_default();
-                let pick = matches.with_untracked(|(shown, _)| shown.get(active.get_untracked()).map(|e| e.uuid.clone()));
+                let pick =
+                    matches.with_untracked(|(shown, _)| shown.get(active.get_untracked()).map(|e| e.uuid.clone()));
                 if let Some(uuid) = pick {
                     choose(uuid);
                 }

@@ -20,7 +20,13 @@ pub fn Figures() -> impl IntoView {
 /// A labelled bar: `used` of `total`, with the figures in words beside it.
 fn bar(label: String, percent: f64, words: String) -> impl IntoView {
     let percent = percent.clamp(0.0, 100.0);
-    let level = if percent >= 90.0 { "high" } else if percent >= 75.0 { "mid" } else { "low" };
+    let level = if percent >= 90.0 {
+        "high"
+    } else if percent >= 75.0 {
+        "mid"
+    } else {
+        "low"
+    };
     view! {
         <div class="bar">
             <span class="bar__label">{label.clone()}</span>
@@ -34,35 +40,71 @@ fn bar(label: String, percent: f64, words: String) -> impl IntoView {
 #[component]
 fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
     let t = |en, fr| lang.tr(en, fr);
-    let count = |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
+    let count =
+        |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
     let registered = match figures.custom_menus {
-        Some(custom) => format!("{} ({} {})", lang.int(figures.registered), lang.int(custom), t("with a custom boot menu", "avec un menu de démarrage personnalisé")),
+        Some(custom) => format!(
+            "{} ({} {})",
+            lang.int(figures.registered),
+            lang.int(custom),
+            t("with a custom boot menu", "avec un menu de démarrage personnalisé")
+        ),
         None => lang.int(figures.registered),
     };
-    let of = |used_kib: u64, total_kib: u64| format!("{} {} {}", lang.size_kib(used_kib), t("of", "sur"), lang.size_kib(total_kib));
+    let of = |used_kib: u64, total_kib: u64| {
+        format!("{} {} {}", lang.size_kib(used_kib), t("of", "sur"), lang.size_kib(total_kib))
+    };
     // Medulla gives the store's used share and total size only: no used
     // size is derived from them.
     let store = figures.image_store.as_ref().map(|s| {
         let total = lang.size_kib(s.total_mib.saturating_mul(1024));
-        let words = format!("{} {} — {total} {}", lang.percent(s.used_percent), t("used", "utilisé"), t("in all", "au total"));
+        let words =
+            format!("{} {} — {total} {}", lang.percent(s.used_percent), t("used", "utilisé"), t("in all", "au total"));
         bar(t("Image store", "Stockage des images").into(), s.used_percent, words)
     });
-    let filesystems = figures.filesystems.iter().map(|fs| {
-        let pct = fs.used_percent() as f64;
-        bar(format!("{} ({})", fs.mount, fs.device), pct, format!("{} — {}", lang.percent(pct), of(fs.used_kib, fs.size_kib)))
-    }).collect_view();
+    let filesystems = figures
+        .filesystems
+        .iter()
+        .map(|fs| {
+            let pct = fs.used_percent() as f64;
+            bar(
+                format!("{} ({})", fs.mount, fs.device),
+                pct,
+                format!("{} — {}", lang.percent(pct), of(fs.used_kib, fs.size_kib)),
+            )
+        })
+        .collect_view();
     let memory = figures.memory.as_ref().map(|m| {
         let pct = m.used_kib as f64 * 100.0 / m.total_kib.max(1) as f64;
-        let swap = (m.swap_total_kib > 0).then(|| format!("{}{} {}", t("; ", "\u{202f}; "), t("swap", "swap"), of(m.swap_used_kib, m.swap_total_kib)));
-        bar(t("Memory", "Mémoire").into(), pct, format!("{} {}, {} {}{}", of(m.used_kib, m.total_kib), t("used", "utilisés"), lang.size_kib(m.available_kib), t("available", "disponibles"), swap.unwrap_or_default()))
+        let swap = (m.swap_total_kib > 0).then(|| {
+            format!("{}{} {}", t("; ", "\u{202f}; "), t("swap", "swap"), of(m.swap_used_kib, m.swap_total_kib))
+        });
+        bar(
+            t("Memory", "Mémoire").into(),
+            pct,
+            format!(
+                "{} {}, {} {}{}",
+                of(m.used_kib, m.total_kib),
+                t("used", "utilisés"),
+                lang.size_kib(m.available_kib),
+                t("available", "disponibles"),
+                swap.unwrap_or_default()
+            ),
+        )
     });
-    let activity = figures.activity.iter().map(|a| view! {
-        <tr class=format!("activity--{}", a.state.as_str())>
-            <td>{a.timestamp.map(|ts| lang.timestamp(&ts)).unwrap_or_default()}</td>
-            <td>{a.computer.clone()}</td>
-            <td>{a.message.clone()}</td>
-        </tr>
-    }).collect_view();
+    let activity = figures
+        .activity
+        .iter()
+        .map(|a| {
+            view! {
+                <tr class=format!("activity--{}", a.state.as_str())>
+                    <td>{a.timestamp.map(|ts| lang.timestamp(&ts)).unwrap_or_default()}</td>
+                    <td>{a.computer.clone()}</td>
+                    <td>{a.message.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let has_activity = !figures.activity.is_empty();
     view! {
         <section class="figures" aria-labelledby="figures-title">

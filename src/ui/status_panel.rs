@@ -29,17 +29,26 @@ fn trouble_text(trouble: &Trouble, lang: Lang, timeout: u32) -> String {
             Lang::En => format!("Medulla did not answer within {timeout} seconds."),
             Lang::Fr => format!("Medulla n’a pas répondu en {timeout} secondes."),
         },
-        Trouble::Network => lang.tr("The request did not reach Medulla (network, proxy or certificate).", "La requête n’a pas atteint Medulla (réseau, proxy ou certificat).").into(),
+        Trouble::Network => lang
+            .tr(
+                "The request did not reach Medulla (network, proxy or certificate).",
+                "La requête n’a pas atteint Medulla (réseau, proxy ou certificat).",
+            )
+            .into(),
         Trouble::Http(code) => match lang {
             Lang::En => format!("Medulla or its proxy answered with HTTP error {code}."),
             Lang::Fr => format!("Medulla ou son proxy a répondu par l’erreur HTTP {code}."),
         },
-        Trouble::Unreadable => lang.tr("Medulla’s answer could not be read.", "La réponse de Medulla est illisible.").into(),
+        Trouble::Unreadable => {
+            lang.tr("Medulla’s answer could not be read.", "La réponse de Medulla est illisible.").into()
+        }
         Trouble::Fault(code) => match lang {
             Lang::En => format!("Medulla reported an error (fault {code})."),
             Lang::Fr => format!("Medulla a signalé une erreur (fault {code})."),
         },
-        Trouble::NoEntity => lang.tr("Your Medulla account sees no entity.", "Votre compte Medulla ne voit aucune entité.").into(),
+        Trouble::NoEntity => {
+            lang.tr("Your Medulla account sees no entity.", "Votre compte Medulla ne voit aucune entité.").into()
+        }
     }
 }
 
@@ -50,15 +59,20 @@ pub fn StatusPanel() -> impl IntoView {
     let state = move || ctx.health.with(|h| h.as_str());
     let text = move || ctx.health.with(|h| describe(h, lang.get()));
     let timeout = ctx.config.with_value(|c| c.request_timeout_seconds);
-    let detail = move || ctx.health.with(|h| match h {
-        Health::Unreachable(trouble, detail) => Some((trouble_text(trouble, lang.get(), timeout), detail.clone())),
-        _ => None,
-    });
+    let detail = move || {
+        ctx.health.with(|h| match h {
+            Health::Unreachable(trouble, detail) => Some((trouble_text(trouble, lang.get(), timeout), detail.clone())),
+            _ => None,
+        })
+    };
     let inherited = move || {
         let report = ctx.report()?;
         let from = report.inherited_from?;
         let name = ctx.entity(&from).map_or(from, |e| e.completename);
-        Some(format!("{} {name}", lang.get().tr("Served by the imaging server of", "Desservie par le serveur d’imagerie de")))
+        Some(format!(
+            "{} {name}",
+            lang.get().tr("Served by the imaging server of", "Desservie par le serveur d’imagerie de")
+        ))
     };
     let server = move || ctx.report().and_then(|r| r.server_name);
     let checked = move || match ctx.checked_at.get() {

@@ -125,13 +125,19 @@ fn failures_without_a_problem_document_keep_their_status() {
     assert_eq!(failure(&Answer { status: 502, body: b"<html>Bad Gateway</html>".to_vec() }), ApiError::Http(502));
     assert_eq!(failure(&Answer { status: 500, body: Vec::new() }), ApiError::Http(500));
     assert_eq!(failure(&Answer { status: 401, body: b"<html/>".to_vec() }), ApiError::SignedOut);
-    let timeout = failure(&Answer { status: 504, body: br#"{"type": "urn:medulla:problem:upstream-timeout", "title": "t", "status": 504}"#.to_vec() });
+    let timeout = failure(&Answer {
+        status: 504,
+        body: br#"{"type": "urn:medulla:problem:upstream-timeout", "title": "t", "status": 504}"#.to_vec(),
+    });
     assert_eq!(timeout.trouble(), Trouble::Timeout);
 }
 
 #[test]
 fn activity_timestamps_are_local_date_times() {
-    assert_eq!(timestamp("2026-11-25T09:05:07"), Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 }));
+    assert_eq!(
+        timestamp("2026-11-25T09:05:07"),
+        Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 })
+    );
     assert_eq!(timestamp("2026-11-25 09:05:07"), None);
     assert_eq!(timestamp("2026-13-25T09:05:07"), None);
 }

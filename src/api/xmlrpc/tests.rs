@@ -138,9 +138,8 @@ fn encoded_call_escapes_and_round_trips_through_the_decoder() {
     assert!(call.contains("<methodName>imaging.getLogs4Location</methodName>"));
     assert!(call.contains("<string>a&amp;b&lt;c&gt;</string>"));
     // Re-read the params as if they were a response, to check the nesting.
-    let as_response = call
-        .replace("methodCall", "methodResponse")
-        .replace("<methodName>imaging.getLogs4Location</methodName>", "");
+    let as_response =
+        call.replace("methodCall", "methodResponse").replace("<methodName>imaging.getLogs4Location</methodName>", "");
     let doc = roxmltree::Document::parse(as_response.trim_start_matches("<?xml version=\"1.0\"?>")).expect("xml");
     let values: Vec<Value> = doc
         .descendants()

@@ -2,6 +2,8 @@
 //! at: `cargo run -p browser-tests --example screens -- OUT_DIR`
 //! (after `trunk build --release`).
 
+#![allow(dead_code, unused_macros, unused_imports)]
+
 #[path = "../tests/e2e/harness.rs"]
 mod harness;
 
@@ -16,7 +18,13 @@ async fn main() {
     b.wait_status("signed-out").await;
     save(&b, &out, "signed-out").await;
     b.open_signed_in("/").await;
-    for (uuid, status) in [("UUID0", "offline"), ("UUID1", "connection-error"), ("UUID2", "available"), ("UUID3", "available"), ("UUID4", "not-linked")] {
+    for (uuid, status) in [
+        ("UUID0", "offline"),
+        ("UUID1", "connection-error"),
+        ("UUID2", "available"),
+        ("UUID3", "available"),
+        ("UUID4", "not-linked"),
+    ] {
         b.goto(&format!("/?entity={uuid}")).await;
         b.wait_status(status).await;
         save(&b, &out, &format!("{uuid}-{status}")).await;

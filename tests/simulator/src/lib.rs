@@ -310,7 +310,9 @@ async fn control(State(sim): State<Arc<Sim>>, Json(c): Json<Control>) -> Respons
 
 async fn config(State(sim): State<Arc<Sim>>) -> Response {
     match lock(&sim.config).clone() {
-        Some(text) => ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response(),
+        Some(text) => {
+            ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "config.json not found").into_response(),
     }
 }
@@ -389,9 +391,12 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        c.trim().strip_prefix("TWISTED_SESSION=").map(str::to_string)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("TWISTED_SESSION=").map(str::to_string))
 }
 
 fn new_session_id() -> String {
@@ -472,8 +477,12 @@ impl Sim {
 async fn agent_failure(sim: &Sim, mode: &str) -> Response {
     match mode {
         "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
-        "garbage" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response(),
-        "truncated" => xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string()),
+        "garbage" => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response()
+        }
+        "truncated" => {
+            xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string())
+        }
         "hang" => {
             tokio::time::sleep(sim.hang).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()

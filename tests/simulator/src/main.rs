@@ -3,7 +3,8 @@
 use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_PASSWORD};
 use std::time::Duration;
 
-const USAGE: &str = "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N] [--transport T]
+const USAGE: &str =
+    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N] [--transport T]
   --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
   --dist DIR               the built app (default dist)
   --session-timeout S      idle seconds before a session expires (default 900)

@@ -3,7 +3,10 @@
 //! agent. Flipping an entity's status through the control endpoint shows on
 //! both sides.
 
-use crate::world::{civil, Verdict, World, MEM_BUFF_CACHE_KIB, MEM_TOTAL_KIB, ROOT_FS, STORE_DEVICE, STORE_MOUNT, STORE_TOTAL_KIB, SWAP_TOTAL_KIB, SWAP_USED_KIB};
+use crate::world::{
+    civil, Verdict, World, MEM_BUFF_CACHE_KIB, MEM_TOTAL_KIB, ROOT_FS, STORE_DEVICE, STORE_MOUNT, STORE_TOTAL_KIB,
+    SWAP_TOTAL_KIB, SWAP_USED_KIB,
+};
 use crate::{SessionCheck, Sim};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -28,7 +31,8 @@ pub fn router() -> Router<Arc<Sim>> {
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body.to_string()).into_response()
+    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body.to_string())
+        .into_response()
 }
 
 /// A problem document (RFC 9457); `more` holds its other members
@@ -38,7 +42,12 @@ fn problem(status: StatusCode, kind: &str, title: &str, more: Value) -> Response
     if let (Some(body), Value::Object(more)) = (body.as_object_mut(), more) {
         body.extend(more);
     }
-    (status, [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json"), (header::CACHE_CONTROL, "no-store")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn not_found(id: &str) -> Response {
@@ -50,11 +59,21 @@ fn not_found(id: &str) -> Response {
 async fn failure(sim: &Sim, mode: &str) -> Response {
     match mode {
         "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
-        "garbage" => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response(),
-        "truncated" => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"entity_id\": \"UUID2\", \"stat").into_response(),
+        "garbage" => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response()
+        }
+        "truncated" => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"entity_id\": \"UUID2\", \"stat")
+                .into_response()
+        }
         "hang" => {
             tokio::time::sleep(sim.hang).await;
-            problem(StatusCode::GATEWAY_TIMEOUT, "upstream-timeout", "The MMC agent did not answer in time", Value::Null)
+            problem(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream-timeout",
+                "The MMC agent did not answer in time",
+                Value::Null,
+            )
         }
         _ => {
             let detail = "fault 8004: Cannot build a security context for the user";
@@ -73,8 +92,15 @@ async fn guard(sim: &Sim, headers: &HeaderMap, method: &str, entity: Option<&str
     }
     match sim.check_session(headers) {
         SessionCheck::Live => Ok(()),
-        SessionCheck::Missing => Err(problem(StatusCode::UNAUTHORIZED, "signed-out", "Signed out", json!({"detail": "No session."}))),
-        SessionCheck::Expired => Err(problem(StatusCode::UNAUTHORIZED, "signed-out", "Signed out", json!({"detail": "The session has expired."}))),
+        SessionCheck::Missing => {
+            Err(problem(StatusCode::UNAUTHORIZED, "signed-out", "Signed out", json!({"detail": "No session."})))
+        }
+        SessionCheck::Expired => Err(problem(
+            StatusCode::UNAUTHORIZED,
+            "signed-out",
+            "Signed out",
+            json!({"detail": "The session has expired."}),
+        )),
     }
 }
 
@@ -128,7 +154,9 @@ async fn entities(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
 fn reason(verdict: Verdict) -> Option<&'static str> {
     match verdict {
         Verdict::Available => None,
-        Verdict::ConnectionError => Some("The relay hosting the imaging server is present, but its imaging API does not answer."),
+        Verdict::ConnectionError => {
+            Some("The relay hosting the imaging server is present, but its imaging API does not answer.")
+        }
         Verdict::Offline => Some("The relay hosting the imaging server is not on the XMPP bus."),
         Verdict::NotLinked => Some("No imaging server is linked to this entity or, recursively, to an ancestor."),
     }
@@ -185,7 +213,8 @@ async fn status(State(sim): State<Arc<Sim>>, headers: HeaderMap, Path(id): Path<
     let world = sim.world();
     let Some(i) = world.index(&id) else { return not_found(&id) };
     let (verdict, serving) = world.verdict(i);
-    let served_by = serving.filter(|&s| s != i).map(|s| json!({"id": world.entities[s].uuid, "full_path": world.completename(s)}));
+    let served_by =
+        serving.filter(|&s| s != i).map(|s| json!({"id": world.entities[s].uuid, "full_path": world.completename(s)}));
     let server_name = serving.and_then(|s| world.entities[s].server.as_ref()).map(|s| s.name.clone());
     let stats = match (verdict, serving) {
         (Verdict::Available, Some(s)) => statistics(&world, s),
@@ -211,10 +240,20 @@ async fn activities(
     }
     let number = |key: &str, default: usize| query.get(key).map_or(Some(default), |v| v.parse::<usize>().ok());
     let (Some(offset), Some(limit)) = (number("offset", 0), number("limit", 10)) else {
-        return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", json!({"detail": "offset and limit are whole numbers"}));
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            json!({"detail": "offset and limit are whole numbers"}),
+        );
     };
     if !(1..=100).contains(&limit) {
-        return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", json!({"detail": "limit must be from 1 to 100"}));
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            json!({"detail": "limit must be from 1 to 100"}),
+        );
     }
     let world = sim.world();
     let Some(i) = world.index(&id) else { return not_found(&id) };
@@ -252,7 +291,12 @@ async fn synchronise(State(sim): State<Arc<Sim>>, headers: HeaderMap, Path(id): 
         (Verdict::Available, Some(steps)) => steps,
         _ => {
             let more = json!({"detail": reason(verdict), "imaging_status": verdict_name(verdict)});
-            return problem(StatusCode::CONFLICT, "imaging-server-unavailable", "The imaging server is not available", more);
+            return problem(
+                StatusCode::CONFLICT,
+                "imaging-server-unavailable",
+                "The imaging server is not available",
+                more,
+            );
         }
     };
     let succeeded = steps.iter().all(|(ok, _)| *ok);

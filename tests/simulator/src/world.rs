@@ -81,11 +81,23 @@ impl World {
     /// The entities of the user documentation, plus one that no server serves.
     pub fn demo() -> Self {
         use ServerState::*;
-        let e = |uuid: &str, name: &str, parent, server, counts| Entity { uuid: uuid.into(), name: name.into(), parent, server, counts };
+        let e = |uuid: &str, name: &str, parent, server, counts| Entity {
+            uuid: uuid.into(),
+            name: name.into(),
+            parent,
+            server,
+            counts,
+        };
         Self {
             entities: vec![
                 e("UUID0", "General", None, server("imaging-general", "10.0.0.1", false, Offline), (0, 0, 0)),
-                e("UUID1", "Private", Some(0), server("imaging-private", "10.0.0.2", true, ConnectionError), (18, 2, 1)),
+                e(
+                    "UUID1",
+                    "Private",
+                    Some(0),
+                    server("imaging-private", "10.0.0.2", true, ConnectionError),
+                    (18, 2, 1),
+                ),
                 e("UUID2", "Public", Some(0), server("imaging-public", "10.0.0.3", true, Available), (42, 7, 3)),
                 e("UUID3", "Library", Some(2), None, (6, 1, 0)),
                 e("UUID4", "Workshop", Some(0), None, (4, 0, 0)),
@@ -204,7 +216,8 @@ impl World {
             "imaging.getGlobalStatus" => self.global_status(entity()?),
             "imaging.getCustomMenuCount" => V::Int(self.entities[entity()?].counts.0 / 6),
             "imaging.getLogs4Location" => {
-                let (start, end) = (params.get(1).and_then(V::as_i64).unwrap_or(0), params.get(2).and_then(V::as_i64).unwrap_or(10));
+                let (start, end) =
+                    (params.get(1).and_then(V::as_i64).unwrap_or(0), params.get(2).and_then(V::as_i64).unwrap_or(10));
                 self.logs(entity()?, start.max(0) as usize, end.max(0) as usize)
             }
             "imaging.synchroLocation" => self.synchronise(entity()?),
@@ -239,20 +252,43 @@ impl World {
         let mem_free = MEM_TOTAL_KIB - f.mem_used_kib - MEM_BUFF_CACHE_KIB;
         V::obj(&[
             ("space_available", V::Array(vec![V::Int(f.store_percent), V::Int(STORE_TOTAL_KIB / 1024)])),
-            ("disk_info", V::Array(vec![
-                V::s("Filesystem     1K-blocks     Used Available Use% Mounted on"),
-                V::s(format!("{device}       {size} {used}  {available}  43% /")),
-                V::s(STORE_DEVICE),
-                V::s(format!("               {STORE_TOTAL_KIB} {} {}  {}% {STORE_MOUNT}", f.store_used_kib, f.store_available_kib, f.store_percent)),
-            ])),
-            ("mem_info", V::Array(vec![
-                V::s("               total        used        free      shared  buff/cache   available"),
-                V::s(format!("Mem:        {MEM_TOTAL_KIB}     {}     {mem_free}      347316     {MEM_BUFF_CACHE_KIB}    {}", f.mem_used_kib, MEM_TOTAL_KIB - f.mem_used_kib)),
-                V::s(format!("Swap:        {SWAP_TOTAL_KIB}       {SWAP_USED_KIB}     {}", SWAP_TOTAL_KIB - SWAP_USED_KIB)),
-            ])),
+            (
+                "disk_info",
+                V::Array(vec![
+                    V::s("Filesystem     1K-blocks     Used Available Use% Mounted on"),
+                    V::s(format!("{device}       {size} {used}  {available}  43% /")),
+                    V::s(STORE_DEVICE),
+                    V::s(format!(
+                        "               {STORE_TOTAL_KIB} {} {}  {}% {STORE_MOUNT}",
+                        f.store_used_kib, f.store_available_kib, f.store_percent
+                    )),
+                ]),
+            ),
+            (
+                "mem_info",
+                V::Array(vec![
+                    V::s("               total        used        free      shared  buff/cache   available"),
+                    V::s(format!(
+                        "Mem:        {MEM_TOTAL_KIB}     {}     {mem_free}      347316     {MEM_BUFF_CACHE_KIB}    {}",
+                        f.mem_used_kib,
+                        MEM_TOTAL_KIB - f.mem_used_kib
+                    )),
+                    V::s(format!(
+                        "Swap:        {SWAP_TOTAL_KIB}       {SWAP_USED_KIB}     {}",
+                        SWAP_TOTAL_KIB - SWAP_USED_KIB
+                    )),
+                ]),
+            ),
             ("uptime", V::s(format!("{}.47 234388.90\n", f.uptime_seconds))),
             ("stats", V::obj(&[("rescue", V::Int(0)), ("master", V::Int(0)), ("total", V::Int(0))])),
-            ("short_status", V::obj(&[("total", V::Int(e.counts.0)), ("rescue", V::Int(e.counts.1)), ("master", V::Int(e.counts.2))])),
+            (
+                "short_status",
+                V::obj(&[
+                    ("total", V::Int(e.counts.0)),
+                    ("rescue", V::Int(e.counts.1)),
+                    ("master", V::Int(e.counts.2)),
+                ]),
+            ),
         ])
     }
 
@@ -310,13 +346,22 @@ impl World {
         let ok = s.state == ServerState::Available && !self.sync_fails;
         Some(vec![
             (true, "boot menus of 3 computers regenerated".to_string()),
-            (ok, if ok { "entity boot menu regenerated".to_string() } else { format!("imaging server {} did not answer", s.ip) }),
+            (
+                ok,
+                if ok {
+                    "entity boot menu regenerated".to_string()
+                } else {
+                    format!("imaging server {} did not answer", s.ip)
+                },
+            ),
         ])
     }
 
     fn synchronise(&self, i: usize) -> V {
         match self.sync_steps(i) {
-            Some(steps) => V::Array(steps.into_iter().map(|(ok, detail)| V::Array(vec![V::Bool(ok), V::s(detail)])).collect()),
+            Some(steps) => {
+                V::Array(steps.into_iter().map(|(ok, detail)| V::Array(vec![V::Bool(ok), V::s(detail)])).collect())
+            }
             None => V::Array(vec![V::Bool(false), V::s("No imaging server for this entity")]),
         }
     }
@@ -338,12 +383,15 @@ impl World {
         let column = |f: &dyn Fn(&Server) -> V| V::Array(servers.iter().map(|s| f(s)).collect());
         V::obj(&[
             ("total", V::Int(servers.len() as i64)),
-            ("datas", V::obj(&[
-                ("hostname", column(&|s| V::s(format!("rs-{}", s.name)))),
-                ("ip_xmpp", column(&|s| V::s(&s.ip))),
-                ("jid_from_relayserver", column(&|s| V::s(format!("rs-{}@pulse/{}", s.name, s.ip)))),
-                ("enabled", column(&|s| V::Int((s.state != ServerState::Offline) as i64))),
-            ])),
+            (
+                "datas",
+                V::obj(&[
+                    ("hostname", column(&|s| V::s(format!("rs-{}", s.name)))),
+                    ("ip_xmpp", column(&|s| V::s(&s.ip))),
+                    ("jid_from_relayserver", column(&|s| V::s(format!("rs-{}@pulse/{}", s.name, s.ip)))),
+                    ("enabled", column(&|s| V::Int((s.state != ServerState::Offline) as i64))),
+                ]),
+            ),
         ])
     }
 }

@@ -172,8 +172,20 @@ mod tests {
         assert_eq!(fault(8003, "Authentication needed"), golden("fault_8003"));
         assert_eq!(response(&V::Array(vec![V::s("UUID2"), V::s("UUID0")])), golden("parent_path"));
         let locations = V::Array(vec![
-            V::obj(&[("uuid", V::s("UUID0")), ("name", V::s("General")), ("completename", V::s("General")), ("comments", V::s("")), ("level", V::Int(0))]),
-            V::obj(&[("uuid", V::s("UUID2")), ("name", V::s("Public")), ("completename", V::s("General > Public")), ("comments", V::s("Écoles & <lycées>")), ("level", V::Int(1))]),
+            V::obj(&[
+                ("uuid", V::s("UUID0")),
+                ("name", V::s("General")),
+                ("completename", V::s("General")),
+                ("comments", V::s("")),
+                ("level", V::Int(0)),
+            ]),
+            V::obj(&[
+                ("uuid", V::s("UUID2")),
+                ("name", V::s("Public")),
+                ("completename", V::s("General > Public")),
+                ("comments", V::s("Écoles & <lycées>")),
+                ("level", V::Int(1)),
+            ]),
         ]);
         assert_eq!(response(&locations), golden("locations"));
         let numbers = V::Array(vec![V::Int(2_147_483_647), V::Int(-5), V::Double(0.5)]);
@@ -182,7 +194,8 @@ mod tests {
 
     #[test]
     fn reads_the_apps_calls() {
-        let call = "<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>imaging.getLogs4Location</methodName>\n<params>\n\
+        let call =
+            "<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>imaging.getLogs4Location</methodName>\n<params>\n\
             <param><value><string>UUID2</string></value></param>\n<param><value><int>0</int></value></param>\n\
             <param><value>bare</value></param>\n</params>\n</methodCall>\n";
         let (name, params) = parse_call(call).expect("call");

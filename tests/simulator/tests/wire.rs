@@ -12,7 +12,9 @@ const BASIC: (&str, &str) = ("Authorization", "Basic bW1jOnMzY3IzdA==");
 
 fn call(method: &str, params: &[&str]) -> String {
     let params: String = params.iter().map(|p| format!("<param><value><string>{p}</string></value></param>")).collect();
-    format!("<?xml version=\"1.0\"?><methodCall><methodName>{method}</methodName><params>{params}</params></methodCall>")
+    format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>{method}</methodName><params>{params}</params></methodCall>"
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,20 +46,44 @@ async fn the_agent_protocol_as_medulla_speaks_it() {
         assert_eq!(refused.header("set-cookie"), None);
 
         // Sign-in sets TWISTED_SESSION; with it, calls answer.
-        let login = request(addr, "POST", "/mmc-agent/", &[BASIC, ("Origin", "http://x.test")], &call("base.ldapAuth", &["admin", "medulla"]));
+        let login = request(
+            addr,
+            "POST",
+            "/mmc-agent/",
+            &[BASIC, ("Origin", "http://x.test")],
+            &call("base.ldapAuth", &["admin", "medulla"]),
+        );
         assert!(login.body.contains("<boolean>1</boolean>"));
         assert_eq!(login.header("access-control-allow-origin"), Some("http://x.test"));
         let cookie = login.header("set-cookie").and_then(|c| c.split(';').next()).expect("session cookie").to_string();
         assert!(cookie.starts_with("TWISTED_SESSION="));
-        let locations = request(addr, "POST", "/mmc-agent/", &[BASIC, ("Cookie", &cookie)], &call("medulla_server.getUserLocations", &[]));
+        let locations = request(
+            addr,
+            "POST",
+            "/mmc-agent/",
+            &[BASIC, ("Cookie", &cookie)],
+            &call("medulla_server.getUserLocations", &[]),
+        );
         assert!(locations.body.contains("<string>General &gt; Public &gt; Library</string>"), "{}", locations.body);
 
         // Idle past the session timeout: HTTP 401 with an empty body, then 8003.
         std::thread::sleep(Duration::from_millis(1_300));
-        let expired = request(addr, "POST", "/mmc-agent/", &[BASIC, ("Cookie", &cookie)], &call("imaging.getGlobalStatus", &["UUID2"]));
+        let expired = request(
+            addr,
+            "POST",
+            "/mmc-agent/",
+            &[BASIC, ("Cookie", &cookie)],
+            &call("imaging.getGlobalStatus", &["UUID2"]),
+        );
         assert_eq!(expired.status, 401);
         assert!(expired.body.is_empty());
-        let after = request(addr, "POST", "/mmc-agent/", &[BASIC, ("Cookie", &cookie)], &call("imaging.getGlobalStatus", &["UUID2"]));
+        let after = request(
+            addr,
+            "POST",
+            "/mmc-agent/",
+            &[BASIC, ("Cookie", &cookie)],
+            &call("imaging.getGlobalStatus", &["UUID2"]),
+        );
         assert!(after.body.contains("<int>8003</int>"));
     })
     .await
@@ -71,7 +97,13 @@ async fn the_control_endpoint_drives_it() {
     let sim = running.sim.clone();
     tokio::task::spawn_blocking(move || {
         let json = [("Content-Type", "application/json")];
-        let ok = request(addr, "POST", "/_sim/control", &json, r#"{"entity": "UUID2", "status": "offline", "config": {"language": "fr"}}"#);
+        let ok = request(
+            addr,
+            "POST",
+            "/_sim/control",
+            &json,
+            r#"{"entity": "UUID2", "status": "offline", "config": {"language": "fr"}}"#,
+        );
         assert_eq!(ok.status, 200, "{}", ok.body);
         let config = request(addr, "GET", "/config.json", &[], "");
         assert_eq!(config.body, r#"{"language":"fr"}"#);

@@ -15,7 +15,13 @@ async fn every_status_screen_passes_axe_in_both_languages(t: Transport) {
     b.open_signed_in("/").await;
     for language in ["English", "Français"] {
         b.button(language).await.click().await.expect("language");
-        for (uuid, status) in [("UUID0", "offline"), ("UUID1", "connection-error"), ("UUID2", "available"), ("UUID3", "available"), ("UUID4", "not-linked")] {
+        for (uuid, status) in [
+            ("UUID0", "offline"),
+            ("UUID1", "connection-error"),
+            ("UUID2", "available"),
+            ("UUID3", "available"),
+            ("UUID4", "not-linked"),
+        ] {
             b.goto(&format!("/?entity={uuid}")).await;
             b.wait_status(status).await;
             b.button(language).await.click().await.expect("language");
@@ -41,7 +47,9 @@ async fn dark_theme_and_embedded_look_pass_axe(t: Transport) {
     let b = open(t).await;
     b.open_signed_in("/").await;
     for query in ["theme=dark", "embed=1", "embed=1&theme=dark"] {
-        for (uuid, status) in [("UUID0", "offline"), ("UUID1", "connection-error"), ("UUID2", "available"), ("UUID4", "not-linked")] {
+        for (uuid, status) in
+            [("UUID0", "offline"), ("UUID1", "connection-error"), ("UUID2", "available"), ("UUID4", "not-linked")]
+        {
             b.goto(&format!("/?{query}&entity={uuid}")).await;
             b.wait_status(status).await;
             assert_accessible(&b, &format!("{status} with ?{query}")).await;
@@ -74,4 +82,8 @@ async fn keyboard_only_from_entity_to_action(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(every_status_screen_passes_axe_in_both_languages, dark_theme_and_embedded_look_pass_axe, keyboard_only_from_entity_to_action);
+on_both_transports!(
+    every_status_screen_passes_axe_in_both_languages,
+    dark_theme_and_embedded_look_pass_axe,
+    keyboard_only_from_entity_to_action
+);

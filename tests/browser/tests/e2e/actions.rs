@@ -62,4 +62,9 @@ async fn a_double_click_launches_once(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(deploy_opens_the_console_page_of_the_entity, synchronisation_reports_success_and_the_reasons_of_failure, action_rechecks_a_stale_status_and_refuses_to_run, a_double_click_launches_once);
+on_both_transports!(
+    deploy_opens_the_console_page_of_the_entity,
+    synchronisation_reports_success_and_the_reasons_of_failure,
+    action_rechecks_a_stale_status_and_refuses_to_run,
+    a_double_click_launches_once
+);

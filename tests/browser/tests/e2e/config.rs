@@ -40,7 +40,12 @@ async fn language_from_config_then_host_page_then_browser(t: Transport) {
 
 async fn a_broken_config_names_the_file_and_the_key(t: Transport) {
     problem_shown(t, json!({"config_text": "{\"poll_seconds\": "}), "config.json: not valid JSON").await;
-    problem_shown(t, json!({"config": {"poll_seconds": "often"}}), "config.json, key \"poll_seconds\": expected a whole number of seconds").await;
+    problem_shown(
+        t,
+        json!({"config": {"poll_seconds": "often"}}),
+        "config.json, key \"poll_seconds\": expected a whole number of seconds",
+    )
+    .await;
     problem_shown(t, json!({"config_missing": true}), "config.json: could not be fetched (HTTP 404)").await;
 }
 

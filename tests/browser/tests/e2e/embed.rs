@@ -15,7 +15,13 @@ fn origin(r: &Running) -> String {
 
 fn encode(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -83,7 +89,10 @@ async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
     // The host selects an entity and sets the language.
     b.c.enter_parent_frame().await.expect("back to the host");
     b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID0'})", vec![]).await.expect("sent");
-    wait_message(&b, "General's status", |m| m["type"] == "status" && m["entity"] == "UUID0" && m["status"] == "offline").await;
+    wait_message(&b, "General's status", |m| {
+        m["type"] == "status" && m["entity"] == "UUID0" && m["status"] == "offline"
+    })
+    .await;
     until("a shorter iframe", || async {
         let h = host_log(&b).await.into_iter().rev().find(|m| m["type"] == "height")?["height"].as_i64()?;
         (h < tall).then_some(h)
@@ -139,4 +148,8 @@ async fn a_foreign_host_is_ignored(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(single_sign_on_messages_and_height_with_the_host, a_refused_token_falls_back_to_the_login_form, a_foreign_host_is_ignored);
+on_both_transports!(
+    single_sign_on_messages_and_height_with_the_host,
+    a_refused_token_falls_back_to_the_login_form,
+    a_foreign_host_is_ignored
+);

@@ -255,8 +255,8 @@ impl Browser {
     /// comes from the npm registry through scripts/setup.sh).
     pub async fn axe_violations(&self) -> Vec<String> {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/axe-core/axe.min.js");
-        let source = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}: run scripts/setup.sh", path.display()));
+        let source =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}: run scripts/setup.sh", path.display()));
         let loaded = self.c.execute("return typeof axe !== 'undefined'", vec![]).await.expect("probe");
         if loaded != Value::Bool(true) {
             self.c.execute(&source, vec![]).await.expect("axe-core injected");
@@ -301,6 +301,7 @@ pub const ENTER: &str = "\u{E007}";
 pub const ARROW_UP: &str = "\u{E013}";
 pub const ARROW_DOWN: &str = "\u{E015}";
 
-pub const ACTIONS: [&str; 4] = ["Deploy an image", "Create a reference image", "Start a multicast", "Synchronise boot menus"];
+pub const ACTIONS: [&str; 4] =
+    ["Deploy an image", "Create a reference image", "Start a multicast", "Synchronise boot menus"];
 pub const ALL_DISABLED: [bool; 4] = [true; 4];
 pub const ALL_ENABLED: [bool; 4] = [false; 4];

@@ -107,7 +107,8 @@ async fn polling_pauses_while_the_page_is_hidden(t: Transport) {
     tokio::time::sleep(std::time::Duration::from_secs(16)).await;
     assert_eq!(b.sim.sim.calls("imaging.getGlobalStatus"), before, "polled while hidden");
     hide(false).await;
-    until("a check once visible", || async { (b.sim.sim.calls("imaging.getGlobalStatus") > before).then_some(()) }).await;
+    until("a check once visible", || async { (b.sim.sim.calls("imaging.getGlobalStatus") > before).then_some(()) })
+        .await;
     b.close().await;
 }
 
@@ -128,4 +129,10 @@ async fn status_follows_the_server_by_polling(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(polling_pauses_while_the_page_is_hidden, one_check_costs_a_known_number_of_calls, the_three_statuses_of_the_user_documentation, inherited_server_and_entity_without_server, status_follows_the_server_by_polling);
+on_both_transports!(
+    polling_pauses_while_the_page_is_hidden,
+    one_check_costs_a_known_number_of_calls,
+    the_three_statuses_of_the_user_documentation,
+    inherited_server_and_entity_without_server,
+    status_follows_the_server_by_polling
+);

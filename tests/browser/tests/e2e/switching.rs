@@ -23,7 +23,10 @@ async fn a_slow_answer_never_shows_for_the_next_entity(t: Transport) {
         let status = b.status().await;
         assert!(status == "connection-error", "Private showed {status:?}");
         assert_eq!(b.actions_disabled().await, ALL_DISABLED);
-        assert!(!b.body_text().await.contains("Computers registered for imaging"), "Public's figures shown for Private");
+        assert!(
+            !b.body_text().await.contains("Computers registered for imaging"),
+            "Public's figures shown for Private"
+        );
     }
     b.close().await;
 }
@@ -93,4 +96,9 @@ async fn keyboard_only_selection(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(a_slow_answer_never_shows_for_the_next_entity, opening_again_an_entity_left_during_a_slow_check, deep_link_reload_and_last_choice, keyboard_only_selection);
+on_both_transports!(
+    a_slow_answer_never_shows_for_the_next_entity,
+    opening_again_an_entity_left_during_a_slow_check,
+    deep_link_reload_and_last_choice,
+    keyboard_only_selection
+);
