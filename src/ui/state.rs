@@ -88,16 +88,23 @@ impl Ctx {
             })
     }
 
-    /// Loads the user's entities, picks the one to show, starts checking it.
+    /// Loads the user's entities, picks the one to show, starts checking
+    /// it; while Medulla cannot be reached, tries again with the same
+    /// back-off as the checks.
     pub fn connect(self) {
         self.session.set(Session::Connecting);
         self.health.set(Health::Checking);
-        spawn_local(async move {
-            if let Some((login, token)) = self.sign_on.try_update_value(Option::take).flatten() {
-                if self.api().sign_in_with_token(&login, &token).await != Ok(true) {
-                    self.sign_on_refused.set(true);
-                }
+        self.run_in_background(self.connect_loop());
+    }
+
+    async fn connect_loop(self) {
+        if let Some((login, token)) = self.sign_on.try_update_value(Option::take).flatten() {
+            if self.api().sign_in_with_token(&login, &token).await != Ok(true) {
+                self.sign_on_refused.set(true);
             }
+        }
+        let mut failures = 0u32;
+        loop {
             match self.api().entities().await {
                 Ok(list) => {
                     let choice = initial_entity(&list);
@@ -105,22 +112,24 @@ impl Ctx {
                     self.session.set(Session::SignedIn);
                     match choice {
                         Some((uuid, asked)) => {
-                            if let Some(asked) = asked {
-                                self.notice.set(Some(asked));
-                            }
+                            self.notice.set(asked);
+                            // Starts the checks, in place of this loop.
                             self.select(uuid);
                         }
                         None => self.health.set(Health::Unreachable(Trouble::NoEntity, "getUserLocations: []".into())),
                     }
+                    return;
                 }
-                Err(ApiError::SignedOut) => self.signed_out(),
+                Err(ApiError::SignedOut) => return self.signed_out(),
                 Err(e) => {
                     self.session.set(Session::SignedIn);
                     self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
                     self.checked_at.set(Some(browser::now_ms()));
+                    failures += 1;
                 }
             }
-        });
+            self.wait_before_next_check(failures).await;
+        }
     }
 
     /// Shows `uuid`: Checking at once, never the previous entity's status.
@@ -135,12 +144,18 @@ impl Ctx {
 
     /// Checks now and then every `poll_seconds`; "Refresh now" calls it too.
     pub fn restart_monitor(self) {
-        self.stop_monitor();
         if self.entities.with_untracked(Option::is_none) {
             return self.connect();
         }
         let Some(entity) = self.selected.get_untracked() else { return };
-        let (task, handle) = abortable(self.monitor_loop(entity));
+        self.run_in_background(self.monitor_loop(entity));
+    }
+
+    /// Runs `task` as the one background loop, in place of the previous
+    /// one (whose request, if any, is aborted).
+    fn run_in_background(self, task: impl std::future::Future<Output = ()> + 'static) {
+        self.stop_monitor();
+        let (task, handle) = abortable(task);
         self.monitor.set_value(Some(handle));
         spawn_local(async move {
             let _ = task.await;
@@ -155,7 +170,6 @@ impl Ctx {
     }
 
     async fn monitor_loop(self, entity: String) {
-        let poll = self.config.with_value(|c| c.poll_seconds);
         let mut failures = 0u32;
         loop {
             match self.check(&entity).await {
@@ -163,11 +177,18 @@ impl Ctx {
                 Some(false) => failures += 1,
                 None => return,
             }
-            let wait = poll.saturating_mul(1 << failures.min(4)).min(MAX_BACKOFF_SECONDS.max(poll));
-            TimeoutFuture::new(wait * 1000).await;
-            while browser::page_hidden() {
-                TimeoutFuture::new(1000).await;
-            }
+            self.wait_before_next_check(failures).await;
+        }
+    }
+
+    /// `poll_seconds`, doubled after each failure up to 5 minutes, and as
+    /// long as the page is hidden.
+    async fn wait_before_next_check(self, failures: u32) {
+        let poll = self.config.with_value(|c| c.poll_seconds);
+        let wait = poll.saturating_mul(1 << failures.min(4)).min(MAX_BACKOFF_SECONDS.max(poll));
+        TimeoutFuture::new(wait * 1000).await;
+        while browser::page_hidden() {
+            TimeoutFuture::new(1000).await;
         }
     }
 

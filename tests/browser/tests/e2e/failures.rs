@@ -26,6 +26,23 @@ async fn malformed_answers_show_medulla_unreachable_and_recover(t: Transport) {
     b.close().await;
 }
 
+/// Medulla down when the tab opens: it says so, and recovers by itself.
+async fn medulla_down_at_start_recovers_by_itself(t: Transport) {
+    let b = open(t).await;
+    let mut config = b.config();
+    config["poll_seconds"] = 5.into();
+    b.control(json!({ "config": config }));
+    b.control(json!({"fail": {"mode": "http_500", "method": "medulla_server.getUserLocations"}}));
+    b.goto("/").await;
+    b.wait_status("unreachable").await;
+    assert!(b.body_text().await.contains("HTTP error 500"));
+    // No click: the next try finds Medulla, which asks for a sign-in.
+    b.wait_status("signed-out").await;
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    b.wait_status("offline").await;
+    b.close().await;
+}
+
 async fn a_silent_agent_times_out(t: Transport) {
     let b = open(t).await;
     let mut config = b.config();
@@ -41,4 +58,4 @@ async fn a_silent_agent_times_out(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(malformed_answers_show_medulla_unreachable_and_recover, a_silent_agent_times_out);
+on_both_transports!(medulla_down_at_start_recovers_by_itself, malformed_answers_show_medulla_unreachable_and_recover, a_silent_agent_times_out);
