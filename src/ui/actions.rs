@@ -63,13 +63,11 @@ pub fn Actions() -> impl IntoView {
                 )
                 .to_string();
         }
-        let state = ctx.health.with(|h| {
-            if matches!(h, Health::Known(_)) && ctx.report().is_none() {
-                Health::Checking
-            } else {
-                h.clone()
-            }
-        });
+        // A report about another entity than the selected one is not shown.
+        let state = match (ctx.health.get(), ctx.report()) {
+            (Health::Known(_), None) => Health::Checking,
+            (state, _) => state,
+        };
         format!(
             "{} {}",
             l.tr("Imaging actions are disabled: the status is", "Les actions d’imagerie sont désactivées : l’état est"),

@@ -8,7 +8,7 @@
 use super::browser;
 use crate::api::{ApiError, Client, ImagingApi};
 use crate::config::Config;
-use crate::domain::{Entity, Health, ServerStatus, StatusReport, Trouble};
+use crate::domain::{Entity, Health, StatusReport, Trouble};
 use crate::i18n::Lang;
 use futures::future::{abortable, AbortHandle};
 use gloo_timers::future::TimeoutFuture;
@@ -225,11 +225,7 @@ impl Ctx {
         if stale {
             self.check(entity).await;
         }
-        self.selected.get_untracked().as_deref() == Some(entity) && self.imaging_allowed_untracked()
-    }
-
-    fn imaging_allowed_untracked(&self) -> bool {
-        untrack(|| self.imaging_allowed())
+        self.selected.get_untracked().as_deref() == Some(entity) && untrack(|| self.imaging_allowed())
     }
 
     /// After a sign-in: load what is missing and check the selection again.
@@ -259,10 +255,6 @@ impl Ctx {
     /// The entity whose server serves the selected one.
     pub fn server_entity(&self) -> Option<String> {
         untrack(|| self.report()).map(|r| r.inherited_from.unwrap_or(r.entity))
-    }
-
-    pub fn is_available(&self) -> bool {
-        self.report().is_some_and(|r| matches!(r.status, ServerStatus::Available(_)))
     }
 }
 

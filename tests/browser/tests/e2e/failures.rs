@@ -58,4 +58,8 @@ async fn a_silent_agent_times_out(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(medulla_down_at_start_recovers_by_itself, malformed_answers_show_medulla_unreachable_and_recover, a_silent_agent_times_out);
+on_both_transports!(
+    medulla_down_at_start_recovers_by_itself,
+    malformed_answers_show_medulla_unreachable_and_recover,
+    a_silent_agent_times_out
+);
