@@ -71,7 +71,7 @@ pub fn Actions() -> impl IntoView {
         format!(
             "{} {}",
             l.tr("Imaging actions are disabled: the status is", "Les actions d’imagerie sont désactivées : l’état est"),
-            describe(&state, l).1
+            describe(&state, l).title
         )
     };
     let launch = move |action: Action| {

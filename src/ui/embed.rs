@@ -90,7 +90,7 @@ pub fn connect_host(ctx: Ctx) {
     Effect::new(move |_| {
         let entity = ctx.selected.get();
         let status = ctx.health.with(|h| h.as_str());
-        let label = ctx.health.with(|h| super::status_panel::describe(h, ctx.lang.get()).1);
+        let label = ctx.health.with(|h| super::status_panel::describe(h, ctx.lang.get()).title);
         post(&ctx, json!({"type": "status", "entity": entity, "status": status, "label": label}));
     });
     post(&ctx, json!({"type": "ready"}));

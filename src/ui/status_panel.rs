@@ -6,20 +6,89 @@ use crate::domain::{Health, ServerStatus, Trouble};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 
-/// Icon, title, explanation and recommended action of a state.
-pub fn describe(h: &Health, lang: Lang) -> (&'static str, &'static str, &'static str, Option<&'static str>) {
+/// The words of a state: its icon, title, explanation and, when imaging
+/// cannot go on, the recommended action.
+pub struct Words {
+    pub icon: &'static str,
+    pub title: &'static str,
+    pub why: &'static str,
+    pub todo: Option<&'static str>,
+}
+
+pub fn describe(h: &Health, lang: Lang) -> Words {
     let t = |en, fr| lang.tr(en, fr);
-    match h {
-        Health::Checking => ("…", t("Checking…", "Vérification…"), t("Asking Medulla about this entity’s imaging server.", "Interrogation de Medulla sur le serveur d’imagerie de cette entité."), None),
-        Health::SignedOut => ("!", t("Signed out", "Déconnecté"), t("You are not signed in to Medulla (or your session has ended), so the status cannot be read.", "Vous n’êtes pas connecté à Medulla (ou votre session a pris fin) : l’état ne peut pas être lu."), Some(t("Sign in again below; the selected entity is kept.", "Reconnectez-vous ci-dessous ; l’entité choisie est conservée."))),
-        Health::Unreachable(..) => ("?", t("Medulla unreachable", "Medulla injoignable"), t("Medulla’s own API did not answer properly: the status of the imaging server is unknown.", "L’API de Medulla n’a pas répondu correctement : l’état du serveur d’imagerie est inconnu."), Some(t("Check your network, then use “Refresh now”. If it persists, contact your administrator.", "Vérifiez votre réseau, puis utilisez « Actualiser ». Si cela persiste, contactez votre administrateur."))),
+    let stop = t(
+        "Do not proceed; notify your administrator or support.",
+        "Ne poursuivez pas ; prévenez votre administrateur ou le support.",
+    );
+    let (icon, title, why, todo) = match h {
+        Health::Checking => (
+            "…",
+            t("Checking…", "Vérification…"),
+            t("Asking Medulla about this entity’s imaging server.", "Interrogation de Medulla sur le serveur d’imagerie de cette entité."),
+            None,
+        ),
+        Health::SignedOut => (
+            "!",
+            t("Signed out", "Déconnecté"),
+            t(
+                "You are not signed in to Medulla (or your session has ended), so the status cannot be read.",
+                "Vous n’êtes pas connecté à Medulla (ou votre session a pris fin) : l’état ne peut pas être lu.",
+            ),
+            Some(t("Sign in again below; the selected entity is kept.", "Reconnectez-vous ci-dessous ; l’entité choisie est conservée.")),
+        ),
+        Health::Unreachable(..) => (
+            "?",
+            t("Medulla unreachable", "Medulla injoignable"),
+            t(
+                "Medulla’s own API did not answer properly: the status of the imaging server is unknown.",
+                "L’API de Medulla n’a pas répondu correctement : l’état du serveur d’imagerie est inconnu.",
+            ),
+            Some(t(
+                "Check your network, then use “Refresh now”. If it persists, contact your administrator.",
+                "Vérifiez votre réseau, puis utilisez « Actualiser ». Si cela persiste, contactez votre administrateur.",
+            )),
+        ),
         Health::Known(r) => match r.status {
-            ServerStatus::Available(_) => ("✔", t("Available", "Disponible"), t("The imaging server is active and ready for use.", "Le serveur d’imagerie est actif et prêt à l’emploi."), None),
-            ServerStatus::ConnectionError => ("⚠", t("Connection error", "Erreur de connexion"), t("The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail.", "L’hôte du serveur répond, mais Medulla ne peut pas dialoguer avec son service d’imagerie : un déploiement échouerait."), Some(t("Do not proceed; notify your administrator or support.", "Ne poursuivez pas ; prévenez votre administrateur ou le support."))),
-            ServerStatus::Offline => ("✖", t("Offline", "Hors ligne"), t("The imaging server linked to this entity is inactive: images cannot be deployed to its machines.", "Le serveur d’imagerie lié à cette entité est inactif : aucune image ne peut être déployée sur ses machines."), Some(t("Do not proceed; notify your administrator or support.", "Ne poursuivez pas ; prévenez votre administrateur ou le support."))),
-            ServerStatus::NotLinked => ("–", t("No imaging server linked", "Aucun serveur d’imagerie lié"), t("Neither this entity nor an ancestor that serves its descendants has an imaging server.", "Ni cette entité ni un ancêtre qui dessert ses descendants n’a de serveur d’imagerie."), Some(t("Ask your administrator to link an imaging server to this entity.", "Demandez à votre administrateur de lier un serveur d’imagerie à cette entité."))),
+            ServerStatus::Available(_) => (
+                "✔",
+                t("Available", "Disponible"),
+                t("The imaging server is active and ready for use.", "Le serveur d’imagerie est actif et prêt à l’emploi."),
+                None,
+            ),
+            ServerStatus::ConnectionError => (
+                "⚠",
+                t("Connection error", "Erreur de connexion"),
+                t(
+                    "The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail.",
+                    "L’hôte du serveur répond, mais Medulla ne peut pas dialoguer avec son service d’imagerie : un déploiement échouerait.",
+                ),
+                Some(stop),
+            ),
+            ServerStatus::Offline => (
+                "✖",
+                t("Offline", "Hors ligne"),
+                t(
+                    "The imaging server linked to this entity is inactive: images cannot be deployed to its machines.",
+                    "Le serveur d’imagerie lié à cette entité est inactif : aucune image ne peut être déployée sur ses machines.",
+                ),
+                Some(stop),
+            ),
+            ServerStatus::NotLinked => (
+                "–",
+                t("No imaging server linked", "Aucun serveur d’imagerie lié"),
+                t(
+                    "Neither this entity nor an ancestor that serves its descendants has an imaging server.",
+                    "Ni cette entité ni un ancêtre qui dessert ses descendants n’a de serveur d’imagerie.",
+                ),
+                Some(t(
+                    "Ask your administrator to link an imaging server to this entity.",
+                    "Demandez à votre administrateur de lier un serveur d’imagerie à cette entité.",
+                )),
+            ),
         },
-    }
+    };
+    Words { icon, title, why, todo }
 }
 
 /// What went wrong with Medulla's API, in words.
@@ -83,10 +152,10 @@ pub fn StatusPanel() -> impl IntoView {
     view! {
         <section class=move || format!("status status--{}", state()) data-status=state aria-labelledby="status-title">
             <div class="status__live" role="status" aria-live="polite" aria-atomic="true">
-                <span class="status__icon" aria-hidden="true">{move || text().0}</span>
-                <h2 id="status-title" class="status__title">{move || text().1}</h2>
-                <p class="status__why">{move || text().2}</p>
-                <p class="status__todo">{move || text().3}</p>
+                <span class="status__icon" aria-hidden="true">{move || text().icon}</span>
+                <h2 id="status-title" class="status__title">{move || text().title}</h2>
+                <p class="status__why">{move || text().why}</p>
+                <p class="status__todo">{move || text().todo}</p>
             </div>
             {move || detail().map(|(why, raw)| view! {
                 <p class="status__trouble">{why}</p>
