@@ -4,7 +4,7 @@
 //! made again; a running action cannot be launched twice.
 
 use super::{browser, state::Ctx, status_panel::describe};
-use crate::api::{ImagingApi, SyncOutcome};
+use crate::api::{ApiError, ImagingApi, SyncOutcome};
 use crate::domain::Health;
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -31,11 +31,38 @@ impl Action {
     }
 }
 
-/// The outcome shown under the actions.
+/// The outcome shown under the actions, worded at display time (so that
+/// it follows a change of language).
 #[derive(Clone)]
 enum Outcome {
-    Done(&'static str),
-    Failed(&'static str, Vec<String>),
+    /// The status was re-checked and is no longer Available.
+    NotLaunched,
+    Synchronised,
+    /// The reasons of the steps that failed.
+    SyncFailed(Vec<String>),
+    SessionEnded,
+}
+
+impl Outcome {
+    fn succeeded(&self) -> bool {
+        matches!(self, Outcome::Synchronised)
+    }
+
+    fn text(&self, lang: Lang) -> &'static str {
+        match self {
+            Outcome::NotLaunched => lang.tr(
+                "Not launched: the imaging server is no longer Available.",
+                "Non lancée : le serveur d’imagerie n’est plus Disponible.",
+            ),
+            Outcome::Synchronised => lang.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."),
+            Outcome::SyncFailed(_) => {
+                lang.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :")
+            }
+            Outcome::SessionEnded => {
+                lang.tr("Not synchronised: your session has ended.", "Non synchronisés : votre session a pris fin.")
+            }
+        }
+    }
 }
 
 #[component]
@@ -82,15 +109,8 @@ pub fn Actions() -> impl IntoView {
         running.set(Some(action));
         outcome.set(None);
         spawn_local(async move {
-            let l = lang.get_untracked();
             if !ctx.confirm_available(&entity).await {
-                outcome.set(Some(Outcome::Failed(
-                    l.tr(
-                        "Not launched: the imaging server is no longer Available.",
-                        "Non lancée : le serveur d’imagerie n’est plus Disponible.",
-                    ),
-                    vec![],
-                )));
+                outcome.set(Some(Outcome::NotLaunched));
                 running.set(None);
                 return;
             }
@@ -105,33 +125,13 @@ pub fn Actions() -> impl IntoView {
                     let result = ctx.api().synchronise(&server_entity).await;
                     if ctx.selected.get_untracked().as_deref() == Some(entity.as_str()) {
                         outcome.set(Some(match result {
-                            Ok(SyncOutcome::Done) => {
-                                Outcome::Done(l.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."))
-                            }
-                            Ok(SyncOutcome::Failed(reasons)) => Outcome::Failed(
-                                l.tr(
-                                    "Boot menu synchronisation failed:",
-                                    "La synchronisation des menus de démarrage a échoué :",
-                                ),
-                                reasons,
-                            ),
-                            Err(crate::api::ApiError::SignedOut) => {
+                            Ok(SyncOutcome::Done) => Outcome::Synchronised,
+                            Ok(SyncOutcome::Failed(reasons)) => Outcome::SyncFailed(reasons),
+                            Err(ApiError::SignedOut) => {
                                 ctx.signed_out();
-                                Outcome::Failed(
-                                    l.tr(
-                                        "Not synchronised: your session has ended.",
-                                        "Non synchronisés : votre session a pris fin.",
-                                    ),
-                                    vec![],
-                                )
+                                Outcome::SessionEnded
                             }
-                            Err(e) => Outcome::Failed(
-                                l.tr(
-                                    "Boot menu synchronisation failed:",
-                                    "La synchronisation des menus de démarrage a échoué :",
-                                ),
-                                vec![e.to_string()],
-                            ),
+                            Err(e) => Outcome::SyncFailed(vec![e.to_string()]),
                         }));
                     }
                 }
@@ -155,14 +155,18 @@ pub fn Actions() -> impl IntoView {
                 }).collect_view()}
             </div>
             <div class="actions__outcome" role="status" aria-live="polite">
-                {move || outcome.get().map(|o| match o {
-                    Outcome::Done(text) => view! { <p class="outcome outcome--done">"✔ "{text}</p> }.into_any(),
-                    Outcome::Failed(text, reasons) => view! {
-                        <div class="outcome outcome--failed">
-                            <p>"✖ "{text}</p>
-                            <ul>{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                {move || outcome.get().map(|o| {
+                    let (class, icon) = if o.succeeded() { ("outcome outcome--done", "✔ ") } else { ("outcome outcome--failed", "✖ ") };
+                    let reasons = match &o {
+                        Outcome::SyncFailed(reasons) => reasons.clone(),
+                        _ => Vec::new(),
+                    };
+                    view! {
+                        <div class=class>
+                            <p>{icon}{o.text(lang.get())}</p>
+                            {(!reasons.is_empty()).then(|| view! { <ul>{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul> })}
                         </div>
-                    }.into_any(),
+                    }
                 })}
             </div>
         </section>

@@ -18,6 +18,10 @@ async fn synchronisation_reports_success_and_the_reasons_of_failure(t: Transport
     b.wait_status("available").await;
     b.button("Synchronise boot menus").await.click().await.expect("clicked");
     b.find("//p[contains(., 'Boot menus synchronised.')]").await;
+    // The outcome follows a change of language.
+    b.button("Français").await.click().await.expect("French");
+    b.find("//p[contains(., 'Menus de démarrage synchronisés.')]").await;
+    b.button("English").await.click().await.expect("English");
 
     b.control(json!({"sync_fails": true}));
     b.button("Synchronise boot menus").await.click().await.expect("clicked");
