@@ -3,8 +3,34 @@
 
 use super::state::Ctx;
 use crate::api::{ApiError, ImagingApi};
+use crate::i18n::Lang;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// Why a sign-in failed, worded at display time.
+#[derive(Clone)]
+enum Refusal {
+    /// The login or the password.
+    Credentials,
+    /// HTTP 401 from the agent itself: its own Basic credentials are wrong.
+    AgentCredentials,
+    Unreachable(ApiError),
+}
+
+impl Refusal {
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            Refusal::Credentials => lang.tr("Login or password incorrect.", "Identifiant ou mot de passe incorrect.").into(),
+            Refusal::AgentCredentials => lang.tr(
+                "The Medulla agent refused the connection itself (HTTP 401): its credentials in config.json or in the reverse proxy are wrong.",
+                "L’agent Medulla a refusé la connexion elle-même (HTTP 401) : ses identifiants dans config.json ou dans le proxy inverse sont erronés.",
+            ).into(),
+            Refusal::Unreachable(e) => {
+                format!("{} ({e})", lang.tr("Medulla could not be reached; try again.", "Medulla est injoignable ; réessayez."))
+            }
+        }
+    }
+}
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -13,7 +39,7 @@ pub fn Login() -> impl IntoView {
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<Refusal>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -24,15 +50,11 @@ pub fn Login() -> impl IntoView {
         let (user, secret) = (login.get_untracked(), password.get_untracked());
         password.set(String::new());
         spawn_local(async move {
-            let l = lang.get_untracked();
             match ctx.api().sign_in(&user, &secret).await {
                 Ok(true) => ctx.restart_monitor_after_sign_in(),
-                Ok(false) => error.set(Some(l.tr("Login or password incorrect.", "Identifiant ou mot de passe incorrect.").into())),
-                Err(ApiError::Http(401)) => error.set(Some(l.tr(
-                    "The Medulla agent refused the connection itself (HTTP 401): its credentials in config.json or in the reverse proxy are wrong.",
-                    "L’agent Medulla a refusé la connexion elle-même (HTTP 401) : ses identifiants dans config.json ou dans le proxy inverse sont erronés.",
-                ).into())),
-                Err(e) => error.set(Some(format!("{} ({e})", l.tr("Medulla could not be reached; try again.", "Medulla est injoignable ; réessayez.")))),
+                Ok(false) => error.set(Some(Refusal::Credentials)),
+                Err(ApiError::Http(401)) => error.set(Some(Refusal::AgentCredentials)),
+                Err(e) => error.set(Some(Refusal::Unreachable(e))),
             }
             busy.set(false);
         });
@@ -55,7 +77,7 @@ pub fn Login() -> impl IntoView {
             <button type="submit" disabled=move || busy.get()>
                 {move || if busy.get() { lang.get().tr("Signing in…", "Connexion…") } else { lang.get().tr("Sign in", "Se connecter") }}
             </button>
-            <p class="login__error" role="alert">{move || error.get()}</p>
+            <p class="login__error" role="alert">{move || error.get().map(|e| e.text(lang.get()))}</p>
         </form>
     }
 }
