@@ -18,13 +18,7 @@ async fn main() {
     b.wait_status("signed-out").await;
     save(&b, &out, "signed-out").await;
     b.open_signed_in("/").await;
-    for (uuid, status) in [
-        ("UUID0", "offline"),
-        ("UUID1", "connection-error"),
-        ("UUID2", "available"),
-        ("UUID3", "available"),
-        ("UUID4", "not-linked"),
-    ] {
+    for (uuid, status) in harness::DEMO_STATUSES {
         b.goto(&format!("/?entity={uuid}")).await;
         b.wait_status(status).await;
         save(&b, &out, &format!("{uuid}-{status}")).await;

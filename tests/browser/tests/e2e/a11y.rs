@@ -15,13 +15,7 @@ async fn every_status_screen_passes_axe_in_both_languages(t: Transport) {
     b.open_signed_in("/").await;
     for language in ["English", "Français"] {
         b.button(language).await.click().await.expect("language");
-        for (uuid, status) in [
-            ("UUID0", "offline"),
-            ("UUID1", "connection-error"),
-            ("UUID2", "available"),
-            ("UUID3", "available"),
-            ("UUID4", "not-linked"),
-        ] {
+        for (uuid, status) in DEMO_STATUSES {
             b.goto(&format!("/?entity={uuid}")).await;
             b.wait_status(status).await;
             b.button(language).await.click().await.expect("language");

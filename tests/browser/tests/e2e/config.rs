@@ -22,14 +22,11 @@ async fn language_from_config_then_host_page_then_browser(t: Transport) {
     b.goto("/?lang=fr").await;
     b.wait_status("signed-out").await;
     assert_eq!(title().await, "État du serveur d’imagerie");
-    let mut config = b.config();
-    config["language"] = "en".into();
-    b.control(json!({ "config": config }));
+    b.configure(json!({"language": "en"}));
     b.goto("/?lang=fr").await;
     b.wait_status("signed-out").await;
     assert_eq!(title().await, "Imaging server status");
-    config["language"] = "fr".into();
-    b.control(json!({ "config": config }));
+    b.configure(json!({"language": "fr"}));
     b.goto("/").await;
     b.wait_status("signed-out").await;
     assert_eq!(title().await, "État du serveur d’imagerie");

@@ -42,9 +42,7 @@ async fn wait_message(b: &Browser, what: &str, wanted: impl Fn(&Value) -> bool) 
 }
 
 fn allow(b: &Browser, host: &Running) {
-    let mut config = b.config();
-    config["embed_allowed_origins"] = json!([origin(host)]);
-    b.control(json!({ "config": config }));
+    b.configure(json!({"embed_allowed_origins": [origin(host)]}));
 }
 
 async fn enter_tab(b: &Browser) {

@@ -29,9 +29,7 @@ async fn malformed_answers_show_medulla_unreachable_and_recover(t: Transport) {
 /// Medulla down when the tab opens: it says so, and recovers by itself.
 async fn medulla_down_at_start_recovers_by_itself(t: Transport) {
     let b = open(t).await;
-    let mut config = b.config();
-    config["poll_seconds"] = 5.into();
-    b.control(json!({ "config": config }));
+    b.configure(json!({"poll_seconds": 5}));
     b.control(json!({"fail": {"mode": "http_500", "method": "medulla_server.getUserLocations"}}));
     b.goto("/").await;
     b.wait_status("unreachable").await;
@@ -45,9 +43,7 @@ async fn medulla_down_at_start_recovers_by_itself(t: Transport) {
 
 async fn a_silent_agent_times_out(t: Transport) {
     let b = open(t).await;
-    let mut config = b.config();
-    config["request_timeout_seconds"] = 2.into();
-    b.control(json!({ "config": config }));
+    b.configure(json!({"request_timeout_seconds": 2}));
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.control(json!({"fail": {"mode": "hang", "method": "imaging.getGlobalStatus"}}));

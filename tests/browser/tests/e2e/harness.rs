@@ -142,9 +142,14 @@ impl Browser {
         self.c.goto(&url).await.expect("page opened");
     }
 
-    /// The simulator's default `config.json` for this browser's transport.
-    pub fn config(&self) -> Value {
-        medulla_sim::demo_config(self.transport.name())
+    /// Serves the default `config.json` of this browser's transport with
+    /// `changes` (an object of keys) applied.
+    pub fn configure(&self, changes: Value) {
+        let mut config = medulla_sim::demo_config(self.transport.name());
+        if let (Some(config), Value::Object(changes)) = (config.as_object_mut(), changes) {
+            config.extend(changes);
+        }
+        self.control(json!({ "config": config }));
     }
 
     /// Drives the simulator as its control endpoint does.
@@ -300,6 +305,15 @@ pub const TAB: &str = "\u{E004}";
 pub const ENTER: &str = "\u{E007}";
 pub const ARROW_UP: &str = "\u{E013}";
 pub const ARROW_DOWN: &str = "\u{E015}";
+
+/// The demo's entities and what each shows.
+pub const DEMO_STATUSES: [(&str, &str); 5] = [
+    ("UUID0", "offline"),
+    ("UUID1", "connection-error"),
+    ("UUID2", "available"),
+    ("UUID3", "available"),
+    ("UUID4", "not-linked"),
+];
 
 pub const ACTIONS: [&str; 4] =
     ["Deploy an image", "Create a reference image", "Start a multicast", "Synchronise boot menus"];

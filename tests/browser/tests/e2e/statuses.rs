@@ -91,9 +91,7 @@ async fn one_check_costs_a_known_number_of_calls(t: Transport) {
 /// No polling while the browser tab is hidden; a check as soon as it shows.
 async fn polling_pauses_while_the_page_is_hidden(t: Transport) {
     let b = open(t).await;
-    let mut config = b.config();
-    config["poll_seconds"] = 5.into();
-    b.control(serde_json::json!({ "config": config }));
+    b.configure(serde_json::json!({"poll_seconds": 5}));
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     let hide = |hidden: bool| {
@@ -114,9 +112,7 @@ async fn polling_pauses_while_the_page_is_hidden(t: Transport) {
 
 async fn status_follows_the_server_by_polling(t: Transport) {
     let b = open(t).await;
-    let mut config = b.config();
-    config["poll_seconds"] = 5.into();
-    b.control(serde_json::json!({ "config": config }));
+    b.configure(serde_json::json!({"poll_seconds": 5}));
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     b.control(serde_json::json!({"entity": "UUID2", "status": "connection_error"}));
