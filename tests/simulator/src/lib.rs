@@ -473,20 +473,36 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// The injected failures a proxy in front of either side would show
+    /// (`http_500`, `garbage`); after a `hang`'s wait, and for the failures
+    /// each side shows its own way (`truncated`, `fault`), `None`.
+    pub(crate) async fn proxy_failure(&self, mode: &str) -> Option<Response> {
+        match mode {
+            "http_500" => Some((StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()),
+            "garbage" => Some(
+                (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>")
+                    .into_response(),
+            ),
+            "hang" => {
+                tokio::time::sleep(self.hang).await;
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A failure injected by the control endpoint, as the agent's side shows it.
 async fn agent_failure(sim: &Sim, mode: &str) -> Response {
+    if let Some(response) = sim.proxy_failure(mode).await {
+        return response;
+    }
     match mode {
-        "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
-        "garbage" => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response()
-        }
         "truncated" => {
             xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string())
         }
-        "hang" => {
-            tokio::time::sleep(sim.hang).await;
-            StatusCode::GATEWAY_TIMEOUT.into_response()
-        }
+        "hang" => StatusCode::GATEWAY_TIMEOUT.into_response(),
         _ => xml(StatusCode::OK, xmlrpc::fault(8004, "Cannot build a security context for the user")),
     }
 }

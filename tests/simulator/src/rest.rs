@@ -57,24 +57,20 @@ fn not_found(id: &str) -> Response {
 /// A failure injected by the control endpoint, as a gateway (or the proxy
 /// in front of it) would show it.
 async fn failure(sim: &Sim, mode: &str) -> Response {
+    if let Some(response) = sim.proxy_failure(mode).await {
+        return response;
+    }
     match mode {
-        "http_500" => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
-        "garbage" => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>Proxy error</h1>").into_response()
-        }
         "truncated" => {
             (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"entity_id\": \"UUID2\", \"stat")
                 .into_response()
         }
-        "hang" => {
-            tokio::time::sleep(sim.hang).await;
-            problem(
-                StatusCode::GATEWAY_TIMEOUT,
-                "upstream-timeout",
-                "The MMC agent did not answer in time",
-                Value::Null,
-            )
-        }
+        "hang" => problem(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream-timeout",
+            "The MMC agent did not answer in time",
+            Value::Null,
+        ),
         _ => {
             let detail = "fault 8004: Cannot build a security context for the user";
             problem(StatusCode::BAD_GATEWAY, "upstream-failure", "The MMC agent failed", json!({ "detail": detail }))
