@@ -2,46 +2,79 @@
 //! itself calls it. Each endpoint is a few lines over [`MmcAgent::call`];
 //! the readers of the agent's answers are pure functions, tested natively
 //! on golden documents.
+//!
+//! The agent as it really answers (see the README's table of sources):
+//! numbers come as strings, a failed call comes as a normal answer holding
+//! `faultCode`, and `imaging.getGlobalStatus` takes 30 seconds when the
+//! imaging server's host is down. So a check asks for the relay list at the
+//! same time, says Offline as soon as the relay is known absent, and gives
+//! that one call a longer deadline than the others.
 
 use super::http::{basic_authorization, send};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
-use super::{ApiError, ImagingApi, SyncOutcome};
+use super::{ApiError, ImagingApi, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
+use futures::future::{join, join_all, select, Either};
 use gloo_net::http::Method;
+use gloo_timers::future::TimeoutFuture;
 
 /// How many lines of recent activity the tab shows.
 pub const ACTIVITY_LINES: i64 = 10;
+
+/// How long the agent waits for an imaging server whose host is down
+/// before answering `{}`: its proxy to the server sets no timeout
+/// (`getGlobalStatus` in services/mmc/plugins/imaging/functions.py calls
+/// `ImagingApi(url).imagingServerStatus()`), so the TCP connect timeout of
+/// Twisted's client, 30 seconds, decides.
+pub const AGENT_CONNECT_TIMEOUT_SECONDS: u32 = 30;
+
+/// Once the relay list has answered, how long the imaging server may take
+/// before the screen says that it is slow to answer.
+const SLOW_SERVER_MS: u32 = 2_000;
 
 pub struct MmcAgent {
     url: String,
     authorization: Option<String>,
     timeout_ms: u32,
+    /// `imaging.getGlobalStatus` only: the agent's own wait, plus the
+    /// usual request timeout.
+    status_timeout_ms: u32,
 }
 
 impl MmcAgent {
     pub fn new(config: &Config) -> Self {
+        let seconds = config.request_timeout_seconds;
         Self {
             url: config.agent_url.clone(),
             authorization: config.agent_basic_auth.as_ref().map(|b| basic_authorization(&b.login, &b.password)),
-            timeout_ms: config.request_timeout_seconds.saturating_mul(1000),
+            timeout_ms: seconds.saturating_mul(1000),
+            status_timeout_ms: seconds.saturating_add(AGENT_CONNECT_TIMEOUT_SECONDS).saturating_mul(1000),
         }
     }
 
-    /// One XML-RPC call; a fault 8003 or HTTP 401 is [`ApiError::SignedOut`].
+    /// One XML-RPC call within `request_timeout_seconds`.
     pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ApiError> {
+        self.call_within(method, params, self.timeout_ms).await
+    }
+
+    /// One XML-RPC call; a fault 8003 or HTTP 401 is [`ApiError::SignedOut`],
+    /// an answer holding `faultCode` is the failure it reports.
+    async fn call_within(&self, method: &str, params: &[Value], timeout_ms: u32) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
         let answer =
-            send(Method::POST, &self.url, Some(("text/xml", body)), self.authorization.as_deref(), self.timeout_ms)
-                .await?;
+            send(Method::POST, &self.url, Some(("text/xml", body)), self.authorization.as_deref(), timeout_ms).await?;
         match answer.status {
             401 => return Err(ApiError::SignedOut),
             200..=299 => {}
             code => return Err(ApiError::Http(code)),
         }
         match decode_response(&answer.body) {
-            Ok(Response::Success(value)) => Ok(value),
+            Ok(Response::Success(value)) => match failure_in(&value) {
+                Some(error) => Err(error),
+                None => Ok(value),
+            },
             Ok(Response::Fault { code, message }) => Err(ApiError::fault(code, message)),
             Err(e) => Err(ApiError::Malformed(format!("{method}: {e}"))),
         }
@@ -51,35 +84,107 @@ impl MmcAgent {
     /// itself (its Basic credentials), not a session that ended.
     async fn login_call(&self, method: &str, login: &str, secret: &str) -> Result<bool, ApiError> {
         match self.call(method, &[Value::str(login), Value::str(secret)]).await {
-            Ok(v) => Ok(v.truthy()),
+            Ok(v) => Ok(v.as_flag() == Some(true)),
             Err(ApiError::SignedOut) => Err(ApiError::Http(401)),
             Err(e) => Err(e),
         }
     }
 
     async fn has_server(&self, entity: &str) -> Result<bool, ApiError> {
-        Ok(self.call("imaging.doesLocationHasImagingServer", &[Value::str(entity)]).await?.truthy())
+        let v = self.call("imaging.doesLocationHasImagingServer", &[Value::str(entity)]).await?;
+        v.as_flag().ok_or_else(|| malformed("doesLocationHasImagingServer: not a boolean"))
     }
 
-    async fn server_config(&self, entity: &str) -> Result<ServerConfig, ApiError> {
-        let v = self.call("imaging.getImagingServerConfig", &[Value::str(entity)]).await?;
-        Ok(server_config_from(&v))
+    async fn server_config(&self, entity: &str) -> Result<Option<ServerConfig>, ApiError> {
+        Ok(server_config_from(&self.call("imaging.getImagingServerConfig", &[Value::str(entity)]).await?))
     }
 
-    /// The entity whose imaging server serves `entity`, and that server's
-    /// configuration; `None` when no server serves it.
+    /// The entity whose imaging server serves `entity`, and that server, as
+    /// Medulla resolves it when it images (`getImagingServerByEntityUUID`,
+    /// services/pulse2/database/imaging/__init__.py): the entity's own, else
+    /// the *farthest* ancestor's linked recursively. Medulla names the
+    /// server (`getImagingServerConfig` of the entity); its owner is the
+    /// farthest ancestor that Medulla resolves to the same server (an
+    /// ancestor in between inherits it from that one). `None`: no server.
     async fn serving_server(&self, entity: &str) -> Result<Option<(String, ServerConfig)>, ApiError> {
-        if self.has_server(entity).await? {
-            return Ok(Some((entity.to_string(), self.server_config(entity).await?)));
+        let (own, resolved) = join(self.has_server(entity), self.server_config(entity)).await;
+        let Some(server) = resolved? else { return Ok(None) };
+        if own? {
+            return Ok(Some((entity.to_string(), server)));
         }
-        let path = self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?;
-        for ancestor in parent_path_from(&path)? {
-            if self.has_server(&ancestor).await? {
-                let config = self.server_config(&ancestor).await?;
-                return Ok(config.recursive.then_some((ancestor, config)));
+        let path = parent_path_from(&self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?)?;
+        let configs = join_all(path.iter().map(|ancestor| self.server_config(ancestor))).await;
+        for (ancestor, config) in path.iter().zip(configs).rev() {
+            if config?.is_some_and(|c| c.same_server(&server)) {
+                return Ok(Some((ancestor.clone(), server)));
             }
         }
-        Ok(None)
+        Err(malformed("getImagingServerConfig: the server serving the entity belongs to none of its ancestors"))
+    }
+
+    /// The relays, or `None` when the list is unreadable.
+    async fn relays(&self) -> Result<Option<Vec<Relay>>, ApiError> {
+        let params = [Value::Int(-1), Value::Int(-1), Value::str(""), Value::str("all")];
+        Ok(relays_from(&self.call("xmppmaster.get_xmpprelays_list", &params).await?))
+    }
+
+    /// What the imaging server of `owner` says of itself, with the relay
+    /// list asked at the same time: `Ok(figures)` when it answered, else
+    /// `Err(presence of its relay)`. While the server keeps the agent
+    /// waiting, `progress` hears it, and a server whose relay is absent is
+    /// reported Offline at once (`provisional`).
+    async fn server_answer(
+        &self,
+        owner: &str,
+        url: Option<&str>,
+        provisional: &StatusReport,
+        progress: &dyn Fn(Progress),
+    ) -> Result<Result<ServerFigures, RelayPresence>, ApiError> {
+        let global = Box::pin(async {
+            let params = [Value::str(owner)];
+            figures_from(&self.call_within("imaging.getGlobalStatus", &params, self.status_timeout_ms).await?)
+        });
+        let relays = Box::pin(self.relays());
+        let (global, relays) = match select(global, relays).await {
+            Either::Left((global, relays)) => {
+                if let Ok(Some(figures)) = global {
+                    return Ok(Ok(figures));
+                }
+                (global, relays.await)
+            }
+            Either::Right((relays, global)) => {
+                let presence = relays.as_ref().ok().map(|r| relay_presence(url, r.as_deref()));
+                let global = match presence {
+                    Some(RelayPresence::Absent) => {
+                        let offline = ServerStatus::Offline(RelayPresence::Absent);
+                        progress(Progress::Provisional(StatusReport { status: offline, ..provisional.clone() }));
+                        global.await
+                    }
+                    Some(_) => match select(global, TimeoutFuture::new(SLOW_SERVER_MS)).await {
+                        Either::Left((global, _)) => global,
+                        Either::Right((_, global)) => {
+                            progress(Progress::ImagingServerSlow);
+                            global.await
+                        }
+                    },
+                    None => global.await,
+                };
+                (global, relays)
+            }
+        };
+        let relays = match relays {
+            Ok(relays) => Some(relays),
+            Err(ApiError::SignedOut) => return Err(ApiError::SignedOut),
+            Err(_) => None,
+        };
+        let figures = match global {
+            Ok(figures) => figures,
+            // The agent answers the other calls: it is the imaging server
+            // that does not answer.
+            Err(ApiError::Timeout) if relays.is_some() => None,
+            Err(e) => return Err(e),
+        };
+        Ok(figures.ok_or_else(|| relay_presence(url, relays.flatten().as_deref())))
     }
 
     /// Extra figures of an available server; a failure other than a lost
@@ -114,52 +219,68 @@ impl ImagingApi for MmcAgent {
         entities_from(&self.call("medulla_server.getUserLocations", &[]).await?)
     }
 
-    async fn status(&self, entity: &str) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError> {
         let mut report = StatusReport {
             entity: entity.to_string(),
             inherited_from: None,
             server_name: None,
             status: ServerStatus::NotLinked,
         };
-        let Some((server_entity, config)) = self.serving_server(entity).await? else {
+        let Some((owner, server)) = self.serving_server(entity).await? else {
             return Ok(report);
         };
-        if server_entity != entity {
-            report.inherited_from = Some(server_entity.clone());
+        if owner != entity {
+            report.inherited_from = Some(owner.clone());
         }
-        report.server_name = config.name.clone();
-        let global = self.call("imaging.getGlobalStatus", &[Value::str(&server_entity)]).await?;
-        let answer = figures_from(&global)?;
-        let status = match answer {
-            Some(mut figures) => {
+        report.server_name = server.name.clone();
+        // Asked about the owner: the same server as for the entity (it was
+        // matched above), and the counts of Medulla's database mean
+        // something only there (`getEntityStatus` counts the computers of
+        // the entity asked about that sit on a server of that same entity).
+        report.status = match self.server_answer(&owner, server.url.as_deref(), &report, progress).await? {
+            Ok(mut figures) => {
                 let page = [Value::Int(0), Value::Int(ACTIVITY_LINES), Value::str("")];
-                let (custom, activity) = futures::join!(
-                    self.optional("imaging.getCustomMenuCount", &server_entity, &[], |v| v
-                        .as_i64()
-                        .map(|n| n.max(0) as u64)),
-                    self.optional("imaging.getLogs4Location", &server_entity, &page, |v| Some(activity_from(v))),
-                );
+                let (custom, activity) = join(
+                    self.optional("imaging.getCustomMenuCount", &owner, &[], |v| v.as_i64().map(|n| n.max(0) as u64)),
+                    self.optional("imaging.getLogs4Location", &owner, &page, |v| Some(activity_from(v))),
+                )
+                .await;
                 figures.custom_menus = custom?;
                 figures.activity = activity?.unwrap_or_default();
-                server_status(Some(figures), RelayPresence::Present)
+                ServerStatus::Available(Box::new(figures))
             }
-            None => {
-                let params = [Value::Int(-1), Value::Int(-1), Value::str(""), Value::str("all")];
-                let relays = match self.call("xmppmaster.get_xmpprelays_list", &params).await {
-                    Ok(v) => relays_from(&v),
-                    Err(ApiError::SignedOut) => return Err(ApiError::SignedOut),
-                    Err(_) => None,
-                };
-                server_status(None, relay_presence(config.url.as_deref(), relays.as_deref()))
-            }
+            Err(relay) => server_status(None, relay),
         };
-        report.status = status;
         Ok(report)
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {
-        sync_outcome_from(&self.call("imaging.synchroLocation", &[Value::str(entity)]).await?)
+        match self.call("imaging.synchroLocation", &[Value::str(entity)]).await {
+            Ok(v) => sync_outcome_from(&v),
+            // A failed step holds a Twisted `Failure`, which the agent cannot
+            // serialise (agent/mmc/agent.py, `_cbRender`: fault 8005).
+            Err(ApiError::Fault { code: 8005, .. }) => Ok(SyncOutcome::Failed(Vec::new())),
+            Err(e) => Err(e),
+        }
     }
+}
+
+/// The failure an answer reports, if it does. The agent answers a function
+/// that raised with a normal result `{faultString, faultCode: "<type>:
+/// <message>", faultTraceback}` (agent/mmc/agent.py, `_ebRender`), and its
+/// own faults (8003 no session, 8004, 8005) as a normal result too:
+/// `_cbRender` passes `(Fault(...),)` to `xmlrpc.client.dumps`, which writes
+/// an exception inside a tuple as a struct of its attributes.
+pub fn failure_in(v: &Value) -> Option<ApiError> {
+    let code = v.get("faultCode")?;
+    let message = v.get("faultString").and_then(Value::as_str).unwrap_or_default().to_string();
+    Some(match code.as_i64() {
+        Some(code) if !matches!(v.get("faultCode"), Some(Value::Bool(_))) => ApiError::fault(code, message),
+        _ => ApiError::Exception(match code {
+            Value::Str(text) => text.clone(),
+            other => format!("{other:?}"),
+        }),
+    })
 }
 
 /// What the tab reads of `imaging.getImagingServerConfig`.
@@ -167,8 +288,18 @@ impl ImagingApi for MmcAgent {
 pub struct ServerConfig {
     pub name: Option<String>,
     pub url: Option<String>,
-    /// Linked recursively: it also serves the entity's descendants.
-    pub recursive: bool,
+    /// `UUID<n>` of the server's record.
+    pub imaging_uuid: Option<String>,
+}
+
+impl ServerConfig {
+    /// The same imaging server: by its record's id, else by name and address.
+    fn same_server(&self, other: &ServerConfig) -> bool {
+        match (&self.imaging_uuid, &other.imaging_uuid) {
+            (Some(a), Some(b)) => a == b,
+            _ => (&self.name, &self.url) == (&other.name, &other.url),
+        }
+    }
 }
 
 fn malformed(what: &str) -> ApiError {
@@ -205,26 +336,37 @@ pub fn parent_path_from(v: &Value) -> Result<Vec<String>, ApiError> {
     }
 }
 
-/// `[server, default_menu]` on success, `[false, message]` on failure.
-pub fn server_config_from(v: &Value) -> ServerConfig {
-    let Some(server) = v.as_array().and_then(|a| a.first()).filter(|s| matches!(s, Value::Struct(_))) else {
-        return ServerConfig::default();
+/// `[server, default_menu]` when a server serves the entity; `[false,
+/// message]` when none does, or `[false, message, server]` when the entity
+/// has no default boot menu; `""` when it has neither (the agent sends
+/// `None` as `""`). Only the server matters here.
+pub fn server_config_from(v: &Value) -> Option<ServerConfig> {
+    let items = v.as_array()?;
+    let server = match items.first()? {
+        first @ Value::Struct(_) => first,
+        _ => items.get(2).filter(|s| matches!(s, Value::Struct(_)))?,
     };
-    ServerConfig {
+    Some(ServerConfig {
         name: text(server.get("name")),
         url: text(server.get("url")),
-        recursive: server.get("is_recursive").is_some_and(Value::truthy),
-    }
+        imaging_uuid: text(server.get("imaging_uuid")),
+    })
 }
 
 /// The figures in `imaging.getGlobalStatus`; `None` when the agent got no
-/// answer from the imaging server (an empty struct).
+/// answer from the imaging server (an empty struct). An answer is
+/// well-formed only with the database's counts (`short_status`) and the
+/// image store (`space_available`, `[-1, -1]` when unknown).
 pub fn figures_from(v: &Value) -> Result<Option<ServerFigures>, ApiError> {
     match v {
         Value::Struct(m) if m.is_empty() => return Ok(None),
         Value::Bool(false) | Value::Nil => return Ok(None),
+        Value::Str(s) if s.is_empty() => return Ok(None),
         Value::Struct(_) => {}
         _ => return Err(malformed("getGlobalStatus: not a struct")),
+    }
+    if let Some(error) = failure_in(v) {
+        return Err(error);
     }
     let lines = |key: &str| -> Vec<String> {
         v.get(key)
@@ -232,21 +374,33 @@ pub fn figures_from(v: &Value) -> Result<Option<ServerFigures>, ApiError> {
             .map(|a| a.iter().filter_map(|l| l.as_str().map(String::from)).collect())
             .unwrap_or_default()
     };
-    let count = |key: &str| -> u64 {
-        v.get("short_status").and_then(|s| s.get(key)).and_then(Value::as_i64).unwrap_or(0).max(0) as u64
+    let short_status = v.get("short_status").ok_or_else(|| malformed("getGlobalStatus: no short_status"))?;
+    let count = |key: &str| -> Result<u64, ApiError> {
+        let n = short_status.get(key).and_then(Value::as_i64);
+        n.map(|n| n.max(0) as u64).ok_or_else(|| malformed(&format!("getGlobalStatus: short_status.{key} unreadable")))
     };
-    let image_store = v.get("space_available").and_then(Value::as_array).and_then(|a| {
-        let used = a.first()?.as_f64()?;
-        let total = a.get(1)?.as_f64()?;
-        (used >= 0.0 && total >= 0.0).then(|| ImageStore { used_percent: used.min(100.0), total_mib: total as u64 })
+    let space = v.get("space_available").and_then(Value::as_array).filter(|a| a.len() == 2);
+    let space = space.ok_or_else(|| malformed("getGlobalStatus: space_available unreadable"))?;
+    let (used, free) = match (space[0].as_f64(), space[1].as_f64()) {
+        (Some(used), Some(free)) if used.is_finite() && free.is_finite() => (used, free),
+        _ => return Err(malformed("getGlobalStatus: space_available unreadable")),
+    };
+    let filesystems = parse_df(&lines("disk_info"));
+    let image_store = (used >= 0.0 && free >= 0.0).then(|| {
+        let free_mib = free as u64;
+        // `df -m` rounds up: the same filesystem in `df -k` has this free
+        // space within a MiB.
+        let size_kib =
+            filesystems.iter().find(|fs| (fs.available_kib / 1024).abs_diff(free_mib) <= 1).map(|fs| fs.size_kib);
+        ImageStore { used_percent: used.min(100.0), free_mib, size_kib }
     });
     Ok(Some(ServerFigures {
-        registered: count("total"),
+        registered: count("total")?,
         custom_menus: None,
-        rescue: count("rescue"),
-        masters: count("master"),
+        rescue: count("rescue")?,
+        masters: count("master")?,
         image_store,
-        filesystems: parse_df(&lines("disk_info")),
+        filesystems,
         memory: parse_free(&lines("mem_info")),
         uptime_seconds: v.get("uptime").and_then(Value::as_str).and_then(parse_uptime),
         activity: Vec::new(),
@@ -268,7 +422,7 @@ pub fn relays_from(v: &Value) -> Option<Vec<Relay>> {
             .map(|i| Relay {
                 hostname: hosts.get(i).and_then(Value::as_str).unwrap_or_default().to_string(),
                 ip: ips.get(i).and_then(Value::as_str).unwrap_or_default().to_string(),
-                enabled: enabled[i].as_i64() == Some(1),
+                enabled: enabled[i].as_flag() == Some(true),
             })
             .collect(),
     )
@@ -286,14 +440,16 @@ pub fn activity_from(v: &Value) -> Vec<Activity> {
                 .map(|t| t.iter().filter_map(Value::as_i64).collect())
                 .unwrap_or_default();
             let target = log.get("target");
+            let message = text(log.get("detail")).unwrap_or_default();
+            let phase = text(log.get("imaging_log_state")).map_or(Phase::Unknown, |s| Phase::from_label(&s));
             Activity {
                 timestamp: Timestamp::from_tuple(&tuple),
                 computer: text(target.and_then(|t| t.get("name")))
                     .or_else(|| text(target.and_then(|t| t.get("uuid"))))
                     .unwrap_or_default(),
-                message: text(log.get("detail")).unwrap_or_default(),
-                state: text(log.get("imaging_log_state"))
-                    .map_or(ActivityState::Unknown, |s| ActivityState::from_label(&s)),
+                state: ActivityState::from_phase(phase, &message),
+                phase,
+                message,
             }
         })
         .collect();

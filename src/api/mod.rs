@@ -20,6 +20,9 @@ pub enum ApiError {
     SignedOut,
     /// Medulla answered with a fault.
     Fault { code: i64, message: String },
+    /// A function of Medulla's raised: the agent answers it as a normal
+    /// result holding `faultCode` (a text: the exception's type and message).
+    Exception(String),
     /// No answer within the configured time.
     Timeout,
     /// The request did not reach Medulla (network, DNS, CORS, TLS).
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::Http(code) => Trouble::Http(*code),
             ApiError::Malformed(_) => Trouble::Unreadable,
             ApiError::Fault { code, .. } => Trouble::Fault(*code),
+            ApiError::Exception(_) => Trouble::Exception,
             ApiError::Problem { kind, .. } if kind == "upstream-timeout" => Trouble::Timeout,
             ApiError::Problem { status, .. } => Trouble::Http(*status),
             ApiError::SignedOut => Trouble::Http(401),
@@ -66,6 +70,7 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::SignedOut => f.write_str("signed out (HTTP 401 or fault 8003)"),
             ApiError::Fault { code, message } => write!(f, "fault {code}: {message}"),
+            ApiError::Exception(what) => write!(f, "exception in Medulla: {what}"),
             ApiError::Timeout => f.write_str("no answer in time"),
             ApiError::Network(m) => write!(f, "network error: {m}"),
             ApiError::Http(code) => write!(f, "HTTP {code}"),
@@ -83,6 +88,17 @@ pub enum SyncOutcome {
     Failed(Vec<String>),
 }
 
+/// What a check of an entity learnt before its end.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// Medulla answers, but the imaging server has not yet: the agent waits
+    /// for it (up to its 30-second connect timeout when the host is down).
+    ImagingServerSlow,
+    /// The status that holds unless the imaging server's late answer says
+    /// otherwise (its relay is off the XMPP bus: Offline).
+    Provisional(StatusReport),
+}
+
 /// What the tab needs from Medulla, whatever the transport.
 #[allow(async_fn_in_trait)]
 pub trait ImagingApi {
@@ -93,8 +109,9 @@ pub trait ImagingApi {
     async fn sign_in_with_token(&self, login: &str, token: &str) -> Result<bool, ApiError>;
     /// The entities the user may see.
     async fn entities(&self) -> Result<Vec<Entity>, ApiError>;
-    /// The imaging server status of an entity, with its figures when available.
-    async fn status(&self, entity: &str) -> Result<StatusReport, ApiError>;
+    /// The imaging server status of an entity, with its figures when
+    /// available; `progress` hears what is known before the end.
+    async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError>;
     /// Regenerates the boot menus of an entity on its imaging server.
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
 }
@@ -136,10 +153,10 @@ impl ImagingApi for Client {
         }
     }
 
-    async fn status(&self, entity: &str) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError> {
         match self {
-            Client::MmcAgent(c) => c.status(entity).await,
-            Client::Rest(c) => c.status(entity).await,
+            Client::MmcAgent(c) => c.status(entity, progress).await,
+            Client::Rest(c) => c.status(entity, progress).await,
         }
     }
 

@@ -54,6 +54,28 @@ enum StatusKind {
     NotLinked,
 }
 
+#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
+#[serde(rename_all = "snake_case")]
+enum RelayKind {
+    Present,
+    Absent,
+    NotFound,
+    NoAddress,
+    Unknown,
+}
+
+impl From<RelayKind> for RelayPresence {
+    fn from(r: RelayKind) -> Self {
+        match r {
+            RelayKind::Present => RelayPresence::Present,
+            RelayKind::Absent => RelayPresence::Absent,
+            RelayKind::NotFound => RelayPresence::NotFound,
+            RelayKind::NoAddress => RelayPresence::NoAddress,
+            RelayKind::Unknown => RelayPresence::Unknown,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct EntityRef {
     id: String,
@@ -65,6 +87,8 @@ struct StatusJson {
     status: StatusKind,
     served_by: Option<EntityRef>,
     server_name: Option<String>,
+    #[serde(default)]
+    relay: Option<RelayKind>,
     statistics: Option<Statistics>,
 }
 
@@ -88,7 +112,8 @@ struct Computers {
 #[derive(Deserialize)]
 struct ImageStoreJson {
     used_percent: f64,
-    total_bytes: u64,
+    free_bytes: u64,
+    size_bytes: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +146,7 @@ struct ActivityJson {
     timestamp: Option<String>,
     computer: ComputerJson,
     message: String,
+    phase: String,
     state: String,
 }
 
@@ -196,7 +222,7 @@ pub fn report_from(body: &[u8]) -> Result<StatusReport, ApiError> {
     let status = match (s.status, s.statistics) {
         (StatusKind::Available, Some(stats)) => ServerStatus::Available(Box::new(figures_from(stats))),
         (StatusKind::Available, None) => return Err(ApiError::Malformed("available without statistics".into())),
-        (StatusKind::Offline, _) => ServerStatus::Offline,
+        (StatusKind::Offline, _) => ServerStatus::Offline(s.relay.map_or(RelayPresence::Unknown, RelayPresence::from)),
         (StatusKind::ConnectionError, _) => ServerStatus::ConnectionError,
         (StatusKind::NotLinked, _) => ServerStatus::NotLinked,
     };
@@ -216,7 +242,8 @@ fn figures_from(s: Statistics) -> ServerFigures {
         masters: s.masters,
         image_store: s.image_store.map(|i| ImageStore {
             used_percent: i.used_percent.clamp(0.0, 100.0),
-            total_mib: i.total_bytes / (1024 * 1024),
+            free_mib: i.free_bytes / (1024 * 1024),
+            size_kib: i.size_bytes.map(kib),
         }),
         filesystems: s
             .filesystems
@@ -259,7 +286,13 @@ pub fn activity_from(body: &[u8]) -> Result<Vec<Activity>, ApiError> {
             timestamp: a.timestamp.as_deref().and_then(timestamp),
             computer: if a.computer.name.is_empty() { a.computer.id } else { a.computer.name },
             message: a.message,
-            state: ActivityState::from_label(&a.state),
+            phase: Phase::from_label(&a.phase),
+            state: match a.state.as_str() {
+                "done" => ActivityState::Done,
+                "running" => ActivityState::Running,
+                "failed" => ActivityState::Failed,
+                _ => ActivityState::Unknown,
+            },
         })
         .collect())
 }
@@ -320,7 +353,7 @@ impl ImagingApi for RestClient {
         entities_from(body(&self.request(Method::GET, "entities", None).await?)?)
     }
 
-    async fn status(&self, entity: &str) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, _progress: &dyn Fn(super::Progress)) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
         let answer = self.request(Method::GET, &format!("entities/{id}/imaging-server-status"), None).await?;
         let mut report = report_from(body(&answer)?)?;

@@ -89,6 +89,18 @@ impl Value {
         }
     }
 
+    /// A flag sent as a boolean or a number: the agent's clean-up step
+    /// (`xmlrpcCleanup`, agent/mmc/support/mmctools.py) sends every integer
+    /// as a string, so `is_recursive` is `"0"` or `"1"`, and `"0"` is false
+    /// (Python's truthiness of the string would say true). `None` when it is
+    /// neither.
+    pub fn as_flag(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            other => other.as_f64().filter(|n| n.is_finite()).map(|n| n != 0.0),
+        }
+    }
+
     /// Python truthiness, as the console reads the agent's booleans.
     pub fn truthy(&self) -> bool {
         match self {

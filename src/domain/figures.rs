@@ -24,9 +24,18 @@ impl Filesystem {
     }
 }
 
+/// Filesystems that hold no data of the imaging server's: memory, kernel
+/// and image-layer mounts (`df` shows them on every current system).
+const PSEUDO_DEVICES: [&str; 7] = ["tmpfs", "devtmpfs", "udev", "overlay", "squashfs", "shm", "none"];
+
+fn is_pseudo(device: &str) -> bool {
+    PSEUDO_DEVICES.contains(&device) || device.starts_with("/dev/loop")
+}
+
 /// Reads the lines of `df -k`. A long device name may stand alone on its
 /// line, its numbers continuing on the next one; mount points may hold
-/// spaces. Header and unreadable lines are skipped.
+/// spaces. Header and unreadable lines are skipped, and so are pseudo
+/// filesystems (`tmpfs`, `udev`, snap images on `/dev/loop*`, ...).
 pub fn parse_df(lines: &[String]) -> Vec<Filesystem> {
     let mut found = Vec::new();
     let mut pending_device: Option<String> = None;
@@ -44,7 +53,7 @@ pub fn parse_df(lines: &[String]) -> Vec<Filesystem> {
             Some(device) if words[0].parse::<u64>().is_ok() => (device, &words[..]),
             _ => (words[0].to_string(), &words[1..]),
         };
-        if let Some(fs) = filesystem_from(device, rest) {
+        if let Some(fs) = filesystem_from(device, rest).filter(|fs| !is_pseudo(&fs.device)) {
             found.push(fs);
         }
     }
@@ -154,17 +163,32 @@ udev             4017712        0   4017712   0% /dev
 /dev/sda1       51475068 20786428  28051816  43% /
 /dev/mapper/medulla--vg-imaging--masters--long
                515928320 412742656  76956544  85% /var/lib/medulla/masters
-tmpfs             805476     1268    804208   1% /run/user/My Docs",
+/dev/sdb1           805476     1268    804208   1% /srv/My Docs",
         );
         let fs = parse_df(&df);
-        assert_eq!(fs.len(), 4);
-        assert_eq!(fs[1].device, "/dev/sda1");
-        assert_eq!(fs[1].size_kib, 51_475_068);
-        assert_eq!(fs[1].used_percent(), 43);
-        assert_eq!(fs[2].device, "/dev/mapper/medulla--vg-imaging--masters--long");
-        assert_eq!(fs[2].mount, "/var/lib/medulla/masters");
-        assert_eq!(fs[2].used_percent(), 85);
-        assert_eq!(fs[3].mount, "/run/user/My Docs");
+        assert_eq!(fs.len(), 3, "udev left out: {fs:?}");
+        assert_eq!(fs[0].device, "/dev/sda1");
+        assert_eq!(fs[0].size_kib, 51_475_068);
+        assert_eq!(fs[0].used_percent(), 43);
+        assert_eq!(fs[1].device, "/dev/mapper/medulla--vg-imaging--masters--long");
+        assert_eq!(fs[1].mount, "/var/lib/medulla/masters");
+        assert_eq!(fs[1].used_percent(), 85);
+        assert_eq!(fs[2].mount, "/srv/My Docs");
+    }
+
+    #[test]
+    fn df_leaves_out_pseudo_filesystems() {
+        let df = lines(
+            "Filesystem 1K-blocks Used Available Use% Mounted on
+tmpfs 805476 1268 804208 1% /run
+devtmpfs 4017712 0 4017712 0% /dev
+overlay 51475068 20786428 28051816 43% /var/lib/docker/overlay2/x/merged
+/dev/loop3 65536 65536 0 100% /snap/core20/2015
+shm 65536 0 65536 0% /dev/shm
+/dev/sda1 51475068 20786428 28051816 43% /",
+        );
+        let fs = parse_df(&df);
+        assert_eq!(fs.iter().map(|f| f.device.as_str()).collect::<Vec<_>>(), ["/dev/sda1"]);
     }
 
     #[test]

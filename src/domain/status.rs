@@ -20,8 +20,11 @@ pub struct Entity {
 pub enum RelayPresence {
     Present,
     Absent,
-    /// No relay has the server's host, or the server's address is unknown.
+    /// No relay has the host of the server's address.
     NotFound,
+    /// The server's address has no host (Medulla's `public_ip` is empty by
+    /// default), so no relay can be matched to it.
+    NoAddress,
     /// The relay list could not be read.
     Unknown,
 }
@@ -33,7 +36,9 @@ pub enum ServerStatus {
     /// The relay hosting the server is up, but Medulla cannot talk to the
     /// server's imaging API.
     ConnectionError,
-    Offline,
+    /// Its imaging API does not answer, and its relay is not known to be
+    /// present: absent, not identified, or unreadable (the reason shown).
+    Offline(RelayPresence),
     NotLinked,
 }
 
@@ -65,11 +70,15 @@ pub struct ServerFigures {
     pub activity: Vec<Activity>,
 }
 
-/// The filesystem holding the masters.
+/// The filesystem holding the masters, as the imaging server reports it
+/// (`df -m`: the used share and the free space).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageStore {
     pub used_percent: f64,
-    pub total_mib: u64,
+    pub free_mib: u64,
+    /// Its size, when a line of `df -k` can be told to be the same
+    /// filesystem (same free space).
+    pub size_kib: Option<u64>,
 }
 
 /// A line of recent imaging activity.
@@ -78,7 +87,39 @@ pub struct Activity {
     pub timestamp: Option<Timestamp>,
     pub computer: String,
     pub message: String,
+    pub phase: Phase,
     pub state: ActivityState,
+}
+
+/// The phase of imaging a log line is about: Medulla's `imaging_log_state`
+/// (`ImagingLogState` nomenclature of the imaging database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Boot,
+    Menu,
+    Restoration,
+    Backup,
+    Postinstall,
+    Error,
+    Delete,
+    Inventory,
+    Unknown,
+}
+
+impl Phase {
+    pub fn from_label(label: &str) -> Self {
+        match label.trim().to_ascii_lowercase().as_str() {
+            "boot" => Self::Boot,
+            "menu" => Self::Menu,
+            "restoration" | "restore" => Self::Restoration,
+            "backup" => Self::Backup,
+            "postinstall" => Self::Postinstall,
+            "error" => Self::Error,
+            "delete" => Self::Delete,
+            "inventory" => Self::Inventory,
+            _ => Self::Unknown,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,15 +131,32 @@ pub enum ActivityState {
 }
 
 impl ActivityState {
-    /// From the agent's `imaging_log_state` label (`restore_done`,
-    /// `backup_failed`, `restoring`, `booting`, ...).
-    pub fn from_label(label: &str) -> Self {
-        let label = label.to_ascii_lowercase();
-        if label.contains("fail") || label.contains("error") {
+    /// The outcome of a log line: Medulla logs phases, the outcome is in the
+    /// free text (`detail`: "restoration started", "restoration finished",
+    /// "end-of-backup failure: …", "hardware inventory not stored", the
+    /// messages of services/pulse2/package_server/imaging/pxe/). Failure
+    /// words win, then completion, then progress; the `error` phase is a
+    /// failure whatever it says.
+    pub fn from_phase(phase: Phase, detail: &str) -> Self {
+        let detail = detail.to_lowercase();
+        let says = |words: &[&str]| words.iter().any(|w| detail.contains(w));
+        if phase == Phase::Error
+            || says(&[
+                "fail",
+                "error",
+                "not stored",
+                "not updated",
+                "unable",
+                "cannot",
+                "échec",
+                "erreur",
+                "impossible",
+            ])
+        {
             Self::Failed
-        } else if label.ends_with("done") || label == "inventoried" {
+        } else if says(&["success", "finished", "done", "complete", "shown", "sent", "received", "updated", "booted"]) {
             Self::Done
-        } else if label.ends_with("ing") || label.contains("progress") {
+        } else if says(&["started", "request", "in progress", "running"]) {
             Self::Running
         } else {
             Self::Unknown
@@ -148,7 +206,7 @@ pub fn server_status(answer: Option<ServerFigures>, relay: RelayPresence) -> Ser
     match (answer, relay) {
         (Some(figures), _) => ServerStatus::Available(Box::new(figures)),
         (None, RelayPresence::Present) => ServerStatus::ConnectionError,
-        (None, _) => ServerStatus::Offline,
+        (None, relay) => ServerStatus::Offline(relay),
     }
 }
 
@@ -174,8 +232,8 @@ pub struct Relay {
 /// Finds the relay hosting the server at `server_url` (by host name or
 /// address) and says whether it is present.
 pub fn relay_presence(server_url: Option<&str>, relays: Option<&[Relay]>) -> RelayPresence {
+    let Some(host) = server_url.and_then(url_host) else { return RelayPresence::NoAddress };
     let Some(relays) = relays else { return RelayPresence::Unknown };
-    let Some(host) = server_url.and_then(url_host) else { return RelayPresence::NotFound };
     let matches = |r: &&Relay| {
         r.ip.eq_ignore_ascii_case(&host)
             || r.hostname.eq_ignore_ascii_case(&host)
@@ -200,6 +258,9 @@ pub enum Trouble {
     Http(u16),
     Unreadable,
     Fault(i64),
+    /// A function of Medulla's raised an exception (its database or a
+    /// plugin failed).
+    Exception,
     /// The user may see no entity at all.
     NoEntity,
 }
@@ -231,7 +292,7 @@ impl Health {
             Health::Known(r) => match r.status {
                 ServerStatus::Available(_) => "available",
                 ServerStatus::ConnectionError => "connection-error",
-                ServerStatus::Offline => "offline",
+                ServerStatus::Offline(_) => "offline",
                 ServerStatus::NotLinked => "not-linked",
             },
         }
@@ -251,8 +312,9 @@ mod tests {
         let figures = ServerFigures { registered: 3, ..Default::default() };
         assert!(matches!(server_status(Some(figures), RelayPresence::Absent), ServerStatus::Available(_)));
         assert_eq!(server_status(None, RelayPresence::Present), ServerStatus::ConnectionError);
-        for relay in [RelayPresence::Absent, RelayPresence::NotFound, RelayPresence::Unknown] {
-            assert_eq!(server_status(None, relay), ServerStatus::Offline, "{relay:?}");
+        for relay in [RelayPresence::Absent, RelayPresence::NotFound, RelayPresence::NoAddress, RelayPresence::Unknown]
+        {
+            assert_eq!(server_status(None, relay), ServerStatus::Offline(relay), "{relay:?}");
         }
     }
 
@@ -274,8 +336,16 @@ mod tests {
         assert_eq!(p("https://rs-paris:9990/imaging_api"), RelayPresence::Present);
         assert_eq!(p("https://RS-LYON:9990/imaging_api"), RelayPresence::Absent);
         assert_eq!(p("https://10.9.9.9:9990/imaging_api"), RelayPresence::NotFound);
-        assert_eq!(relay_presence(None, Some(&relays)), RelayPresence::NotFound);
+        assert_eq!(relay_presence(None, Some(&relays)), RelayPresence::NoAddress);
         assert_eq!(relay_presence(Some("https://10.0.0.5/"), None), RelayPresence::Unknown);
+    }
+
+    #[test]
+    fn a_server_address_without_host_matches_no_relay() {
+        // `proto://public_ip:9990/mount` with Medulla's default empty public_ip.
+        let relays = [relay("", "", true)];
+        assert_eq!(relay_presence(Some("https://:9990/imaging_api"), Some(&relays)), RelayPresence::NoAddress);
+        assert_eq!(relay_presence(Some("https://:9990/imaging_api"), None), RelayPresence::NoAddress);
     }
 
     #[test]
@@ -285,7 +355,7 @@ mod tests {
         };
         assert!(report(ServerStatus::Available(Box::default())).allows_imaging());
         for h in [
-            report(ServerStatus::Offline),
+            report(ServerStatus::Offline(RelayPresence::Absent)),
             report(ServerStatus::ConnectionError),
             report(ServerStatus::NotLinked),
             Health::Checking,
@@ -307,10 +377,25 @@ mod tests {
     }
 
     #[test]
-    fn activity_states_from_agent_labels() {
-        assert_eq!(ActivityState::from_label("done"), ActivityState::Done);
-        assert_eq!(ActivityState::from_label("restore_in_progress"), ActivityState::Running);
-        assert_eq!(ActivityState::from_label("failed"), ActivityState::Failed);
-        assert_eq!(ActivityState::from_label("zzz"), ActivityState::Unknown);
+    fn activity_outcomes_from_phase_and_detail() {
+        use ActivityState::*;
+        let state = |phase: &str, detail: &str| ActivityState::from_phase(Phase::from_label(phase), detail);
+        // Medulla's own messages.
+        assert_eq!(state("restoration", "restoration finished"), Done);
+        assert_eq!(state("restoration", "restoration started"), Running);
+        assert_eq!(state("backup", "end-of-backup success: UUID12"), Done);
+        assert_eq!(state("backup", "end-of-backup failure: UUID12"), Failed);
+        assert_eq!(state("backup", "image UUID request"), Running);
+        assert_eq!(state("backup", "failed to summon an image UUID"), Failed);
+        assert_eq!(state("inventory", "hardware inventory not stored"), Failed);
+        assert_eq!(state("inventory", "hardware inventory not updated: timeout"), Failed);
+        assert_eq!(state("inventory", "hardware inventory updated"), Done);
+        assert_eq!(state("menu", "boot menu shown"), Done);
+        assert_eq!(state("menu", "identification failure"), Failed);
+        assert_eq!(state("error", "critical error"), Failed);
+        assert_eq!(state("error", "Something happened"), Failed);
+        assert_eq!(state("unknown", "choosen menu entry"), Unknown);
+        assert_eq!(Phase::from_label("POSTINSTALL"), Phase::Postinstall);
+        assert_eq!(Phase::from_label("restore_done"), Phase::Unknown);
     }
 }

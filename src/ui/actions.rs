@@ -55,6 +55,10 @@ impl Outcome {
                 "Non lancée : le serveur d’imagerie n’est plus Disponible.",
             ),
             Outcome::Synchronised => lang.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."),
+            Outcome::SyncFailed(reasons) if reasons.is_empty() => lang.tr(
+                "Boot menu synchronisation failed: the imaging server reported a failed step (Medulla gives no detail).",
+                "La synchronisation des menus de démarrage a échoué : le serveur d’imagerie a signalé une étape en échec (Medulla n’en donne pas le détail).",
+            ),
             Outcome::SyncFailed(_) => {
                 lang.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :")
             }

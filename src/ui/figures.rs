@@ -2,7 +2,7 @@
 //! on screen is the selected entity's and says Available.
 
 use super::state::Ctx;
-use crate::domain::{ServerFigures, ServerStatus};
+use crate::domain::{ActivityState, Phase, ServerFigures, ServerStatus};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 
@@ -13,7 +13,10 @@ pub fn Figures() -> impl IntoView {
     move || {
         let report = ctx.report()?;
         let ServerStatus::Available(figures) = report.status else { return None };
-        Some(view! { <FigureBlocks figures=*figures lang=lang.get()/> })
+        // Medulla counts a server's computers and masters for the entity
+        // that owns it: say which one when it is an ancestor.
+        let counted_for = report.inherited_from.map(|e| ctx.entity(&e).map_or(e, |e| e.completename));
+        Some(view! { <FigureBlocks figures=*figures counted_for lang=lang.get()/> })
     }
 }
 
@@ -37,8 +40,33 @@ fn bar(label: String, percent: f64, words: String) -> impl IntoView {
     }
 }
 
+fn phase_word(phase: Phase, lang: Lang) -> &'static str {
+    let t = |en, fr| lang.tr(en, fr);
+    match phase {
+        Phase::Boot => t("Boot", "Démarrage"),
+        Phase::Menu => t("Boot menu", "Menu de démarrage"),
+        Phase::Restoration => t("Restoration", "Restauration"),
+        Phase::Backup => t("Backup", "Sauvegarde"),
+        Phase::Postinstall => t("Post-installation", "Post-installation"),
+        Phase::Error => t("Error", "Erreur"),
+        Phase::Delete => t("Deletion", "Suppression"),
+        Phase::Inventory => t("Inventory", "Inventaire"),
+        Phase::Unknown => "—",
+    }
+}
+
+fn outcome_word(state: ActivityState, lang: Lang) -> &'static str {
+    let t = |en, fr| lang.tr(en, fr);
+    match state {
+        ActivityState::Done => t("Done", "Terminé"),
+        ActivityState::Running => t("Running", "En cours"),
+        ActivityState::Failed => t("Failed", "Échec"),
+        ActivityState::Unknown => "—",
+    }
+}
+
 #[component]
-fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
+fn FigureBlocks(figures: ServerFigures, counted_for: Option<String>, lang: Lang) -> impl IntoView {
     let t = |en, fr| lang.tr(en, fr);
     let count =
         |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
@@ -54,12 +82,13 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
     let of = |used_kib: u64, total_kib: u64| {
         format!("{} {} {}", lang.size_kib(used_kib), t("of", "sur"), lang.size_kib(total_kib))
     };
-    // Medulla gives the store's used share and total size only: no used
-    // size is derived from them.
+    // Medulla gives the store's used share and free space (`df -m`); its
+    // size only when a filesystem of `df -k` is the same one.
     let store = figures.image_store.as_ref().map(|s| {
-        let total = lang.size_kib(s.total_mib.saturating_mul(1024));
+        let free = lang.size_kib(s.free_mib.saturating_mul(1024));
+        let size = s.size_kib.map(|kib| format!(" ({} {})", t("of", "sur"), lang.size_kib(kib))).unwrap_or_default();
         let words =
-            format!("{} {} — {total} {}", lang.percent(s.used_percent), t("used", "utilisé"), t("in all", "au total"));
+            format!("{} {} — {free} {}{size}", lang.percent(s.used_percent), t("used", "utilisé"), t("free", "libres"));
         bar(t("Image store", "Stockage des images").into(), s.used_percent, words)
     });
     let filesystems = figures
@@ -100,6 +129,8 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
                 <tr class=format!("activity--{}", a.state.as_str())>
                     <td>{a.timestamp.map(|ts| lang.timestamp(&ts)).unwrap_or_default()}</td>
                     <td>{a.computer.clone()}</td>
+                    <td>{phase_word(a.phase, lang)}</td>
+                    <td class="activity__outcome">{outcome_word(a.state, lang)}</td>
                     <td>{a.message.clone()}</td>
                 </tr>
             }
@@ -109,6 +140,13 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
     view! {
         <section class="figures" aria-labelledby="figures-title">
             <h2 id="figures-title">{t("Imaging server figures", "Chiffres du serveur d’imagerie")}</h2>
+            {counted_for.map(|entity| view! {
+                <p class="figures__counted-for">
+                    {t("Computers, boot menus, masters and activity are those Medulla records for", "Ordinateurs, menus de démarrage, masters et activité sont ceux que Medulla enregistre pour")}
+                    " " <strong>{entity}</strong>
+                    {t(", whose imaging server serves this entity.", ", dont le serveur d’imagerie dessert cette entité.")}
+                </p>
+            })}
             <dl class="counts">
                 {count(t("Computers registered for imaging", "Ordinateurs enregistrés pour l’imagerie"), registered)}
                 {count(t("Computers with a rescue image", "Ordinateurs avec une image de secours"), lang.int(figures.rescue))}
@@ -123,6 +161,8 @@ fn FigureBlocks(figures: ServerFigures, lang: Lang) -> impl IntoView {
                         <thead><tr>
                             <th scope="col">{t("Time", "Heure")}</th>
                             <th scope="col">{t("Computer", "Ordinateur")}</th>
+                            <th scope="col">{t("Operation", "Opération")}</th>
+                            <th scope="col">{t("Outcome", "Résultat")}</th>
                             <th scope="col">{t("Message", "Message")}</th>
                         </tr></thead>
                         <tbody>{activity}</tbody>

@@ -6,7 +6,7 @@
 //! ever applied when its entity is still the selected one.
 
 use super::browser;
-use crate::api::{ApiError, Client, ImagingApi};
+use crate::api::{ApiError, Client, ImagingApi, Progress};
 use crate::config::Config;
 use crate::domain::{Entity, Health, StatusReport, Trouble};
 use crate::i18n::Lang;
@@ -43,6 +43,8 @@ pub struct Ctx {
     pub checked_at: RwSignal<Option<f64>>,
     /// A check of the selected entity is in flight.
     pub checking: RwSignal<bool>,
+    /// That check waits for the imaging server itself, which is slow.
+    pub server_slow: RwSignal<bool>,
     /// The console's single sign-on token was refused.
     pub sign_on_refused: RwSignal<bool>,
     /// `(login, token)` from the URL fragment, used once.
@@ -64,6 +66,7 @@ impl Ctx {
             health: RwSignal::new(Health::Checking),
             checked_at: RwSignal::new(None),
             checking: RwSignal::new(false),
+            server_slow: RwSignal::new(false),
             sign_on_refused: RwSignal::new(false),
             sign_on: StoredValue::new(sign_on),
             monitor: StoredValue::new(None),
@@ -167,6 +170,7 @@ impl Ctx {
             handle.abort();
         }
         self.checking.set(false);
+        self.server_slow.set(false);
     }
 
     async fn monitor_loop(self, entity: String) {
@@ -196,11 +200,23 @@ impl Ctx {
     /// `Some(ok)` says whether Medulla answered; `None`: signed out.
     pub async fn check(self, entity: &str) -> Option<bool> {
         self.checking.set(true);
-        let result = self.api().status(entity).await;
-        if self.selected.get_untracked().as_deref() != Some(entity) {
+        let current = move || self.selected.get_untracked().as_deref() == Some(entity);
+        let progress = move |p: Progress| {
+            if !current() {
+                return;
+            }
+            self.server_slow.set(true);
+            if let Progress::Provisional(report) = p {
+                self.health.set(Health::Known(report));
+                self.checked_at.set(Some(browser::now_ms()));
+            }
+        };
+        let result = self.api().status(entity, &progress).await;
+        if !current() {
             return Some(true);
         }
         self.checking.set(false);
+        self.server_slow.set(false);
         self.checked_at.set(Some(browser::now_ms()));
         match result {
             Ok(report) => {

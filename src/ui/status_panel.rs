@@ -2,7 +2,7 @@
 //! words, why, what to do, and when it was checked.
 
 use super::{browser, state::Ctx};
-use crate::domain::{Health, ServerStatus, Trouble};
+use crate::domain::{Health, RelayPresence, ServerStatus, Trouble};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 
@@ -65,7 +65,7 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
                 ),
                 Some(stop),
             ),
-            ServerStatus::Offline => (
+            ServerStatus::Offline(_) => (
                 "✖",
                 t("Offline", "Hors ligne"),
                 t(
@@ -89,6 +89,44 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
         },
     };
     Words { icon, title, why, todo }
+}
+
+/// What is known of the relay of an Offline server, in words.
+fn relay_text(relay: RelayPresence, lang: Lang) -> Option<&'static str> {
+    let t = |en, fr| lang.tr(en, fr);
+    Some(match relay {
+        RelayPresence::Present => return None,
+        RelayPresence::Absent => t(
+            "Its imaging server does not answer, and the relay hosting it is not connected to Medulla.",
+            "Son serveur d’imagerie ne répond pas, et le relais qui l’héberge n’est pas connecté à Medulla.",
+        ),
+        RelayPresence::NotFound => t(
+            "Its imaging server does not answer, and no relay of Medulla has its address: the relay was not identified.",
+            "Son serveur d’imagerie ne répond pas, et aucun relais de Medulla n’a son adresse : le relais n’a pas été identifié.",
+        ),
+        RelayPresence::NoAddress => t(
+            "Its imaging server does not answer, and its address in Medulla has no host name or IP (public_ip is empty): the relay was not identified.",
+            "Son serveur d’imagerie ne répond pas, et son adresse dans Medulla n’a ni nom d’hôte ni IP (public_ip est vide) : le relais n’a pas été identifié.",
+        ),
+        RelayPresence::Unknown => t(
+            "Its imaging server does not answer, and Medulla’s list of relays could not be read.",
+            "Son serveur d’imagerie ne répond pas, et la liste des relais de Medulla n’a pas pu être lue.",
+        ),
+    })
+}
+
+/// While the imaging server keeps Medulla waiting: what that means now.
+fn waiting_text(h: &Health, lang: Lang) -> &'static str {
+    match h {
+        Health::Known(_) => lang.tr(
+            "Medulla is still waiting for the imaging server itself (up to 30 seconds); the status will change if it answers.",
+            "Medulla attend encore le serveur d’imagerie lui-même (jusqu’à 30 secondes) ; l’état changera s’il répond.",
+        ),
+        _ => lang.tr(
+            "The imaging server is slow to answer: Medulla waits up to 30 seconds for a server whose host is down.",
+            "Le serveur d’imagerie tarde à répondre : Medulla attend jusqu’à 30 secondes un serveur dont l’hôte est arrêté.",
+        ),
+    }
 }
 
 /// What went wrong with Medulla's API, in words.
@@ -115,6 +153,12 @@ fn trouble_text(trouble: &Trouble, lang: Lang, timeout: u32) -> String {
             Lang::En => format!("Medulla reported an error (fault {code})."),
             Lang::Fr => format!("Medulla a signalé une erreur (fault {code})."),
         },
+        Trouble::Exception => lang
+            .tr(
+                "Medulla reported an internal error (its database or one of its plugins failed).",
+                "Medulla a signalé une erreur interne (sa base de données ou l’un de ses modules a échoué).",
+            )
+            .into(),
         Trouble::NoEntity => {
             lang.tr("Your Medulla account sees no entity.", "Votre compte Medulla ne voit aucune entité.").into()
         }
@@ -144,6 +188,11 @@ pub fn StatusPanel() -> impl IntoView {
         ))
     };
     let server = move || ctx.report().and_then(|r| r.server_name);
+    let relay = move || match ctx.report()?.status {
+        ServerStatus::Offline(relay) => relay_text(relay, lang.get()),
+        _ => None,
+    };
+    let waiting = move || ctx.server_slow.get().then(|| ctx.health.with(|h| waiting_text(h, lang.get())));
     let checked = move || match ctx.checked_at.get() {
         Some(t) => format!("{} {}", lang.get().tr("Last checked", "Dernière vérification"), browser::clock(t)),
         None => lang.get().tr("Not checked yet", "Pas encore vérifié").to_string(),
@@ -155,6 +204,8 @@ pub fn StatusPanel() -> impl IntoView {
                 <span class="status__icon" aria-hidden="true">{move || text().icon}</span>
                 <h2 id="status-title" class="status__title">{move || text().title}</h2>
                 <p class="status__why">{move || text().why}</p>
+                {move || relay().map(|t| view! { <p class="status__relay">{t}</p> })}
+                {move || waiting().map(|t| view! { <p class="status__waiting">{t}</p> })}
                 <p class="status__todo">{move || text().todo}</p>
             </div>
             {move || detail().map(|(why, raw)| view! {

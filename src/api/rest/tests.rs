@@ -95,9 +95,36 @@ fn statistics_in_bytes_become_the_domains_kib() {
     assert_eq!(report.inherited_from.as_deref(), Some("UUID2"));
     let ServerStatus::Available(f) = report.status else { panic!("available") };
     assert_eq!((f.registered, f.custom_menus, f.rescue, f.masters), (42, Some(7), 7, 3));
-    assert_eq!(f.image_store.map(|s| s.total_mib), Some(503_836));
+    let store = f.image_store.expect("image store");
+    assert_eq!((store.free_mib, store.size_kib), (95_730, Some(515_928_320)));
     assert_eq!(f.filesystems[0].size_kib, 51_475_068);
     assert_eq!(f.memory.map(|m| m.total_kib), Some(16_318_480));
+}
+
+#[test]
+fn offline_says_what_is_known_of_the_relay() {
+    let example = response_examples()
+        .into_iter()
+        .find(|(op, _, v)| op == "getImagingServerStatus" && v["status"] == "offline")
+        .expect("an offline example");
+    let report = report_from(example.2.to_string().as_bytes()).expect("report");
+    assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Absent));
+    let mut no_address = example.2.clone();
+    no_address["relay"] = "no_address".into();
+    let report = report_from(no_address.to_string().as_bytes()).expect("report");
+    assert_eq!(report.status, ServerStatus::Offline(RelayPresence::NoAddress));
+    no_address.as_object_mut().map(|o| o.remove("relay"));
+    let report = report_from(no_address.to_string().as_bytes()).expect("report");
+    assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Unknown));
+}
+
+#[test]
+fn activity_phase_and_outcome() {
+    let example =
+        response_examples().into_iter().find(|(op, _, _)| op == "listImagingActivities").expect("an activity example");
+    let activity = activity_from(example.2.to_string().as_bytes()).expect("activity");
+    assert_eq!((activity[0].phase, activity[0].state), (Phase::Restoration, ActivityState::Done));
+    assert_eq!((activity[1].phase, activity[1].state), (Phase::Backup, ActivityState::Failed));
 }
 
 #[test]

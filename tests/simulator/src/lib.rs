@@ -1,9 +1,14 @@
 //! A simulated Medulla MMC agent, for the demo and the tests. On the wire it
-//! behaves like the real one (`shared/medulla-api.md`): XML-RPC over HTTP
-//! POST, the agent's Basic credentials, a `TWISTED_SESSION` cookie from
-//! `base.ldapAuth`, fault 8003 without a session, HTTP 401 once a session
-//! has expired, CORS that echoes the origin. It also serves the built app,
-//! its `config.json`, and a stand-in for the console's pages.
+//! behaves like the real one (`shared/medulla-api.md`, and the README's
+//! table of sources): XML-RPC over HTTP POST, the agent's Basic
+//! credentials, a `TWISTED_SESSION` cookie from `base.ldapAuth`, fault 8003
+//! without a session (as a normal answer holding `faultCode`, like every
+//! agent fault), HTTP 401 once a session has expired, CORS that echoes the
+//! origin, results through the agent's clean-up step, a function that
+//! raises answered with the exception struct, and `getGlobalStatus` that
+//! waits for the connect timeout when the imaging server's host is down.
+//! It also serves the built app, its `config.json`, and a stand-in for the
+//! console's pages.
 //!
 //! It is driven while running by `POST /_sim/control` (see [`Control`]).
 
@@ -23,7 +28,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use world::{ServerState, World};
+use world::{Failure, ServerState, World};
 use xmlrpc::V;
 
 pub const AGENT_LOGIN: &str = "mmc";
@@ -41,6 +46,9 @@ pub struct Options {
     pub extra_entities: usize,
     /// How long a `hang` failure keeps the caller waiting.
     pub hang: Duration,
+    /// How long `getGlobalStatus` waits for an imaging server whose host is
+    /// down before answering `{}` (the agent's TCP connect timeout).
+    pub connect_timeout: Duration,
     /// The transport of the served `config.json`: `mmc-agent` or `rest`.
     pub transport: String,
 }
@@ -53,6 +61,7 @@ impl Default for Options {
             session_timeout: Duration::from_secs(900),
             extra_entities: 0,
             hang: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(30),
             transport: "mmc-agent".into(),
         }
     }
@@ -65,8 +74,15 @@ impl Default for Options {
 pub struct Control {
     /// With `status`: the entity to change.
     pub entity: Option<String>,
-    /// `available`, `offline`, `connection_error`, or `unlinked`.
+    /// `available`, `offline` (the host is down: no relay, and
+    /// `getGlobalStatus` waits for the connect timeout), `connection_error`
+    /// (the imaging service is down: `{}` at once), or `unlinked`.
     pub status: Option<String>,
+    /// With `entity`: whether its server's `url` holds its address (`false`:
+    /// `https://:9990/imaging_api`, as with Medulla's empty `public_ip`).
+    pub server_address: Option<bool>,
+    /// How long `getGlobalStatus` waits for a server whose host is down.
+    pub connect_timeout_ms: Option<u64>,
     /// Delay before every agent answer.
     pub latency_ms: Option<u64>,
     /// Delay before answers about one entity: `{"uuid": "UUID2", "ms": 3000}`
@@ -95,7 +111,8 @@ pub struct SlowEntity {
 #[derive(Deserialize, Debug, Clone)]
 pub struct Fail {
     /// `http_500`, `garbage` (an HTML page), `truncated` (cut XML),
-    /// `hang` (no answer for two minutes) or `fault` (fault 8004).
+    /// `hang` (no answer for two minutes), `fault` (fault 8004), or
+    /// `exception` (the function raised: its database is lost).
     pub mode: String,
     #[serde(default = "one")]
     pub count: u32,
@@ -111,18 +128,28 @@ struct Session {
     expired: bool,
 }
 
+/// How long a sign-on token lives (`magic_link_ttl_minutes`, default 5).
+pub const TOKEN_TTL: Duration = Duration::from_secs(300);
+
+/// A single sign-on token, as the console's `get_token()` stores it.
+struct Token {
+    login: String,
+    made: Instant,
+}
+
 pub struct Sim {
     world: Mutex<World>,
     sessions: Mutex<HashMap<String, Session>>,
     session_timeout: Duration,
     latency_ms: Mutex<u64>,
+    connect_timeout: Mutex<Duration>,
     slow: Mutex<HashMap<String, u64>>,
     fail: Mutex<Option<Fail>>,
     /// `None`: `config.json` is missing.
     config: Mutex<Option<String>>,
     calls: Mutex<HashMap<String, usize>>,
-    /// Single sign-on tokens from `base.createAuthToken`, by token: the login.
-    tokens: Mutex<HashMap<String, String>>,
+    /// Single sign-on tokens, by token.
+    tokens: Mutex<HashMap<String, Token>>,
     pub(crate) hang: Duration,
     dist: PathBuf,
 }
@@ -155,6 +182,7 @@ impl Sim {
             sessions: Mutex::new(HashMap::new()),
             session_timeout: options.session_timeout,
             latency_ms: Mutex::new(0),
+            connect_timeout: Mutex::new(options.connect_timeout),
             slow: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
@@ -178,6 +206,13 @@ impl Sim {
             };
             lock(&self.world).set_state(entity, state)?;
         }
+        if let Some(in_url) = c.server_address {
+            let entity = c.entity.as_deref().ok_or("\"server_address\" needs \"entity\"")?;
+            lock(&self.world).set_address_in_url(entity, in_url)?;
+        }
+        if let Some(ms) = c.connect_timeout_ms {
+            *lock(&self.connect_timeout) = Duration::from_millis(ms);
+        }
         if let Some(ms) = c.latency_ms {
             *lock(&self.latency_ms) = ms;
         }
@@ -190,7 +225,7 @@ impl Sim {
             }
         }
         if let Some(fail) = c.fail {
-            if !["http_500", "garbage", "truncated", "hang", "fault"].contains(&fail.mode.as_str()) {
+            if !["http_500", "garbage", "truncated", "hang", "fault", "exception"].contains(&fail.mode.as_str()) {
                 return Err(format!("unknown fail mode {:?}", fail.mode));
             }
             *lock(&self.fail) = Some(fail);
@@ -213,11 +248,14 @@ impl Sim {
         Ok(())
     }
 
-    /// A single-use sign-on token for `login`, as the console makes with
-    /// `base.createAuthToken`.
+    /// A sign-on token for `login`, as the console's PHP `get_token()`
+    /// makes one (web/includes/config.inc.php): it replaces the user's
+    /// earlier tokens, and can be used until it expires.
     pub fn create_token(&self, login: &str) -> String {
         let token = new_session_id();
-        lock(&self.tokens).insert(token.clone(), login.to_string());
+        let mut tokens = lock(&self.tokens);
+        tokens.retain(|_, t| t.login != login);
+        tokens.insert(token.clone(), Token { login: login.to_string(), made: Instant::now() });
         token
     }
 
@@ -463,9 +501,9 @@ impl Sim {
         user == USER_LOGIN && password == USER_PASSWORD
     }
 
-    /// Whether `token` is a live sign-on token of `user` (it is used up).
-    pub(crate) fn token_ok(&self, user: &str, token: &str) -> bool {
-        lock(&self.tokens).remove(token).is_some_and(|login| login == user)
+    /// Whether `token` is a live sign-on token of `user`.
+    pub fn token_ok(&self, user: &str, token: &str) -> bool {
+        lock(&self.tokens).get(token).is_some_and(|t| t.login == user && t.made.elapsed() < TOKEN_TTL)
     }
 
     pub(crate) fn world(&self) -> MutexGuard<'_, World> {
@@ -494,7 +532,7 @@ impl Sim {
 }
 
 /// A failure injected by the control endpoint, as the agent's side shows it.
-async fn agent_failure(sim: &Sim, mode: &str) -> Response {
+async fn agent_failure(sim: &Sim, mode: &str, method: &str, params: &[V]) -> Response {
     if let Some(response) = sim.proxy_failure(mode).await {
         return response;
     }
@@ -503,13 +541,23 @@ async fn agent_failure(sim: &Sim, mode: &str) -> Response {
             xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![("total".into(), V::Int(1))]))[..60].to_string())
         }
         "hang" => StatusCode::GATEWAY_TIMEOUT.into_response(),
-        _ => xml(StatusCode::OK, xmlrpc::fault(8004, "Cannot build a security context for the user")),
+        "exception" => xml(
+            StatusCode::OK,
+            xmlrpc::exception(
+                method,
+                params,
+                "sqlalchemy.exc.OperationalError",
+                "(2006, 'MySQL server has gone away')",
+            ),
+        ),
+        _ => xml(StatusCode::OK, xmlrpc::fault(8004, "L'agent MMC ne peut pas fournir de contexte de sécurité")),
     }
 }
 
 async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) -> Response {
     if !basic_ok(headers) {
-        return xml(StatusCode::UNAUTHORIZED, xmlrpc::fault(8, "Unauthorized: wrong agent credentials"));
+        let message = "Non autorisé : identifiants invalides pour se connecter à l'agent MMC, authentification HTTP Basic requise";
+        return xml(StatusCode::UNAUTHORIZED, xmlrpc::fault(401, message));
     }
     let (name, params) = match xmlrpc::parse_call(body) {
         Ok(call) => call,
@@ -517,13 +565,15 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
     };
     sim.before_answer("XML-RPC", &name, params.first().and_then(V::as_str)).await;
     if let Some(mode) = sim.take_failure(&name) {
-        return agent_failure(sim, &mode).await;
+        return agent_failure(sim, &mode, &name, &params).await;
     }
     let text = |n: usize| params.get(n).and_then(V::as_str).unwrap_or_default();
     let signed_in = match name.as_str() {
         "base.ldapAuth" | "base.authenticate" => Some(Sim::password_ok(text(0), text(1))),
         "base.tokenAuthenticate" => Some(sim.token_ok(text(0), text(1))),
-        "base.createAuthToken" => return xml(StatusCode::OK, xmlrpc::response(&V::s(sim.create_token(text(0))))),
+        // The forgotten-password flow: it mails a link and answers true; it
+        // makes no sign-on token (those come from the console's get_token()).
+        "base.createAuthToken" => return xml(StatusCode::OK, xmlrpc::response(&V::Bool(true))),
         _ => None,
     };
     if let Some(ok) = signed_in {
@@ -535,13 +585,23 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
     }
     match sim.check_session(headers) {
         SessionCheck::Live => {}
-        SessionCheck::Missing => return xml(StatusCode::OK, xmlrpc::fault(8003, "Authentication needed")),
+        SessionCheck::Missing => {
+            return xml(StatusCode::OK, xmlrpc::fault(8003, &format!("Authentification nécessaire : {name}")))
+        }
         SessionCheck::Expired => return StatusCode::UNAUTHORIZED.into_response(),
+    }
+    if sim.world().waits_for_dead_host(&name, &params) {
+        let wait = *lock(&sim.connect_timeout);
+        tokio::time::sleep(wait).await;
+        return xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![])));
     }
     let result = sim.world().call(&name, &params);
     match result {
         Ok(value) => xml(StatusCode::OK, xmlrpc::response(&value)),
-        Err((code, message)) => xml(StatusCode::OK, xmlrpc::fault(code, &message)),
+        Err(Failure::Fault(code, message)) => xml(StatusCode::OK, xmlrpc::fault(code, &message)),
+        Err(Failure::Exception(kind, message)) => {
+            xml(StatusCode::OK, xmlrpc::exception(&name, &params, kind, &message))
+        }
     }
 }
 

@@ -4,10 +4,12 @@ use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_
 use std::time::Duration;
 
 const USAGE: &str =
-    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N] [--transport T]
+    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--transport T]
   --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
   --dist DIR               the built app (default dist)
   --session-timeout S      idle seconds before a session expires (default 900)
+  --connect-timeout S      seconds getGlobalStatus waits for an imaging server
+                           whose host is down, as the agent does (default 30)
   --entities N             add N entities under General > Public
   --transport T            what the served config.json asks the app to use:
                            mmc-agent (XML-RPC, default) or rest (the REST contract)";
@@ -28,6 +30,7 @@ async fn main() {
             "--port" => options.port = number(value()) as u16,
             "--dist" => options.dist = value().into(),
             "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
+            "--connect-timeout" => options.connect_timeout = Duration::from_secs(number(value())),
             "--entities" => options.extra_entities = number(value()) as usize,
             "--transport" => match value().as_str() {
                 t @ ("mmc-agent" | "rest") => options.transport = t.into(),

@@ -153,7 +153,10 @@ fn reason(verdict: Verdict) -> Option<&'static str> {
         Verdict::ConnectionError => {
             Some("The relay hosting the imaging server is present, but its imaging API does not answer.")
         }
-        Verdict::Offline => Some("The relay hosting the imaging server is not on the XMPP bus."),
+        Verdict::Offline("no_address") => {
+            Some("The imaging server does not answer, and its address has no host: its relay was not identified.")
+        }
+        Verdict::Offline(_) => Some("The relay hosting the imaging server is not on the XMPP bus."),
         Verdict::NotLinked => Some("No imaging server is linked to this entity or, recursively, to an ancestor."),
     }
 }
@@ -162,7 +165,7 @@ fn verdict_name(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Available => "available",
         Verdict::ConnectionError => "connection_error",
-        Verdict::Offline => "offline",
+        Verdict::Offline(_) => "offline",
         Verdict::NotLinked => "not_linked",
     }
 }
@@ -175,7 +178,8 @@ fn statistics(world: &World, serving: usize) -> Value {
     json!({
         "computers": {"registered": counts.0, "with_custom_boot_menu": counts.0 / 6, "with_rescue_image": counts.1},
         "masters": counts.2,
-        "image_store": {"used_percent": f.store_percent as f64, "total_bytes": bytes(STORE_TOTAL_KIB)},
+        "image_store": {"used_percent": f.store_percent as f64, "free_bytes": bytes(f.store_available_kib),
+                        "size_bytes": bytes(STORE_TOTAL_KIB)},
         "filesystems": [
             {"device": device, "mount_point": "/", "size_bytes": bytes(size), "used_bytes": bytes(used), "available_bytes": bytes(available)},
             {"device": STORE_DEVICE, "mount_point": STORE_MOUNT, "size_bytes": bytes(STORE_TOTAL_KIB),
@@ -216,11 +220,17 @@ async fn status(State(sim): State<Arc<Sim>>, headers: HeaderMap, Path(id): Path<
         (Verdict::Available, Some(s)) => statistics(&world, s),
         _ => Value::Null,
     };
+    let relay = match verdict {
+        Verdict::ConnectionError => Some("present"),
+        Verdict::Offline(relay) => Some(relay),
+        _ => None,
+    };
     json_response(
         StatusCode::OK,
         json!({
             "entity_id": id, "status": verdict_name(verdict), "checked_at": now_rfc3339(),
-            "served_by": served_by, "server_name": server_name, "reason": reason(verdict), "statistics": stats,
+            "served_by": served_by, "server_name": server_name, "reason": reason(verdict), "relay": relay,
+            "statistics": stats,
         }),
     )
 }
@@ -264,12 +274,8 @@ async fn activities(
                 "timestamp": date_time(l.unix),
                 "computer": {"id": l.computer_id, "name": l.computer_name},
                 "message": l.detail,
-                "state": match l.state {
-                    s if s.contains("fail") => "failed",
-                    s if s.ends_with("done") => "done",
-                    s if s.ends_with("ing") => "running",
-                    _ => "unknown",
-                },
+                "phase": l.state,
+                "state": l.outcome,
             })
         })
         .collect();

@@ -1,5 +1,8 @@
 //! The simulated Medulla: entities, their imaging servers and relays, and
-//! the answers of the agent's calls, as `medulla-api.md` describes them.
+//! the answers of the agent's calls as the real agent sends them (see the
+//! README's table of sources): results through the agent's clean-up step
+//! ([`cleanup`]), a function that raises answered with the exception
+//! struct, `space_available` as `[used %, free MiB]`, log states as phases.
 
 use crate::xmlrpc::V;
 use serde::Deserialize;
@@ -9,16 +12,39 @@ use std::time::Instant;
 #[serde(rename_all = "snake_case")]
 pub enum ServerState {
     Available,
+    /// The host and its relay are up, the imaging service refuses
+    /// connections: `getGlobalStatus` answers `{}` at once.
     ConnectionError,
+    /// The host is down, and its relay with it: `getGlobalStatus` answers
+    /// `{}` after the agent's connect timeout.
     Offline,
 }
 
 #[derive(Clone, Debug)]
 pub struct Server {
     pub name: String,
+    /// The address of the host (and of its relay).
     pub ip: String,
+    /// Whether the server's `url` holds that address: Medulla builds it from
+    /// `public_ip`, empty by default, giving `https://:9990/imaging_api`.
+    pub address_in_url: bool,
     pub recursive: bool,
     pub state: ServerState,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("https://{}:9990/imaging_api", if self.address_in_url { self.ip.as_str() } else { "" })
+    }
+}
+
+/// An agent answer other than a result.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// One of the agent's own faults (8003, 8004, 8005, ...).
+    Fault(i64, String),
+    /// The called function raised: its exception's type and message.
+    Exception(&'static str, String),
 }
 
 #[derive(Clone, Debug)]
@@ -52,8 +78,11 @@ pub struct Figures {
 
 pub struct LogEntry {
     pub unix: u64,
+    /// The phase (`imaging_log_state`).
     pub state: &'static str,
     pub detail: &'static str,
+    /// What the detail says of the outcome, in the REST contract's words.
+    pub outcome: &'static str,
     pub computer_id: String,
     pub computer_name: String,
 }
@@ -62,7 +91,8 @@ pub struct LogEntry {
 pub enum Verdict {
     Available,
     ConnectionError,
-    Offline,
+    /// With what is known of the relay: `absent` or `no_address`.
+    Offline(&'static str),
     NotLinked,
 }
 
@@ -74,7 +104,21 @@ pub struct World {
 }
 
 fn server(name: &str, ip: &str, recursive: bool, state: ServerState) -> Option<Server> {
-    Some(Server { name: name.into(), ip: ip.into(), recursive, state })
+    Some(Server { name: name.into(), ip: ip.into(), address_in_url: true, recursive, state })
+}
+
+/// The agent's clean-up step (`xmlrpcCleanup`, agent/mmc/support/
+/// mmctools.py): every integer that is not a boolean becomes a string,
+/// `None` becomes `false`. (Dates become time tuples of plain integers,
+/// not cleaned again: the simulator adds them after the clean-up.)
+pub fn cleanup(v: V) -> V {
+    match v {
+        V::Int(i) => V::Str(i.to_string()),
+        V::Nil => V::Bool(false),
+        V::Array(items) => V::Array(items.into_iter().map(cleanup).collect()),
+        V::Struct(members) => V::Struct(members.into_iter().map(|(k, v)| (k, cleanup(v))).collect()),
+        other => other,
+    }
 }
 
 impl World {
@@ -144,13 +188,14 @@ impl World {
         names.join(" > ")
     }
 
-    /// The entity whose server serves `i`, with the recursive rule.
+    /// The entity whose server serves `i`, by Medulla's rule
+    /// (`getImagingServerByEntityUUID`): its own, else the farthest
+    /// ancestor whose server is linked recursively.
     pub fn serving(&self, i: usize) -> Option<usize> {
         if self.entities[i].server.is_some() {
             return Some(i);
         }
-        let first = self.ancestors(i).into_iter().find(|&a| self.entities[a].server.is_some())?;
-        self.entities[first].server.as_ref().is_some_and(|s| s.recursive).then_some(first)
+        self.ancestors(i).into_iter().rev().find(|&a| self.entities[a].server.as_ref().is_some_and(|s| s.recursive))
     }
 
     /// Sets an entity's server state; `None` unlinks its server.
@@ -164,6 +209,7 @@ impl World {
                 *server = Some(Server {
                     name: format!("imaging-{}", entity.name.to_lowercase().replace(' ', "-")),
                     ip: format!("10.0.1.{}", i % 250 + 1),
+                    address_in_url: true,
                     recursive: true,
                     state,
                 })
@@ -172,16 +218,37 @@ impl World {
         Ok(())
     }
 
+    /// Whether the `url` of an entity's server holds its address.
+    pub fn set_address_in_url(&mut self, uuid: &str, in_url: bool) -> Result<(), String> {
+        let i = self.index(uuid).ok_or_else(|| format!("no entity {uuid}"))?;
+        let server = self.entities[i].server.as_mut().ok_or_else(|| format!("{uuid} has no imaging server"))?;
+        server.address_in_url = in_url;
+        Ok(())
+    }
+
+    /// The server that `getGlobalStatus` of the entity named in `params`
+    /// asks, when its host is down: the agent then waits for its connect
+    /// timeout before answering.
+    pub fn waits_for_dead_host(&self, method: &str, params: &[V]) -> bool {
+        let entity = params.first().and_then(V::as_str).and_then(|u| self.index(u));
+        method == "imaging.getGlobalStatus"
+            && entity
+                .and_then(|i| self.serving(i))
+                .and_then(|s| self.entities[s].server.as_ref())
+                .is_some_and(|s| s.state == ServerState::Offline)
+    }
+
     fn seconds(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
 
-    /// Answers one agent call; `Err` is an XML-RPC fault.
-    pub fn call(&self, method: &str, params: &[V]) -> Result<V, (i64, String)> {
+    /// Answers one agent call as the agent does: the function's result,
+    /// through the clean-up step where the real function applies it.
+    pub fn call(&self, method: &str, params: &[V]) -> Result<V, Failure> {
         let arg = |n: usize| params.get(n).and_then(V::as_str).unwrap_or_default();
-        let entity = || self.index(arg(0)).ok_or_else(|| (1, format!("Unknown entity {}", arg(0))));
+        let entity = || self.index(arg(0)).ok_or_else(|| Failure::Exception("KeyError", format!("'{}'", arg(0))));
         Ok(match method {
-            "medulla_server.getUserLocations" => V::Array(
+            "medulla_server.getUserLocations" => cleanup(V::Array(
                 (0..self.entities.len())
                     .map(|i| {
                         let e = &self.entities[i];
@@ -194,35 +261,51 @@ impl World {
                         ])
                     })
                     .collect(),
-            ),
+            )),
             "medulla_server.getLocationParentPath" => match self.index(arg(0)) {
                 Some(i) => V::Array(self.ancestors(i).iter().map(|&a| V::s(&self.entities[a].uuid)).collect()),
                 None => V::Array(vec![]),
             },
             "imaging.doesLocationHasImagingServer" => V::Bool(self.entities[entity()?].server.is_some()),
-            "imaging.getImagingServerConfig" => match &self.entities[entity()?].server {
-                Some(s) => V::Array(vec![
-                    V::obj(&[
-                        ("name", V::s(&s.name)),
-                        ("url", V::s(format!("https://{}:9990/imaging_api", s.ip))),
-                        ("packageserver_uuid", V::s("UUID7")),
-                        ("imaging_uuid", V::s(format!("UUID{}", 100 + entity()?))),
-                        ("is_recursive", V::Int(s.recursive as i64)),
+            "imaging.getImagingServerConfig" => {
+                let i = entity()?;
+                match self.serving(i).and_then(|s| Some((s, self.entities[s].server.as_ref()?))) {
+                    Some((s, server)) => cleanup(V::Array(vec![
+                        V::obj(&[
+                            ("id", V::Int(100 + s as i64)),
+                            ("name", V::s(&server.name)),
+                            ("url", V::s(server.url())),
+                            ("packageserver_uuid", V::s(format!("UUID{}", 200 + s))),
+                            ("is_recursive", V::Int(server.recursive as i64)),
+                            ("fk_entity", V::Int(s as i64 + 1)),
+                            ("fk_default_menu", V::Int(1)),
+                            ("fk_language", V::Int(1)),
+                            ("language", V::Nil),
+                            ("imaging_uuid", V::s(format!("UUID{}", 100 + s))),
+                        ]),
+                        V::obj(&[
+                            ("default_name", V::s("Menu")),
+                            ("timeout", V::Int(10)),
+                            ("id", V::Int(i as i64 + 1)),
+                        ]),
+                    ])),
+                    None => V::Array(vec![
+                        V::Bool(false),
+                        V::s(format!(":cant find imaging server linked to location {}", arg(0))),
                     ]),
-                    V::obj(&[("default_name", V::s("Menu")), ("timeout", V::Int(10))]),
-                ]),
-                None => V::Array(vec![V::Bool(false), V::s(format!("No imaging server linked to {}", arg(0)))]),
-            },
-            "imaging.getGlobalStatus" => self.global_status(entity()?),
+                }
+            }
+            "imaging.getGlobalStatus" => self.global_status(entity()?)?,
             "imaging.getCustomMenuCount" => V::Int(self.entities[entity()?].counts.0 / 6),
             "imaging.getLogs4Location" => {
                 let (start, end) =
                     (params.get(1).and_then(V::as_i64).unwrap_or(0), params.get(2).and_then(V::as_i64).unwrap_or(10));
                 self.logs(entity()?, start.max(0) as usize, end.max(0) as usize)
             }
-            "imaging.synchroLocation" => self.synchronise(entity()?),
+            "imaging.synchroLocation" => self.synchronise(entity()?)?,
             "xmppmaster.get_xmpprelays_list" => self.relays(),
-            _ => return Err((8001, format!("Method {method} not found"))),
+            // The agent answers an unknown method with a raised exception.
+            _ => return Err(Failure::Exception("mmc.agent.FunctionNotFound", method.to_string())),
         })
     }
 
@@ -242,16 +325,24 @@ impl World {
         }
     }
 
-    fn global_status(&self, i: usize) -> V {
-        let e = &self.entities[i];
-        if e.server.as_ref().map(|s| s.state) != Some(ServerState::Available) {
-            return V::Struct(vec![]);
+    /// `getGlobalStatus` of entity `i`: Medulla asks the server that serves
+    /// it, and adds the counts of its database for `i` itself (computers of
+    /// `i` on a server of `i`: none for an entity served by an ancestor).
+    /// No server: the function raises, as `chooseImagingApiUrl` finds none.
+    fn global_status(&self, i: usize) -> Result<V, Failure> {
+        let server = self.serving(i).and_then(|s| self.entities[s].server.as_ref());
+        let server =
+            server.ok_or(Failure::Exception("AttributeError", "'NoneType' object has no attribute 'split'".into()))?;
+        if server.state != ServerState::Available {
+            return Ok(V::Struct(vec![]));
         }
+        let counts = if self.entities[i].server.is_some() { self.entities[i].counts } else { (0, 0, 0) };
         let f = self.figures();
         let (device, size, used, available) = ROOT_FS;
         let mem_free = MEM_TOTAL_KIB - f.mem_used_kib - MEM_BUFF_CACHE_KIB;
-        V::obj(&[
-            ("space_available", V::Array(vec![V::Int(f.store_percent), V::Int(STORE_TOTAL_KIB / 1024)])),
+        Ok(cleanup(V::obj(&[
+            // `df -m` of the masters' filesystem: used share and free MiB.
+            ("space_available", V::Array(vec![V::Int(f.store_percent), V::Int(f.store_available_kib / 1024)])),
             (
                 "disk_info",
                 V::Array(vec![
@@ -283,23 +374,23 @@ impl World {
             ("stats", V::obj(&[("rescue", V::Int(0)), ("master", V::Int(0)), ("total", V::Int(0))])),
             (
                 "short_status",
-                V::obj(&[
-                    ("total", V::Int(e.counts.0)),
-                    ("rescue", V::Int(e.counts.1)),
-                    ("master", V::Int(e.counts.2)),
-                ]),
+                V::obj(&[("total", V::Int(counts.0)), ("rescue", V::Int(counts.1)), ("master", V::Int(counts.2))]),
             ),
-        ])
+        ])))
     }
 
     /// Recent activity, newest first: one more line every 20 seconds.
     /// Returns the total count and the lines from `start` to `end`.
     pub fn log_entries(&self, start: usize, end: usize) -> (usize, Vec<LogEntry>) {
-        const EVENTS: [(&str, &str); 4] = [
-            ("restore_done", "Restoration done"),
-            ("backup_done", "Backup done"),
-            ("restoring", "Restoring image Win11-Edu"),
-            ("backup_failed", "Backup failed: disk full"),
+        // Phases and messages as the imaging server logs them
+        // (services/pulse2/package_server/imaging/pxe/).
+        const EVENTS: [(&str, &str, &str); 6] = [
+            ("restoration", "restoration finished", "done"),
+            ("backup", "end-of-backup success: UUID31", "done"),
+            ("restoration", "restoration started", "running"),
+            ("backup", "end-of-backup failure: UUID32", "failed"),
+            ("menu", "boot menu shown", "done"),
+            ("inventory", "hardware inventory not stored", "failed"),
         ];
         let count = 5 + (self.seconds() / 20) as usize;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -308,11 +399,12 @@ impl World {
             .skip(start)
             .take(end.saturating_sub(start))
             .map(|n| {
-                let (state, detail) = EVENTS[n % EVENTS.len()];
+                let (state, detail, outcome) = EVENTS[n % EVENTS.len()];
                 LogEntry {
                     unix: now - ((count - n) as u64) * 20,
                     state,
                     detail,
+                    outcome,
                     computer_id: format!("UUID{}", 1000 + n),
                     computer_name: format!("pc-lab-{:02}", n % 30 + 1),
                 }
@@ -325,17 +417,24 @@ impl World {
         let (count, entries) = self.log_entries(start, end);
         let logs = entries
             .into_iter()
-            .map(|l| {
-                V::obj(&[
+            .enumerate()
+            .map(|(n, l)| {
+                let V::Struct(mut log) = cleanup(V::obj(&[
+                    ("id", V::Int((start + n) as i64 + 1)),
                     ("imaging_uuid", V::s(format!("UUID{}", 100 + i))),
-                    ("timestamp", V::Array(civil(l.unix).into_iter().map(V::Int).collect())),
                     ("detail", V::s(l.detail)),
                     ("imaging_log_state", V::s(l.state)),
-                    ("imaging_log_level", V::s("NOTICE")),
+                    ("imaging_log_level", V::s("info")),
                     ("target", V::obj(&[("uuid", V::s(l.computer_id)), ("name", V::s(l.computer_name))])),
-                ])
+                ])) else {
+                    unreachable!("a struct stays a struct")
+                };
+                // A date becomes a time tuple of plain integers.
+                log.insert(1, ("timestamp".into(), V::Array(civil(l.unix).into_iter().map(V::Int).collect())));
+                V::Struct(log)
             })
             .collect();
+        // The count is not cleaned: a plain integer.
         V::Array(vec![V::Int(count as i64), V::Array(logs)])
     }
 
@@ -357,23 +456,31 @@ impl World {
         ])
     }
 
-    fn synchronise(&self, i: usize) -> V {
-        match self.sync_steps(i) {
-            Some(steps) => {
-                V::Array(steps.into_iter().map(|(ok, detail)| V::Array(vec![V::Bool(ok), V::s(detail)])).collect())
-            }
-            None => V::Array(vec![V::Bool(false), V::s("No imaging server for this entity")]),
+    /// A failed step holds a Twisted `Failure`, which the agent cannot
+    /// serialise: the whole answer is fault 8005.
+    fn synchronise(&self, i: usize) -> Result<V, Failure> {
+        let steps = self
+            .sync_steps(i)
+            .ok_or(Failure::Exception("TypeError", "'NoneType' object is not subscriptable".into()))?;
+        if steps.iter().any(|(ok, _)| !ok) {
+            let message =
+                "Impossible de sérialiser la sortie : cannot marshal <class 'twisted.python.failure.Failure'> objects";
+            return Err(Failure::Fault(8005, message.into()));
         }
+        Ok(V::Array(steps.into_iter().map(|(ok, detail)| V::Array(vec![V::Bool(ok), V::s(detail)])).collect()))
     }
 
     /// The status of `i` by the tab's rules, and the entity whose server
     /// serves it.
     pub fn verdict(&self, i: usize) -> (Verdict, Option<usize>) {
         let Some(s) = self.serving(i) else { return (Verdict::NotLinked, None) };
-        let verdict = match self.entities[s].server.as_ref().map(|server| server.state) {
-            Some(ServerState::Available) => Verdict::Available,
-            Some(ServerState::ConnectionError) => Verdict::ConnectionError,
-            _ => Verdict::Offline,
+        let Some(server) = self.entities[s].server.as_ref() else { return (Verdict::NotLinked, None) };
+        let verdict = match server.state {
+            ServerState::Available => Verdict::Available,
+            // No relay can be matched to an address without host.
+            _ if !server.address_in_url => Verdict::Offline("no_address"),
+            ServerState::ConnectionError => Verdict::ConnectionError,
+            ServerState::Offline => Verdict::Offline("absent"),
         };
         (verdict, Some(s))
     }
@@ -424,14 +531,39 @@ mod tests {
         let w = World::demo();
         let status = |uuid: &str| {
             let i = w.index(uuid).expect("entity");
-            w.serving(i).map(|s| (w.entities[s].uuid.clone(), w.global_status(s) != V::Struct(vec![])))
+            let answered = w.global_status(i).map(|v| v != V::Struct(vec![]));
+            w.serving(i).map(|s| (w.entities[s].uuid.clone(), answered))
         };
-        assert_eq!(status("UUID0"), Some(("UUID0".into(), false)));
-        assert_eq!(status("UUID1"), Some(("UUID1".into(), false)));
-        assert_eq!(status("UUID2"), Some(("UUID2".into(), true)));
-        assert_eq!(status("UUID3"), Some(("UUID2".into(), true)), "Library inherits Public's server");
+        assert_eq!(status("UUID0"), Some(("UUID0".into(), Ok(false))));
+        assert_eq!(status("UUID1"), Some(("UUID1".into(), Ok(false))));
+        assert_eq!(status("UUID2"), Some(("UUID2".into(), Ok(true))));
+        assert_eq!(status("UUID3"), Some(("UUID2".into(), Ok(true))), "Library inherits Public's server");
         assert_eq!(status("UUID4"), None, "General's server is not recursive");
         assert_eq!(w.completename(3), "General > Public > Library");
+    }
+
+    /// Medulla keeps the farthest ancestor whose server is linked
+    /// recursively, not the nearest.
+    #[test]
+    fn the_farthest_recursive_ancestor_serves() {
+        let mut w = World::demo();
+        assert_eq!(w.serving(3), Some(2), "General's server is not recursive: Public's serves Library");
+        w.entities[0].server.as_mut().expect("server").recursive = true;
+        assert_eq!(w.serving(3), Some(0), "General and Public both qualify: General, the farthest");
+        assert_eq!(w.serving(2), Some(2), "an entity's own server comes first");
+    }
+
+    #[test]
+    fn cleanup_turns_integers_into_strings_and_none_into_false() {
+        let v =
+            V::obj(&[("n", V::Int(42)), ("b", V::Bool(true)), ("none", V::Nil), ("list", V::Array(vec![V::Int(-1)]))]);
+        let expected = V::obj(&[
+            ("n", V::s("42")),
+            ("b", V::Bool(true)),
+            ("none", V::Bool(false)),
+            ("list", V::Array(vec![V::s("-1")])),
+        ]);
+        assert_eq!(cleanup(v), expected);
     }
 
     #[test]

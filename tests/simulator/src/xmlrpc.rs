@@ -83,11 +83,44 @@ pub fn response(v: &V) -> String {
     out
 }
 
+/// One of the agent's own faults (8003, 8004, 8005, 401), as it really
+/// sends them: `_cbRender` (agent/mmc/agent.py) passes `(Fault(...),)` to
+/// `xmlrpc.client.dumps`, which writes an exception inside a tuple as a
+/// struct of its attributes, in a normal answer.
 pub fn fault(code: i64, message: &str) -> String {
-    let mut out = String::from("<?xml version='1.0'?>\n<methodResponse>\n<fault>\n");
-    dump(&mut out, &V::obj(&[("faultCode", V::Int(code)), ("faultString", V::s(message))]));
-    out.push_str("</fault>\n</methodResponse>\n");
-    out
+    response(&V::obj(&[("faultCode", V::Int(code)), ("faultString", V::s(message))]))
+}
+
+/// A function that raised, as the agent answers it (`_ebRender`, agent/mmc/
+/// agent.py): `faultString` is the method and its arguments, `faultCode`
+/// the exception's type and message.
+pub fn exception(method: &str, params: &[V], kind: &str, message: &str) -> String {
+    let args: Vec<String> = params.iter().map(python_repr).collect();
+    let args = if args.len() == 1 { format!("({},)", args[0]) } else { format!("({})", args.join(", ")) };
+    let traceback = format!(
+        "Traceback (most recent call last):\n  File \"/usr/lib/python3/dist-packages/mmc/agent.py\", line 1250, in _runInThread\n{kind}: {message}\n"
+    );
+    response(&V::obj(&[
+        ("faultString", V::s(format!("{method} {args}"))),
+        ("faultCode", V::s(format!("<class '{kind}'>: {message}"))),
+        ("faultTraceback", V::s(traceback)),
+    ]))
+}
+
+/// Python's `repr` of an argument, for the values the app sends.
+fn python_repr(v: &V) -> String {
+    match v {
+        V::Str(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        V::Int(i) => i.to_string(),
+        V::Bool(b) => if *b { "True" } else { "False" }.into(),
+        V::Nil => "None".into(),
+        V::Double(d) => python_float(*d),
+        V::Array(items) => format!("[{}]", items.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        V::Struct(members) => format!(
+            "{{{}}}",
+            members.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect::<Vec<_>>().join(", ")
+        ),
+    }
 }
 
 /// Reads a `<methodCall>`: the method name and its parameters.
@@ -169,7 +202,7 @@ mod tests {
         assert_eq!(response(&V::Struct(vec![])), golden("global_status_empty"));
         assert_eq!(response(&V::Nil), golden("nil"));
         assert_eq!(response(&V::Bool(true)), golden("true"));
-        assert_eq!(fault(8003, "Authentication needed"), golden("fault_8003"));
+        assert_eq!(fault(8003, "Authentification nécessaire : imaging.getGlobalStatus"), golden("fault_8003"));
         assert_eq!(response(&V::Array(vec![V::s("UUID2"), V::s("UUID0")])), golden("parent_path"));
         let locations = V::Array(vec![
             V::obj(&[
@@ -187,7 +220,27 @@ mod tests {
                 ("level", V::Int(1)),
             ]),
         ]);
-        assert_eq!(response(&locations), golden("locations"));
+        assert_eq!(response(&crate::world::cleanup(locations)), golden("locations"));
+        let message =
+            "Impossible de sérialiser la sortie : cannot marshal <class 'twisted.python.failure.Failure'> objects";
+        assert_eq!(fault(8005, message), golden("fault_8005"));
+        let raised = exception(
+            "imaging.getGlobalStatus",
+            &[V::s("UUID4")],
+            "sqlalchemy.exc.OperationalError",
+            "(2006, 'MySQL server has gone away')",
+        );
+        assert_eq!(raised, golden("exception"));
+        let cleaned = crate::world::cleanup(V::obj(&[
+            ("is_recursive", V::Int(0)),
+            ("level", V::Int(2)),
+            ("total", V::Int(42)),
+            ("negative", V::Int(-1)),
+            ("flag", V::Bool(true)),
+            ("missing", V::Nil),
+            ("ratio", V::Double(0.5)),
+        ]));
+        assert_eq!(response(&cleaned), golden("string_numbers"));
         let numbers = V::Array(vec![V::Int(2_147_483_647), V::Int(-5), V::Double(0.5)]);
         assert!(golden("numbers").starts_with(&response(&numbers)[..response(&numbers).find("</data>").unwrap_or(0)]));
     }

@@ -97,7 +97,8 @@ impl Api {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_follows_the_contract() {
-    let options = Options { hang: Duration::from_millis(200), ..Options::default() };
+    let options =
+        Options { hang: Duration::from_millis(200), connect_timeout: Duration::from_millis(200), ..Options::default() };
     let running = start(options).await.expect("started");
     let sim = running.sim.clone();
     let token = sim.create_token(medulla_sim::USER_LOGIN);
@@ -147,7 +148,10 @@ async fn every_answer_follows_the_contract() {
         // Flipping a status on the control endpoint shows here too.
         control(json!({"entity": "UUID2", "status": "offline"}));
         let (_, flipped) = api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None);
-        assert_eq!(flipped["status"], "offline");
+        assert_eq!((&flipped["status"], &flipped["relay"]), (&json!("offline"), &json!("absent")));
+        control(json!({"entity": "UUID1", "server_address": false}));
+        let (_, unmatched) = api.call("GET", "/api/v1/entities/UUID1/imaging-server-status", None);
+        assert_eq!((&unmatched["status"], &unmatched["relay"]), (&json!("offline"), &json!("no_address")));
         let cookie = api.cookie.clone().expect("a session");
         let call = "<methodCall><methodName>imaging.getGlobalStatus</methodName><params><param><value>UUID2</value></param></params></methodCall>";
         let agent = request(addr, "POST", "/mmc-agent/", &[("Authorization", "Basic bW1jOnMzY3IzdA=="), ("Cookie", &cookie)], call);
