@@ -7,6 +7,24 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# npm, wherever this machine has it: a working one on PATH; else the one
+# Node.js's own corepack fetches from the npm registry (some images keep
+# Node.js but lose npm); else Debian's Node.js and npm.
+npm_run() {
+  if npm --version >/dev/null 2>&1; then
+    npm "$@"
+  elif command -v node >/dev/null && [ -f /usr/lib/node_modules/corepack/dist/corepack.js ]; then
+    # Corepack's built-in signing keys can be older than the registry's:
+    # without this it refuses every npm release. It still fetches over HTTPS.
+    COREPACK_INTEGRITY_KEYS=0 node /usr/lib/node_modules/corepack/dist/corepack.js npm@10.9.2 "$@"
+  else
+    step "apt-get install nodejs npm"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm
+    npm "$@"
+  fi
+}
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
@@ -22,7 +40,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q ' 0\.2\.130'; then
 fi
 if ! wasm-opt --version 2>/dev/null | grep -q 'version 132' || [ ! -f tools/node_modules/axe-core/axe.min.js ]; then
   step "npm install binaryen 132 (wasm-opt; never Debian's binaryen 108, it breaks the app) and axe-core"
-  npm install --prefix tools --no-save --no-audit --no-fund binaryen@132.0.0 axe-core@4.14.1
+  npm_run install --prefix tools --no-save --no-audit --no-fund binaryen@132.0.0 axe-core@4.14.1
 fi
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   step "apt-get install chromium chromium-driver"
