@@ -198,7 +198,7 @@ impl Ctx {
 
     /// One check of `entity`, applied if it is still the selected one.
     /// `Some(ok)` says whether Medulla answered; `None`: signed out.
-    pub async fn check(self, entity: &str) -> Option<bool> {
+    async fn check(self, entity: &str) -> Option<bool> {
         self.checking.set(true);
         let current = move || self.selected.get_untracked().as_deref() == Some(entity);
         let progress = move |p: Progress| {
@@ -235,11 +235,21 @@ impl Ctx {
     }
 
     /// Re-checks when the last check is older than [`FRESH_MS`]; then says
-    /// whether imaging actions may still run on `entity`.
+    /// whether imaging actions may still run on `entity`. The check is the
+    /// monitor's, started now in place of the one in flight; the answer is
+    /// the first status it puts on screen (an Offline known from the relay
+    /// is enough to refuse: no need to wait for the imaging server's 30 s).
     pub async fn confirm_available(self, entity: &str) -> bool {
         let stale = self.checked_at.get_untracked().is_none_or(|t| browser::now_ms() - t > FRESH_MS);
         if stale {
-            self.check(entity).await;
+            let asked = browser::now_ms();
+            self.restart_monitor();
+            while self.selected.get_untracked().as_deref() == Some(entity)
+                && self.session.get_untracked() == Session::SignedIn
+                && self.checked_at.get_untracked().is_none_or(|t| t < asked)
+            {
+                TimeoutFuture::new(50).await;
+            }
         }
         self.selected.get_untracked().as_deref() == Some(entity) && untrack(|| self.imaging_allowed())
     }

@@ -81,6 +81,9 @@ pub struct Control {
     /// With `entity`: whether its server's `url` holds its address (`false`:
     /// `https://:9990/imaging_api`, as with Medulla's empty `public_ip`).
     pub server_address: Option<bool>,
+    /// With `entity`: whether its server's relay is on the XMPP bus
+    /// (`false`: off it, although the host may answer).
+    pub relay_present: Option<bool>,
     /// How long `getGlobalStatus` waits for a server whose host is down.
     pub connect_timeout_ms: Option<u64>,
     /// Delay before every agent answer.
@@ -206,9 +209,12 @@ impl Sim {
             };
             lock(&self.world).set_state(entity, state)?;
         }
-        if let Some(in_url) = c.server_address {
-            let entity = c.entity.as_deref().ok_or("\"server_address\" needs \"entity\"")?;
-            lock(&self.world).set_address_in_url(entity, in_url)?;
+        if c.server_address.is_some() || c.relay_present.is_some() {
+            let entity = c.entity.as_deref().ok_or("\"server_address\" and \"relay_present\" need \"entity\"")?;
+            let mut world = lock(&self.world);
+            let server = world.server_mut(entity)?;
+            server.address_in_url = c.server_address.unwrap_or(server.address_in_url);
+            server.relay_lost = !c.relay_present.unwrap_or(!server.relay_lost);
         }
         if let Some(ms) = c.connect_timeout_ms {
             *lock(&self.connect_timeout) = Duration::from_millis(ms);

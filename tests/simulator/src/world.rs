@@ -28,6 +28,9 @@ pub struct Server {
     /// Whether the server's `url` holds that address: Medulla builds it from
     /// `public_ip`, empty by default, giving `https://:9990/imaging_api`.
     pub address_in_url: bool,
+    /// Its relay is off the XMPP bus although the host answers (a relay
+    /// that lost its XMPP connection).
+    pub relay_lost: bool,
     pub recursive: bool,
     pub state: ServerState,
 }
@@ -104,7 +107,7 @@ pub struct World {
 }
 
 fn server(name: &str, ip: &str, recursive: bool, state: ServerState) -> Option<Server> {
-    Some(Server { name: name.into(), ip: ip.into(), address_in_url: true, recursive, state })
+    Some(Server { name: name.into(), ip: ip.into(), address_in_url: true, relay_lost: false, recursive, state })
 }
 
 /// The agent's clean-up step (`xmlrpcCleanup`, agent/mmc/support/
@@ -210,6 +213,7 @@ impl World {
                     name: format!("imaging-{}", entity.name.to_lowercase().replace(' ', "-")),
                     ip: format!("10.0.1.{}", i % 250 + 1),
                     address_in_url: true,
+                    relay_lost: false,
                     recursive: true,
                     state,
                 })
@@ -218,12 +222,10 @@ impl World {
         Ok(())
     }
 
-    /// Whether the `url` of an entity's server holds its address.
-    pub fn set_address_in_url(&mut self, uuid: &str, in_url: bool) -> Result<(), String> {
+    /// The imaging server of an entity, to change.
+    pub fn server_mut(&mut self, uuid: &str) -> Result<&mut Server, String> {
         let i = self.index(uuid).ok_or_else(|| format!("no entity {uuid}"))?;
-        let server = self.entities[i].server.as_mut().ok_or_else(|| format!("{uuid} has no imaging server"))?;
-        server.address_in_url = in_url;
-        Ok(())
+        self.entities[i].server.as_mut().ok_or_else(|| format!("{uuid} has no imaging server"))
     }
 
     /// The server that `getGlobalStatus` of the entity named in `params`
@@ -348,6 +350,7 @@ impl World {
                 V::Array(vec![
                     V::s("Filesystem     1K-blocks     Used Available Use% Mounted on"),
                     V::s(format!("{device}       {size} {used}  {available}  43% /")),
+                    V::s("tmpfs             805476     1268    804208   1% /run"),
                     V::s(STORE_DEVICE),
                     V::s(format!(
                         "               {STORE_TOTAL_KIB} {} {}  {}% {STORE_MOUNT}",
@@ -479,6 +482,7 @@ impl World {
             ServerState::Available => Verdict::Available,
             // No relay can be matched to an address without host.
             _ if !server.address_in_url => Verdict::Offline("no_address"),
+            ServerState::ConnectionError if server.relay_lost => Verdict::Offline("absent"),
             ServerState::ConnectionError => Verdict::ConnectionError,
             ServerState::Offline => Verdict::Offline("absent"),
         };
@@ -496,7 +500,7 @@ impl World {
                     ("hostname", column(&|s| V::s(format!("rs-{}", s.name)))),
                     ("ip_xmpp", column(&|s| V::s(&s.ip))),
                     ("jid_from_relayserver", column(&|s| V::s(format!("rs-{}@pulse/{}", s.name, s.ip)))),
-                    ("enabled", column(&|s| V::Int((s.state != ServerState::Offline) as i64))),
+                    ("enabled", column(&|s| V::Int((s.state != ServerState::Offline && !s.relay_lost) as i64))),
                 ]),
             ),
         ])
