@@ -395,7 +395,7 @@ impl World {
             ("menu", "boot menu shown", "done"),
             ("inventory", "hardware inventory not stored", "failed"),
         ];
-        let count = 5 + (self.seconds() / 20) as usize;
+        let count = 8 + (self.seconds() / 20) as usize;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let entries = (0..count)
             .rev()
