@@ -46,10 +46,35 @@ async fn a_silent_agent_times_out(t: Transport) {
     b.configure(json!({"request_timeout_seconds": 2}));
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
-    b.control(json!({"fail": {"mode": "hang", "method": "imaging.getGlobalStatus"}}));
+    b.control(json!({"fail": {"mode": "hang", "count": 1000}}));
     b.button("Refresh now").await.click().await.expect("clicked");
     b.wait_status("unreachable").await;
     assert!(b.body_text().await.contains("no answer in time"));
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    b.close().await;
+}
+
+/// Only the imaging server is silent: the agent answers the other calls,
+/// so once `getGlobalStatus` has had the agent's 30 seconds and more, the
+/// relay decides: present, Connection error (not "Medulla unreachable").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_imaging_server_with_its_relay_present_is_a_connection_error() {
+    let b = open(Transport::MmcAgent).await;
+    b.configure(json!({"request_timeout_seconds": 1}));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(json!({"fail": {"mode": "hang", "method": "imaging.getGlobalStatus"}}));
+    b.button("Refresh now").await.click().await.expect("clicked");
+    until("Medulla said to be waiting", || async {
+        b.body_text().await.contains("Medulla is still waiting for the imaging server itself").then_some(())
+    })
+    .await;
+    // The deadline of this one call: 1 + 30 seconds.
+    let started = std::time::Instant::now();
+    while b.status().await != "connection-error" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(45), "status stayed {}", b.status().await);
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
     assert_eq!(b.actions_disabled().await, ALL_DISABLED);
     b.close().await;
 }
