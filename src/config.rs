@@ -48,7 +48,9 @@ pub enum LanguageSetting {
 }
 
 /// Pages of the console opened by the imaging actions, relative to
-/// `console_url`; `{entity}` stands for the entity's id.
+/// `console_url`; `{entity}` stands for the entity's id (`UUID2`),
+/// `{entity_number}` for its number (`2`), `{entity_name}` for its full
+/// path (`General > Public`), each URL-encoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsoleRoutes {
     pub deploy: String,
@@ -59,9 +61,20 @@ pub struct ConsoleRoutes {
 impl Default for ConsoleRoutes {
     fn default() -> Self {
         Self {
-            deploy: "main.php?module=base&submod=computers&action=index&location={entity}".into(),
+            // The computers of this one entity (the list's entity selector
+            // restricted to it: web/modules/medulla_server/medulla_server/
+            // computers_list.php reads `restreint`, `entity_id` and
+            // `entity_completename`; `location` is ignored there), each with
+            // its imaging tab, from which an image is deployed.
+            deploy: "main.php?module=base&submod=computers&action=index&restreint=1\
+                     &entity_id={entity_number}&entity_completename={entity_name}"
+                .into(),
+            // The masters of the entity (web/modules/imaging/manage/master.php
+            // reads `location`).
             master: "main.php?module=imaging&submod=manage&action=master&location={entity}".into(),
-            multicast: "main.php?module=imaging&submod=manage&action=master&location={entity}&multicast=1".into(),
+            // The imaging server status page of the entity, where a multicast
+            // is started, stopped and followed (manage/index.php, ajaxStatus.php).
+            multicast: "main.php?module=imaging&submod=manage&action=index&location={entity}".into(),
         }
     }
 }
@@ -85,9 +98,14 @@ impl Default for Config {
 
 impl Config {
     /// The console page for an action on an entity.
-    pub fn console_page(&self, route: &str, entity: &str) -> String {
+    pub fn console_page(&self, route: &str, entity: &crate::domain::Entity) -> String {
         let base = self.console_url.trim_end_matches('/');
-        let route = route.trim_start_matches('/').replace("{entity}", &url_encode(entity));
+        let number = entity.uuid.strip_prefix("UUID").unwrap_or(&entity.uuid);
+        let route = route
+            .trim_start_matches('/')
+            .replace("{entity_number}", &url_encode(number))
+            .replace("{entity_name}", &url_encode(&entity.completename))
+            .replace("{entity}", &url_encode(&entity.uuid));
         format!("{base}/{route}")
     }
 }
@@ -249,7 +267,10 @@ mod tests {
         assert_eq!(c.agent_basic_auth, Some(BasicAuth { login: "mmc".into(), password: "s3cr3t".into() }));
         assert_eq!((c.poll_seconds, c.request_timeout_seconds), (15, 4));
         assert_eq!(c.language, LanguageSetting::Fr);
-        assert_eq!(c.console_page(&c.console_routes.deploy, "UUID2"), "https://medulla.example.org/mmc/x.php?e=UUID2");
+        assert_eq!(
+            c.console_page(&c.console_routes.deploy, &entity("UUID2", "General > Public")),
+            "https://medulla.example.org/mmc/x.php?e=UUID2"
+        );
         assert_eq!(c.console_routes.master, ConsoleRoutes::default().master);
         assert_eq!(c.embed_allowed_origins, ["https://medulla.example.org", "http://127.0.0.1:8080"]);
     }
@@ -303,12 +324,35 @@ mod tests {
         }
     }
 
+    fn entity(uuid: &str, completename: &str) -> crate::domain::Entity {
+        crate::domain::Entity { uuid: uuid.into(), name: uuid.into(), completename: completename.into(), level: 0 }
+    }
+
     #[test]
     fn entity_ids_are_encoded_in_console_links() {
         let c = Config::default();
         assert_eq!(
-            c.console_page(&c.console_routes.master, "UUID 1&x"),
+            c.console_page(&c.console_routes.master, &entity("UUID 1&x", "x")),
             "/mmc/main.php?module=imaging&submod=manage&action=master&location=UUID%201%26x"
+        );
+    }
+
+    #[test]
+    fn default_routes_open_the_pages_that_do_what_the_buttons_say() {
+        let c = Config::default();
+        let public = entity("UUID2", "General > Public");
+        assert_eq!(
+            c.console_page(&c.console_routes.deploy, &public),
+            "/mmc/main.php?module=base&submod=computers&action=index&restreint=1\
+             &entity_id=2&entity_completename=General%20%3E%20Public"
+        );
+        assert_eq!(
+            c.console_page(&c.console_routes.multicast, &public),
+            "/mmc/main.php?module=imaging&submod=manage&action=index&location=UUID2"
+        );
+        assert_eq!(
+            c.console_page(&c.console_routes.master, &public),
+            "/mmc/main.php?module=imaging&submod=manage&action=master&location=UUID2"
         );
     }
 }

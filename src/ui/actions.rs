@@ -5,7 +5,7 @@
 
 use super::{browser, state::Ctx, status_panel::describe};
 use crate::api::{ApiError, ImagingApi, SyncOutcome};
-use crate::domain::Health;
+use crate::domain::{Entity, Health};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -119,7 +119,14 @@ pub fn Actions() -> impl IntoView {
                 return;
             }
             let routes = ctx.config.with_value(|c| c.console_routes.clone());
-            let page = |route: &str| ctx.config.with_value(|c| c.console_page(route, &entity));
+            let known = ctx.entity(&entity);
+            let target = known.unwrap_or_else(|| Entity {
+                uuid: entity.clone(),
+                name: entity.clone(),
+                completename: entity.clone(),
+                level: 0,
+            });
+            let page = |route: &str| ctx.config.with_value(|c| c.console_page(route, &target));
             match action {
                 Action::Deploy => browser::go_to(&page(&routes.deploy)),
                 Action::Master => browser::go_to(&page(&routes.master)),

@@ -43,7 +43,15 @@ pub fn App() -> impl IntoView {
                     LanguageSetting::Auto => fallback_lang,
                 };
                 let ctx = Ctx::new(config, lang, sign_on.clone());
-                ctx.connect();
+                if embed::awaits_sign_on() && sign_on.is_none() {
+                    // The host page hands its token once the tab is ready.
+                    spawn_local(async move {
+                        gloo_timers::future::TimeoutFuture::new(embed::SIGN_ON_WAIT_MS).await;
+                        ctx.connect_unless_started();
+                    });
+                } else {
+                    ctx.connect();
+                }
                 Start::Ready(ctx)
             }
             Err(problem) => Start::Broken(problem),

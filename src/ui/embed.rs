@@ -1,13 +1,17 @@
-//! Life inside the Medulla console: `?embed=1`, single sign-on from the URL
-//! fragment, and a small `postMessage` protocol with the host page.
+//! Life inside the Medulla console: `?embed=1`, single sign-on (handed by
+//! the host page in a message, or in the URL fragment), and a small
+//! `postMessage` protocol with the host page.
 //!
 //! To the host (only ever to its exact origin, and only when that origin is
 //! allowed): `{source: "medulla-imaging-status", type: "ready"}`,
 //! `{..., type: "height", height}` whenever the content's height changes,
 //! `{..., type: "status", entity, status, label}` whenever the selected
 //! entity's status changes. From the host, with `source: "medulla-console"`,
-//! from an allowed origin: `{type: "select-entity", entity: "UUID3"}` and
-//! `{type: "set-language", language: "fr"}`. Anything else is ignored.
+//! from an allowed origin, from the parent window itself: `{type:
+//! "select-entity", entity: "UUID3"}`, `{type: "set-language", language:
+//! "fr"}`, and `{type: "sign-on", login, token}` (a token of the console's
+//! `get_token()`, sent once the tab said `ready`; with `?sso=1` the tab
+//! waits for it a few seconds before connecting). Anything else is ignored.
 
 use super::state::Ctx;
 use crate::i18n::Lang;
@@ -25,6 +29,20 @@ fn window() -> Option<web_sys::Window> {
 
 pub fn is_embedded() -> bool {
     super::browser::query_param("embed").as_deref() == Some("1")
+}
+
+/// The host page will hand a sign-on token by message (`?embed=1&sso=1`).
+pub fn awaits_sign_on() -> bool {
+    is_embedded() && super::browser::query_param("sso").as_deref() == Some("1")
+}
+
+/// How long the tab waits for the host's sign-on message before it
+/// connects with what it has (then, its login form).
+pub const SIGN_ON_WAIT_MS: u32 = 5_000;
+
+/// A login or token of sane length, as the console makes them.
+fn credential(v: &Value) -> Option<String> {
+    v.as_str().filter(|s| !s.is_empty() && s.len() <= 256).map(str::to_string)
 }
 
 /// Takes `#login=<user>&token=<token>` out of the address bar and the
@@ -99,7 +117,12 @@ pub fn connect_host(ctx: Ctx) {
 fn listen(ctx: Ctx) {
     let allowed = allowed_origins(&ctx);
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-        if !allowed.contains(&event.origin()) {
+        let parent = window().and_then(|w| w.parent().ok().flatten());
+        let from_parent = match (event.source(), parent) {
+            (Some(source), Some(parent)) => js_sys::Object::is(&source, &parent),
+            _ => false,
+        };
+        if !from_parent || !allowed.contains(&event.origin()) {
             return;
         }
         let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
@@ -119,6 +142,11 @@ fn listen(ctx: Ctx) {
             Some("set-language") => {
                 if let Some(tag) = message["language"].as_str() {
                     ctx.lang.set(Lang::from_tag(tag));
+                }
+            }
+            Some("sign-on") => {
+                if let (Some(login), Some(token)) = (credential(&message["login"]), credential(&message["token"])) {
+                    ctx.sign_on_with(login, token);
                 }
             }
             _ => {}

@@ -47,7 +47,7 @@ pub struct Ctx {
     pub server_slow: RwSignal<bool>,
     /// The console's single sign-on token was refused.
     pub sign_on_refused: RwSignal<bool>,
-    /// `(login, token)` from the URL fragment, used once.
+    /// `(login, token)` from the URL fragment or the host page, used once.
     sign_on: StoredValue<Option<(String, String)>>,
     monitor: StoredValue<Option<AbortHandle>>,
 }
@@ -98,6 +98,20 @@ impl Ctx {
         self.session.set(Session::Connecting);
         self.health.set(Health::Checking);
         self.run_in_background(self.connect_loop());
+    }
+
+    /// Signs in with a token the host page handed over, then loads again.
+    pub fn sign_on_with(self, login: String, token: String) {
+        self.sign_on.set_value(Some((login, token)));
+        self.sign_on_refused.set(false);
+        self.connect();
+    }
+
+    /// Connects, unless something (a sign-on) already did.
+    pub fn connect_unless_started(self) {
+        if self.monitor.with_value(Option::is_none) {
+            self.connect();
+        }
     }
 
     async fn connect_loop(self) {

@@ -364,15 +364,24 @@ async fn config(State(sim): State<Arc<Sim>>) -> Response {
 #[derive(Deserialize)]
 struct HostQuery {
     app: Option<String>,
+    /// With `app`: the token to hand to it (else none).
+    token: Option<String>,
 }
 
 /// A console-like page that embeds the tab in an iframe, as the console's
-/// imaging page does: by default the tab of this simulator, signed in with
-/// a fresh single sign-on token; `?app=URL` embeds another one.
+/// imaging page of the integration kit does: by default the tab of this
+/// simulator with `?embed=1&sso=1`, handed a fresh sign-on token by
+/// message once it is ready; `?app=URL[&token=T]` embeds another one.
 async fn host_page(State(sim): State<Arc<Sim>>, Query(q): Query<HostQuery>) -> Response {
-    let app = q.app.unwrap_or_else(|| format!("/?embed=1#login={USER_LOGIN}&token={}", sim.create_token(USER_LOGIN)));
-    let literal = serde_json::to_string(&app).unwrap_or_default().replace("</", "<\\/");
-    let html = include_str!("host.html").replace("APP_URL", &literal);
+    let (app, token) = match q.app {
+        Some(app) => (app, q.token),
+        None => ("/?embed=1&sso=1".to_string(), Some(sim.create_token(USER_LOGIN))),
+    };
+    let sign_on = token.map(|token| serde_json::json!({"login": USER_LOGIN, "token": token}));
+    let literal = |v: serde_json::Value| v.to_string().replace("</", "<\\/");
+    let html = include_str!("host.html")
+        .replace("APP_URL", &literal(app.into()))
+        .replace("SIGN_ON", &literal(sign_on.unwrap_or_default()));
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 

@@ -2,13 +2,30 @@ use crate::harness::*;
 use serde_json::json;
 use std::time::Duration;
 
-async fn deploy_opens_the_console_page_of_the_entity(t: Transport) {
+/// Each action opens the console page that does what its button says, for
+/// the entity (see `ConsoleRoutes` for the pages of Medulla's code).
+async fn actions_open_the_console_pages_of_the_entity(t: Transport) {
     let b = open(t).await;
-    b.open_signed_in("/?entity=UUID2").await;
-    b.wait_status("available").await;
-    b.button("Deploy an image").await.click().await.expect("clicked");
-    let url = b.console_page().await;
-    assert!(url.ends_with("/mmc/main.php?module=base&submod=computers&action=index&location=UUID2"), "{url}");
+    for (action, page) in [
+        (
+            "Deploy an image",
+            "/mmc/main.php?module=base&submod=computers&action=index&restreint=1\
+             &entity_id=2&entity_completename=General%20%3E%20Public",
+        ),
+        ("Create a reference image", "/mmc/main.php?module=imaging&submod=manage&action=master&location=UUID2"),
+        ("Start a multicast", "/mmc/main.php?module=imaging&submod=manage&action=index&location=UUID2"),
+    ] {
+        // Signed in once: the session cookie signs the next visits in.
+        if action == "Deploy an image" {
+            b.open_signed_in("/?entity=UUID2").await;
+        } else {
+            b.goto("/?entity=UUID2").await;
+        }
+        b.wait_status("available").await;
+        b.button(action).await.click().await.expect("clicked");
+        let url = b.console_page().await;
+        assert!(url.ends_with(page), "{action}: {url}");
+    }
     b.close().await;
 }
 
@@ -81,7 +98,7 @@ async fn a_double_click_launches_once(t: Transport) {
 }
 
 on_both_transports!(
-    deploy_opens_the_console_page_of_the_entity,
+    actions_open_the_console_pages_of_the_entity,
     synchronisation_reports_success_and_the_reasons_of_failure,
     action_rechecks_a_stale_status_and_refuses_to_run,
     a_double_click_launches_once

@@ -107,7 +107,7 @@ async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
     b.wait_status("available").await;
     b.button("Déployer une image").await.click().await.expect("clicked");
     let top = b.console_page().await;
-    assert!(top.ends_with("location=UUID2"), "{top}");
+    assert!(top.contains("&entity_id=2&"), "{top}");
     b.close().await;
 }
 
@@ -146,7 +146,37 @@ async fn a_foreign_host_is_ignored(t: Transport) {
     b.close().await;
 }
 
+/// As the integration kit's console page does: the tab (`?sso=1`) says it
+/// is ready, the page hands it a token of the console's `get_token()` by
+/// message and drops it; the tab signs in with it. The token stays in no
+/// page's HTML, address or storage.
+async fn a_token_handed_by_message_signs_in(t: Transport) {
+    let b = open(t).await;
+    let host = host_server().await;
+    allow(&b, &host);
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    let app = format!("{}?embed=1&sso=1&entity=UUID2", b.sim.url());
+    b.c.goto(&format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(&app))).await.expect("host page");
+    wait_message(&b, "Public's status", |m| m["type"] == "status" && m["status"] == "available").await;
+    let host_page =
+        b.c.execute("return document.documentElement.outerHTML + String(window.signOn)", vec![])
+            .await
+            .expect("host page read");
+    assert!(!host_page.as_str().unwrap_or_default().contains(&token), "the token stayed in the host page");
+    assert_eq!(b.sim.sim.calls("base.tokenAuthenticate"), 1);
+    enter_tab(&b).await;
+    b.wait_status("available").await;
+    let seen = b
+        .c
+        .execute("return [location.href, JSON.stringify(localStorage), JSON.stringify(sessionStorage), document.documentElement.outerHTML].join(' ')", vec![])
+        .await
+        .expect("read");
+    assert!(!seen.as_str().unwrap_or_default().contains(&token), "token left in the tab");
+    b.close().await;
+}
+
 on_both_transports!(
+    a_token_handed_by_message_signs_in,
     single_sign_on_messages_and_height_with_the_host,
     a_refused_token_falls_back_to_the_login_form,
     a_foreign_host_is_ignored
