@@ -274,12 +274,13 @@ impl ImagingApi for MmcAgent {
 pub fn failure_in(v: &Value) -> Option<ApiError> {
     let code = v.get("faultCode")?;
     let message = v.get("faultString").and_then(Value::as_str).unwrap_or_default().to_string();
-    Some(match code.as_i64() {
-        Some(code) if !matches!(v.get("faultCode"), Some(Value::Bool(_))) => ApiError::fault(code, message),
-        _ => ApiError::Exception(match code {
-            Value::Str(text) => text.clone(),
-            other => format!("{other:?}"),
-        }),
+    Some(match code {
+        Value::Int(code) => ApiError::fault(*code, message),
+        Value::Str(text) => match text.trim().parse() {
+            Ok(code) => ApiError::fault(code, message),
+            Err(_) => ApiError::Exception(text.clone()),
+        },
+        other => ApiError::Exception(format!("{other:?}")),
     })
 }
 

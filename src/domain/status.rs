@@ -113,7 +113,7 @@ impl Phase {
             "menu" => Self::Menu,
             "restoration" | "restore" => Self::Restoration,
             "backup" => Self::Backup,
-            "postinstall" => Self::Postinstall,
+            "postinstall" | "postinst" => Self::Postinstall,
             "error" => Self::Error,
             "delete" => Self::Delete,
             "inventory" => Self::Inventory,

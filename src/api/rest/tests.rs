@@ -10,6 +10,13 @@ fn contract() -> Value {
 }
 
 /// Every example of every response, with its operation and status.
+/// The contract's example of an imaging server status with this `status`.
+fn status_example(status: &str) -> Value {
+    let found =
+        response_examples().into_iter().find(|(op, _, v)| op == "getImagingServerStatus" && v["status"] == status);
+    found.map(|(_, _, v)| v).unwrap_or_else(|| panic!("no {status} example"))
+}
+
 fn response_examples() -> Vec<(String, u16, Value)> {
     let doc = contract();
     let mut found = Vec::new();
@@ -87,11 +94,7 @@ fn sign_in_bodies_are_the_contracts_request_examples() {
 
 #[test]
 fn statistics_in_bytes_become_the_domains_kib() {
-    let example = response_examples()
-        .into_iter()
-        .find(|(op, _, v)| op == "getImagingServerStatus" && v["status"] == "available")
-        .expect("an available example");
-    let report = report_from(example.2.to_string().as_bytes()).expect("report");
+    let report = report_from(status_example("available").to_string().as_bytes()).expect("report");
     assert_eq!(report.inherited_from.as_deref(), Some("UUID2"));
     let ServerStatus::Available(f) = report.status else { panic!("available") };
     assert_eq!((f.registered, f.custom_menus, f.rescue, f.masters), (42, Some(7), 7, 3));
@@ -103,13 +106,9 @@ fn statistics_in_bytes_become_the_domains_kib() {
 
 #[test]
 fn offline_says_what_is_known_of_the_relay() {
-    let example = response_examples()
-        .into_iter()
-        .find(|(op, _, v)| op == "getImagingServerStatus" && v["status"] == "offline")
-        .expect("an offline example");
-    let report = report_from(example.2.to_string().as_bytes()).expect("report");
+    let mut no_address = status_example("offline");
+    let report = report_from(no_address.to_string().as_bytes()).expect("report");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Absent));
-    let mut no_address = example.2.clone();
     no_address["relay"] = "no_address".into();
     let report = report_from(no_address.to_string().as_bytes()).expect("report");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::NoAddress));

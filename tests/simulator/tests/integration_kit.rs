@@ -32,7 +32,8 @@ $sidemenu->addSideMenuItem(
 "#;
 
 fn console() -> PathBuf {
-    let web = std::env::temp_dir().join(format!("medulla-kit-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let web =
+        std::env::temp_dir().join(format!("medulla-kit-{}-{:?}", std::process::id(), std::thread::current().id()));
     let manage = web.join("modules/imaging/manage");
     std::fs::create_dir_all(&manage).expect("console laid out");
     std::fs::write(web.join("modules/imaging/infoPackage.inc.php"), INFO_PACKAGE).expect("written");
