@@ -156,10 +156,10 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         };
     }
     if let Some(v) = present(&map, "agent_url") {
-        config.agent_url = non_empty_string(v, "agent_url")?;
+        config.agent_url = url(v, "agent_url")?;
     }
     if let Some(v) = present(&map, "rest_url") {
-        config.rest_url = non_empty_string(v, "rest_url")?;
+        config.rest_url = url(v, "rest_url")?;
     }
     if let Some(v) = present(&map, "agent_basic_auth") {
         let expected = "null or {\"login\": \"...\", \"password\": \"...\"}";
@@ -178,7 +178,7 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300)?;
     }
     if let Some(v) = present(&map, "console_url") {
-        config.console_url = non_empty_string(v, "console_url")?;
+        config.console_url = url(v, "console_url")?;
     }
     if let Some(v) = present(&map, "language") {
         config.language = match v.as_str() {
@@ -228,6 +228,29 @@ fn non_empty_string(v: &Value, key: &str) -> Result<String, ConfigError> {
         Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
         _ => Err(wrong(key, "a non-empty string", v)),
     }
+}
+
+/// A URL the tab may call or open: path-absolute (`/mmc-agent/`, on the
+/// tab's own origin) or `http(s)://`. Never `javascript:`, `data:` or a
+/// protocol-relative `//host`.
+fn url(v: &Value, key: &str) -> Result<String, ConfigError> {
+    let text = non_empty_string(v, key)?;
+    let lower = text.to_ascii_lowercase();
+    let path_absolute = text.starts_with('/') && !text.starts_with("//") && !text.starts_with("/\\");
+    let web = (lower.starts_with("https://") || lower.starts_with("http://")) && origin_of(&lower).is_some();
+    let clean = !text.chars().any(|c| c.is_control() || c.is_whitespace());
+    if (path_absolute || web) && clean {
+        Ok(text)
+    } else {
+        Err(wrong(key, "a path such as \"/mmc-agent/\" or an http(s):// URL", v))
+    }
+}
+
+/// The `scheme://host[:port]` part of an http(s) URL, if it has a host.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    origin(&format!("{scheme}://{host}"))
 }
 
 fn whole_number(v: &Value, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
@@ -290,6 +313,16 @@ mod tests {
     }
 
     #[test]
+    fn urls_are_paths_or_http() {
+        let c = parse_config(
+            r#"{"agent_url": "https://medulla.example.org:7080/", "rest_url": "/api/v1/", "console_url": "HTTP://10.0.0.1/mmc/"}"#,
+        )
+        .expect("valid");
+        assert_eq!(c.agent_url, "https://medulla.example.org:7080/");
+        assert_eq!(c.console_url, "HTTP://10.0.0.1/mmc/");
+    }
+
+    #[test]
     fn wrong_values_name_the_file_the_key_and_what_was_expected() {
         let cases = [
             (r#"{"transport": "soap"}"#, "transport"),
@@ -305,6 +338,14 @@ mod tests {
             (r#"{"embed_allowed_origins": "*"}"#, "embed_allowed_origins"),
             (r#"{"embed_allowed_origins": ["*"]}"#, "embed_allowed_origins"),
             (r#"{"embed_allowed_origins": ["https://x.org/console"]}"#, "embed_allowed_origins"),
+            // Only paths and http(s) URLs: never a script or data URL.
+            (r#"{"console_url": "javascript:alert(1)//"}"#, "console_url"),
+            (r#"{"console_url": "JavaScript:alert(1)"}"#, "console_url"),
+            (r#"{"agent_url": "data:text/xml,<x/>"}"#, "agent_url"),
+            (r#"{"rest_url": "//evil.example.org/api/"}"#, "rest_url"),
+            (r#"{"console_url": "mmc/"}"#, "console_url"),
+            (r#"{"console_url": "https:///mmc/"}"#, "console_url"),
+            (r#"{"agent_url": "/mmc agent/"}"#, "agent_url"),
         ];
         for (text, key) in cases {
             let e = parse_config(text).expect_err(text);

@@ -6,7 +6,14 @@ use super::ApiError;
 use futures::future::{select, Either};
 use gloo_net::http::{Method, RequestBuilder};
 use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCache, RequestCredentials};
+
+/// The largest answer read, in bytes: the agent's largest (the entity list
+/// of a big installation, the relay list) stays well under a megabyte; a
+/// larger one is refused before it fills the tab's memory.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Aborts its request when dropped before the answer was read.
 struct AbortOnDrop(Option<AbortController>);
@@ -55,7 +62,7 @@ pub async fn send(
     let exchange = async {
         let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
         let status = response.status();
-        let body = response.binary().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        let body = bounded_body(&response).await?;
         Ok(Answer { status, body })
     };
     let result = match select(Box::pin(exchange), TimeoutFuture::new(timeout_ms)).await {
@@ -64,6 +71,36 @@ pub async fn send(
     };
     guard.0 = None;
     result
+}
+
+/// Reads a body of at most [`MAX_BODY_BYTES`]: refused at once when its
+/// `Content-Length` says more, and read chunk by chunk, stopping (and
+/// cancelling the download) as soon as it goes past.
+async fn bounded_body(response: &gloo_net::http::Response) -> Result<Vec<u8>, ApiError> {
+    let announced = response.headers().get("content-length").and_then(|l| l.trim().parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::TooLarge);
+    }
+    let Some(stream) = response.body() else { return Ok(Vec::new()) };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let failed = |e: wasm_bindgen::JsValue| ApiError::Network(format!("reading the answer: {e:?}"));
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).map_err(failed);
+        if field("done")?.as_bool() != Some(false) {
+            return Ok(body);
+        }
+        let bytes = js_sys::Uint8Array::new(&field("value")?);
+        let start = body.len();
+        let end = start.saturating_add(bytes.length() as usize);
+        if end > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            return Err(ApiError::TooLarge);
+        }
+        body.resize(end, 0);
+        bytes.copy_to(&mut body[start..]);
+    }
 }
 
 /// The value of an `Authorization: Basic` header.

@@ -31,6 +31,8 @@ pub enum ApiError {
     Http(u16),
     /// The answer could not be read.
     Malformed(String),
+    /// The answer was larger than [`http::MAX_BODY_BYTES`].
+    TooLarge,
     /// The REST gateway answered with a problem document (RFC 9457):
     /// `kind` is its type without the contract's prefix.
     Problem { status: u16, kind: String, detail: String },
@@ -56,6 +58,7 @@ impl ApiError {
             ApiError::Network(_) => Trouble::Network,
             ApiError::Http(code) => Trouble::Http(*code),
             ApiError::Malformed(_) => Trouble::Unreadable,
+            ApiError::TooLarge => Trouble::TooLarge,
             ApiError::Fault { code, .. } => Trouble::Fault(*code),
             ApiError::Exception(_) => Trouble::Exception,
             ApiError::Problem { kind, .. } if kind == "upstream-timeout" => Trouble::Timeout,
@@ -75,6 +78,7 @@ impl fmt::Display for ApiError {
             ApiError::Network(m) => write!(f, "network error: {m}"),
             ApiError::Http(code) => write!(f, "HTTP {code}"),
             ApiError::Malformed(m) => write!(f, "unreadable answer: {m}"),
+            ApiError::TooLarge => write!(f, "answer larger than {} MB: refused", http::MAX_BODY_BYTES / (1024 * 1024)),
             ApiError::Problem { status, kind, detail } => write!(f, "HTTP {status} ({kind}): {detail}"),
         }
     }

@@ -5,6 +5,17 @@
 
 use std::fmt;
 
+/// The deepest nesting of values read. The agent's answers nest five or six
+/// levels; a hostile one nesting thousands would exhaust the wasm stack (a
+/// trap, not a panic: the tab would freeze).
+pub const MAX_DEPTH: usize = 32;
+/// Elements around [`MAX_DEPTH`] values: three per value (`value`, `array`,
+/// `data`), and the envelope.
+const MAX_ELEMENT_DEPTH: usize = 3 * MAX_DEPTH + 8;
+/// The most XML nodes read from one answer (5,000 entities take about
+/// 200,000): bounds the memory a hostile answer can take.
+pub const MAX_NODES: u32 = 1_000_000;
+
 /// An XML-RPC value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -84,7 +95,7 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Double(d) => Some(*d),
-            Value::Str(s) => s.trim().parse().ok(),
+            Value::Str(s) => s.trim().parse().ok().filter(|d: &f64| d.is_finite()),
             other => other.as_i64().map(|i| i as f64),
         }
     }
@@ -201,7 +212,16 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
     if text.trim().is_empty() {
         return Err(bad("empty response"));
     }
-    let doc = roxmltree::Document::parse(text).map_err(|e| bad(format!("not XML: {e}")))?;
+    // The XML parser itself recurses once per element: the depth is checked
+    // before it runs.
+    if element_depth_exceeds(text, MAX_ELEMENT_DEPTH) {
+        return Err(bad(format!("values nested deeper than {MAX_DEPTH} levels: refused")));
+    }
+    let options = roxmltree::ParsingOptions { nodes_limit: MAX_NODES, ..roxmltree::ParsingOptions::default() };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::NodesLimitReached => bad(format!("more than {MAX_NODES} XML nodes: refused")),
+        e => bad(format!("not XML: {e}")),
+    })?;
     let root = doc.root_element();
     if root.tag_name().name() != "methodResponse" {
         return Err(bad(format!("expected <methodResponse>, found <{}>", root.tag_name().name())));
@@ -211,10 +231,10 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
         "params" => {
             let param = only_child(first, "param")?;
             let value = only_child(param, "value")?;
-            Ok(Response::Success(decode_value(value)?))
+            Ok(Response::Success(decode_value(value, 0)?))
         }
         "fault" => {
-            let fault = decode_value(only_child(first, "value")?)?;
+            let fault = decode_value(only_child(first, "value")?, 0)?;
             let code = fault.get("faultCode").and_then(Value::as_i64);
             let message = fault.get("faultString").and_then(Value::as_str);
             match (code, message) {
@@ -224,6 +244,40 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
         }
         other => Err(bad(format!("unexpected <{other}> in <methodResponse>"))),
     }
+}
+
+/// Whether elements nest deeper than `limit` in `text`: a linear scan of
+/// the tags, comments, CDATA and processing instructions skipped. Not a
+/// parser: a document it passes is then parsed for real.
+fn element_depth_exceeds(text: &str, limit: usize) -> bool {
+    fn skip_to<'a>(rest: &'a str, end: &str) -> &'a str {
+        rest.find(end).map_or("", |i| &rest[i + end.len()..])
+    }
+    let mut depth = 0usize;
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at..];
+        if rest.starts_with("<![CDATA[") {
+            rest = skip_to(rest, "]]>");
+        } else if rest.starts_with("<!--") {
+            rest = skip_to(rest, "-->");
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
+            rest = skip_to(rest, ">");
+        } else if rest.starts_with("</") {
+            depth = depth.saturating_sub(1);
+            rest = skip_to(rest, ">");
+        } else {
+            let tag_end = rest.find('>').unwrap_or(rest.len());
+            if !rest[..tag_end].ends_with('/') {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            rest = rest.get(tag_end + 1..).unwrap_or("");
+        }
+    }
+    false
 }
 
 type Node<'a> = roxmltree::Node<'a, 'a>;
@@ -243,7 +297,10 @@ fn text_of(node: Node) -> String {
     node.children().filter(|n| n.is_text()).filter_map(|n| n.text()).collect()
 }
 
-fn decode_value(value: Node) -> Result<Value, DecodeError> {
+fn decode_value(value: Node, depth: usize) -> Result<Value, DecodeError> {
+    if depth >= MAX_DEPTH {
+        return Err(bad(format!("values nested deeper than {MAX_DEPTH} levels: refused")));
+    }
     let Some(typed) = child_elements(value).next() else {
         // A bare <value>text</value> is a string.
         return Ok(Value::Str(text_of(value)));
@@ -261,20 +318,24 @@ fn decode_value(value: Node) -> Result<Value, DecodeError> {
         "string" => Value::Str(text()),
         "double" | "float" => {
             let t = text();
-            Value::Double(t.trim().parse().map_err(|_| bad(format!("bad double {t:?}")))?)
+            let d: f64 = t.trim().parse().map_err(|_| bad(format!("bad double {t:?}")))?;
+            if !d.is_finite() {
+                return Err(bad(format!("bad double {t:?}: not a finite number")));
+            }
+            Value::Double(d)
         }
         "dateTime.iso8601" => Value::DateTime(text().trim().to_string()),
         "base64" => Value::Base64(text().trim().to_string()),
         "nil" => Value::Nil,
         "array" => {
             let data = only_child(typed, "data")?;
-            Value::Array(child_elements(data).map(decode_value).collect::<Result<_, _>>()?)
+            Value::Array(child_elements(data).map(|v| decode_value(v, depth + 1)).collect::<Result<_, _>>()?)
         }
         "struct" => {
             let mut members = Vec::new();
             for member in child_elements(typed) {
                 let name = text_of(only_child(member, "name")?);
-                let v = decode_value(only_child(member, "value")?)?;
+                let v = decode_value(only_child(member, "value")?, depth + 1)?;
                 members.push((name, v));
             }
             Value::Struct(members)

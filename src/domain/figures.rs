@@ -16,11 +16,12 @@ pub struct Filesystem {
 impl Filesystem {
     /// Used share of the filesystem, 0 to 100, as `df` rounds it (up).
     pub fn used_percent(&self) -> u8 {
-        let total = self.used_kib + self.available_kib;
+        // In u128: no sum or product of two u64 figures can overflow there.
+        let (used, total) = (self.used_kib as u128, self.used_kib as u128 + self.available_kib as u128);
         if total == 0 {
             return 0;
         }
-        (self.used_kib.saturating_mul(100).div_ceil(total)).min(100) as u8
+        (used * 100).div_ceil(total).min(100) as u8
     }
 }
 
@@ -116,12 +117,12 @@ pub fn parse_free(lines: &[String]) -> Option<Memory> {
     if let Some(buff_cache) = col("buff/cache") {
         memory.buff_cache_kib = buff_cache;
         memory.used_kib = col("used")?;
-        memory.available_kib = col("available").unwrap_or(free + buff_cache);
+        memory.available_kib = col("available").unwrap_or(free.saturating_add(buff_cache));
     } else {
-        let buff_cache = col("buffers").unwrap_or(0) + col("cached").unwrap_or(0);
+        let buff_cache = col("buffers").unwrap_or(0).saturating_add(col("cached").unwrap_or(0));
         memory.buff_cache_kib = buff_cache;
         memory.used_kib = col("used")?.saturating_sub(buff_cache);
-        memory.available_kib = free + buff_cache;
+        memory.available_kib = free.saturating_add(buff_cache);
         // Old `free` says it itself on its `-/+ buffers/cache` line.
         if let Some([used, available, ..]) = row(&["-/+"]).as_deref() {
             memory.used_kib = *used;
@@ -174,6 +175,27 @@ udev             4017712        0   4017712   0% /dev
         assert_eq!(fs[1].mount, "/var/lib/medulla/masters");
         assert_eq!(fs[1].used_percent(), 85);
         assert_eq!(fs[2].mount, "/srv/My Docs");
+    }
+
+    /// Regression: sums of hostile figures wrapped (a panic in debug, a
+    /// wrong figure in release); they saturate.
+    #[test]
+    fn huge_figures_do_not_overflow() {
+        let max = u64::MAX;
+        let fs = parse_df(&lines(&format!("/dev/sda1 {max} {max} {max} 100% /")));
+        assert_eq!(fs[0].used_percent(), 50);
+        let old = lines(&format!(
+            "             total       used       free     shared    buffers     cached\nMem: {max} {max} {max} 0 {max} {max}"
+        ));
+        let m = parse_free(&old).expect("parsed");
+        assert_eq!((m.buff_cache_kib, m.available_kib), (max, max));
+        let new = lines(&format!(
+            "               total        used        free      shared  buff/cache\nMem: {max} 1 {max} 0 {max}"
+        ));
+        assert_eq!(parse_free(&new).expect("parsed").available_kib, max);
+        assert_eq!(parse_uptime("1e400 0"), None, "not finite");
+        assert_eq!(parse_uptime("NaN 0"), None);
+        assert_eq!(parse_uptime("-5 0"), None);
     }
 
     #[test]

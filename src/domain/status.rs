@@ -15,6 +15,11 @@ pub struct Entity {
     pub level: u32,
 }
 
+/// `UUID<n>`, as Medulla names entities (at most 12 digits).
+pub fn looks_like_entity_id(text: &str) -> bool {
+    text.strip_prefix("UUID").is_some_and(|n| (1..=12).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Whether the relay hosting an imaging server is on the XMPP bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RelayPresence {
@@ -258,6 +263,8 @@ pub enum Trouble {
     Http(u16),
     Unreadable,
     Fault(i64),
+    /// An answer too large to be read.
+    TooLarge,
     /// A function of Medulla's raised an exception (its database or a
     /// plugin failed).
     Exception,
@@ -315,6 +322,14 @@ mod tests {
         for relay in [RelayPresence::Absent, RelayPresence::NotFound, RelayPresence::NoAddress, RelayPresence::Unknown]
         {
             assert_eq!(server_status(None, relay), ServerStatus::Offline(relay), "{relay:?}");
+        }
+    }
+
+    #[test]
+    fn entity_ids() {
+        assert!(looks_like_entity_id("UUID0") && looks_like_entity_id("UUID123456789012"));
+        for not in ["", "UUID", "uuid3", "UUID3x", "UUID1234567890123", "<b>UUID3</b>", "UUID-3"] {
+            assert!(!looks_like_entity_id(not), "{not}");
         }
     }
 

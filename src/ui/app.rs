@@ -67,15 +67,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// `config.json`, with the same timeout and bypassing of the cache as every
+/// request (its own timeout is not known yet: the default one).
 async fn load_config() -> Result<Config, String> {
-    let response = gloo_net::http::Request::get(CONFIG_FILE)
-        .send()
+    let timeout_ms = Config::default().request_timeout_seconds.saturating_mul(1000);
+    let answer = crate::api::http::send(gloo_net::http::Method::GET, CONFIG_FILE, None, None, timeout_ms)
         .await
         .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;
-    if !response.ok() {
-        return Err(format!("{CONFIG_FILE}: could not be fetched (HTTP {})", response.status()));
+    if !(200..300).contains(&answer.status) {
+        return Err(format!("{CONFIG_FILE}: could not be fetched (HTTP {})", answer.status));
     }
-    let text = response.text().await.map_err(|e| format!("{CONFIG_FILE}: {e}"))?;
+    let text = String::from_utf8(answer.body).map_err(|_| format!("{CONFIG_FILE}: not UTF-8 text"))?;
     parse_config(&text).map_err(|e| e.to_string())
 }
 

@@ -146,7 +146,11 @@ pub fn EntityPicker() -> impl IntoView {
             </ul>
             {move || ctx.notice.get().map(|asked| view! {
                 <p class="picker__notice" role="alert">
-                    {format!("{} {asked}", lang.get().tr("This link names an entity you cannot see:", "Ce lien désigne une entité qui ne vous est pas visible :"))}
+                    {if asked.is_empty() {
+                        lang.get().tr("This link names no entity you can see.", "Ce lien ne désigne aucune entité qui vous soit visible.").to_string()
+                    } else {
+                        format!("{} {asked}", lang.get().tr("This link names an entity you cannot see:", "Ce lien désigne une entité qui ne vous est pas visible :"))
+                    }}
                 </p>
             })}
         </div>

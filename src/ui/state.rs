@@ -304,7 +304,15 @@ impl Ctx {
 fn initial_entity(list: &[Entity]) -> Option<(String, Option<String>)> {
     let known = |uuid: &Option<String>| uuid.as_ref().filter(|u| list.iter().any(|e| &e.uuid == *u)).cloned();
     let asked = browser::query_param("entity");
-    let unknown_link = asked.clone().filter(|_| known(&asked).is_none());
+    // Echoed only when it looks like an entity id: a link is not a way to
+    // put words on the screen.
+    let unknown_link = asked.clone().filter(|_| known(&asked).is_none()).map(|a| {
+        if crate::domain::looks_like_entity_id(&a) {
+            a
+        } else {
+            String::new()
+        }
+    });
     let uuid = known(&asked)
         .or_else(|| known(&browser::remembered_entity()))
         .or_else(|| list.first().map(|e| e.uuid.clone()))?;

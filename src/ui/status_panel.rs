@@ -153,6 +153,12 @@ fn trouble_text(trouble: &Trouble, lang: Lang, timeout: u32) -> String {
             Lang::En => format!("Medulla reported an error (fault {code})."),
             Lang::Fr => format!("Medulla a signalé une erreur (fault {code})."),
         },
+        Trouble::TooLarge => lang
+            .tr(
+                "Medulla (or a proxy) sent an answer far larger than any it should: it was refused.",
+                "Medulla (ou un proxy) a envoyé une réponse bien plus grande que toutes celles attendues : elle a été refusée.",
+            )
+            .into(),
         Trouble::Exception => lang
             .tr(
                 "Medulla reported an internal error (its database or one of its plugins failed).",

@@ -177,7 +177,50 @@ fn encoded_call_escapes_and_round_trips_through_the_decoder() {
     let values: Vec<Value> = doc
         .descendants()
         .filter(|n| n.has_tag_name("param"))
-        .map(|p| decode_value(only_child(p, "value").expect("value")).expect("decoded"))
+        .map(|p| decode_value(only_child(p, "value").expect("value"), 0).expect("decoded"))
         .collect();
     assert_eq!(values, params);
+}
+
+fn nested_arrays(depth: usize) -> String {
+    let open = "<value><array><data>".repeat(depth);
+    let close = "</data></array></value>".repeat(depth);
+    format!("<methodResponse><params><param>{open}<value><int>1</int></value>{close}</param></params></methodResponse>")
+}
+
+/// Regression: thousands of nested arrays (tens of KB) exhausted the wasm
+/// stack, freezing the tab on "Checking". Refused past a depth limit.
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    assert!(decode_response(nested_arrays(MAX_DEPTH - 2).as_bytes()).is_ok());
+    let Err(DecodeError(why)) = decode_response(nested_arrays(5_000).as_bytes()) else { panic!("accepted") };
+    assert!(why.contains("nested deeper than 32 levels"), "{why}");
+    // Just past the limit, found by the decoder rather than the pre-scan.
+    let Err(DecodeError(why)) = decode_response(nested_arrays(MAX_DEPTH + 1).as_bytes()) else { panic!("accepted") };
+    assert!(why.contains("nested deeper than 32 levels"), "{why}");
+    // CDATA and comments holding `<` do not count as elements.
+    let text = format!("<![CDATA[{}]]><!-- {} -->", "<a".repeat(500), "<b".repeat(500));
+    let body = format!(
+        "<methodResponse><params><param><value><string>{text}</string></value></param></params></methodResponse>"
+    );
+    assert!(decode_response(body.as_bytes()).is_ok());
+}
+
+#[test]
+fn too_many_nodes_are_refused() {
+    let values = "<value><int>1</int></value>".repeat(MAX_NODES as usize / 3 + 1);
+    let body = format!("<methodResponse><params><param><value><array><data>{values}</data></array></value></param></params></methodResponse>");
+    let Err(DecodeError(why)) = decode_response(body.as_bytes()) else { panic!("accepted") };
+    assert!(why.contains("XML nodes: refused"), "{why}");
+}
+
+#[test]
+fn numbers_are_finite() {
+    for text in ["inf", "NaN", "-infinity", "1e400"] {
+        let body = format!(
+            "<methodResponse><params><param><value><double>{text}</double></value></param></params></methodResponse>"
+        );
+        assert!(decode_response(body.as_bytes()).is_err(), "{text}");
+        assert_eq!(Value::str(text).as_f64(), None, "{text}");
+    }
 }

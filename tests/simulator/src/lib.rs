@@ -115,7 +115,9 @@ pub struct SlowEntity {
 pub struct Fail {
     /// `http_500`, `garbage` (an HTML page), `truncated` (cut XML),
     /// `hang` (no answer for two minutes), `fault` (fault 8004), or
-    /// `exception` (the function raised: its database is lost).
+    /// `exception` (the function raised: its database is lost), `huge` (a
+    /// 9 MB answer, its length announced) or `huge_stream` (the same, sent
+    /// in chunks without a length).
     pub mode: String,
     #[serde(default = "one")]
     pub count: u32,
@@ -133,6 +135,9 @@ struct Session {
 
 /// How long a sign-on token lives (`magic_link_ttl_minutes`, default 5).
 pub const TOKEN_TTL: Duration = Duration::from_secs(300);
+
+/// The size of a `huge` answer: more than the app reads.
+const HUGE_BYTES: usize = 9 * 1024 * 1024;
 
 /// A single sign-on token, as the console's `get_token()` stores it.
 struct Token {
@@ -231,7 +236,9 @@ impl Sim {
             }
         }
         if let Some(fail) = c.fail {
-            if !["http_500", "garbage", "truncated", "hang", "fault", "exception"].contains(&fail.mode.as_str()) {
+            const MODES: [&str; 8] =
+                ["http_500", "garbage", "truncated", "hang", "fault", "exception", "huge", "huge_stream"];
+            if !MODES.contains(&fail.mode.as_str()) {
                 return Err(format!("unknown fail mode {:?}", fail.mode));
             }
             *lock(&self.fail) = Some(fail);
@@ -540,6 +547,12 @@ impl Sim {
             "hang" => {
                 tokio::time::sleep(self.hang).await;
                 None
+            }
+            // Past the 8 MB the app reads: refused, with or without a length.
+            "huge" => Some((StatusCode::OK, "x".repeat(HUGE_BYTES)).into_response()),
+            "huge_stream" => {
+                let chunks = (0..HUGE_BYTES / 65_536).map(|_| Ok::<_, std::convert::Infallible>("x".repeat(65_536)));
+                Some(axum::body::Body::from_stream(futures::stream::iter(chunks)).into_response())
             }
             _ => None,
         }

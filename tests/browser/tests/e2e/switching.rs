@@ -77,6 +77,11 @@ async fn deep_link_reload_and_last_choice(t: Transport) {
     // A link to an entity the user cannot see says so.
     b.goto("/?entity=UUID99").await;
     b.find("//*[@role='alert' and contains(., 'This link names an entity you cannot see: UUID99')]").await;
+    // Anything else in the link is not echoed: a link is no way to put words
+    // on the screen.
+    b.goto("/?entity=Call%20support%20at%20555-0100").await;
+    b.find("//*[@role='alert' and contains(., 'This link names no entity you can see.')]").await;
+    assert!(!b.body_text().await.contains("555-0100"));
     b.close().await;
 }
 
