@@ -132,11 +132,8 @@ fn listen(ctx: Ctx) {
         }
         match message["type"].as_str() {
             Some("select-entity") => {
-                if let Some(uuid) = message["entity"].as_str().filter(|u| ctx.entity(u).is_some()) {
-                    ctx.notice.set(None);
-                    if ctx.selected.get_untracked().as_deref() != Some(uuid) {
-                        ctx.select(uuid.to_string());
-                    }
+                if let Some(uuid) = message["entity"].as_str().filter(|u| crate::domain::looks_like_entity_id(u)) {
+                    ctx.request_entity(uuid.to_string());
                 }
             }
             Some("set-language") => {

@@ -51,7 +51,7 @@ pub fn Login() -> impl IntoView {
         password.set(String::new());
         spawn_local(async move {
             match ctx.api().sign_in(&user, &secret).await {
-                Ok(true) => ctx.restart_monitor_after_sign_in(),
+                Ok(true) => ctx.reload_after_sign_in(),
                 Ok(false) => error.set(Some(Refusal::Credentials)),
                 Err(ApiError::Http(401)) => error.set(Some(Refusal::AgentCredentials)),
                 Err(e) => error.set(Some(Refusal::Unreachable(e))),

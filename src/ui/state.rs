@@ -49,6 +49,8 @@ pub struct Ctx {
     pub sign_on_refused: RwSignal<bool>,
     /// `(login, token)` from the URL fragment or the host page, used once.
     sign_on: StoredValue<Option<(String, String)>>,
+    /// An entity the host page asked for before the list was loaded.
+    requested: StoredValue<Option<String>>,
     monitor: StoredValue<Option<AbortHandle>>,
 }
 
@@ -69,6 +71,7 @@ impl Ctx {
             server_slow: RwSignal::new(false),
             sign_on_refused: RwSignal::new(false),
             sign_on: StoredValue::new(sign_on),
+            requested: StoredValue::new(None),
             monitor: StoredValue::new(None),
         }
     }
@@ -114,17 +117,45 @@ impl Ctx {
         }
     }
 
+    /// Shows `uuid` as soon as the entity list is there (at once if it is).
+    pub fn request_entity(self, uuid: String) {
+        if self.entities.with_untracked(Option::is_some) {
+            if self.entity(&uuid).is_some() && self.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
+                self.notice.set(None);
+                self.select(uuid);
+            }
+        } else {
+            self.requested.set_value(Some(uuid));
+        }
+    }
+
     async fn connect_loop(self) {
         if let Some((login, token)) = self.sign_on.try_update_value(Option::take).flatten() {
-            if self.api().sign_in_with_token(&login, &token).await != Ok(true) {
+            // Medulla accepts a token until it expires: a sign-on lost to the
+            // network is tried again; only a refusal says refused, and then
+            // the login form shows, never the session of an earlier user.
+            let mut tries = 0;
+            let answer = loop {
+                tries += 1;
+                match self.api().sign_in_with_token(&login, &token).await {
+                    Err(ApiError::Timeout | ApiError::Network(_) | ApiError::Http(500..=599)) if tries < 3 => {
+                        TimeoutFuture::new(1000 * tries).await;
+                    }
+                    answer => break answer,
+                }
+            };
+            if answer == Ok(false) {
                 self.sign_on_refused.set(true);
+                return self.signed_out();
             }
         }
         let mut failures = 0u32;
         loop {
             match self.api().entities().await {
                 Ok(list) => {
-                    let choice = initial_entity(&list);
+                    let requested = self.requested.try_update_value(Option::take).flatten();
+                    let requested = requested.filter(|u| list.iter().any(|e| &e.uuid == u));
+                    let choice = requested.map(|u| (u, None)).or_else(|| initial_entity(&list));
                     self.entities.set(Some(list));
                     self.session.set(Session::SignedIn);
                     match choice {
@@ -269,12 +300,12 @@ impl Ctx {
     }
 
     /// After a sign-in: load what is missing and check the selection again.
-    pub fn restart_monitor_after_sign_in(self) {
-        self.session.set(Session::SignedIn);
-        if self.selected.get_untracked().is_some() {
-            self.health.set(Health::Checking);
-        }
-        self.restart_monitor();
+    /// After a password sign-in: the user may be another one, so their
+    /// entity list is loaded again (the selection, in the URL, is kept when
+    /// they may see it).
+    pub fn reload_after_sign_in(self) {
+        self.entities.set(None);
+        self.connect();
     }
 
     pub fn signed_out(self) {

@@ -175,7 +175,44 @@ async fn a_token_handed_by_message_signs_in(t: Transport) {
     b.close().await;
 }
 
+/// Regression: a sign-on lost to a transport error used the token up and
+/// said "refused". Medulla accepts it until it expires: tried again.
+async fn a_sign_on_lost_to_the_network_is_tried_again(t: Transport) {
+    let b = open(t).await;
+    let host = host_server().await;
+    allow(&b, &host);
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    b.control(json!({"fail": {"mode": "http_500", "method": "base.tokenAuthenticate"}}));
+    open_host(&b, &host, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
+    wait_message(&b, "Public's status", |m| m["type"] == "status" && m["status"] == "available").await;
+    assert_eq!(b.sim.sim.calls("base.tokenAuthenticate"), 2);
+    b.close().await;
+}
+
+/// Regression: a `select-entity` sent before the entity list arrived was
+/// dropped. It is kept, and shown once the list is there.
+async fn an_early_select_entity_is_kept(t: Transport) {
+    let b = open(t).await;
+    let host = host_server().await;
+    allow(&b, &host);
+    b.control(json!({"latency_ms": 1500}));
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    let app = format!("{}?embed=1&sso=1", b.sim.url());
+    b.c.goto(&format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(&app))).await.expect("host page");
+    wait_message(&b, "ready", |m| m["type"] == "ready").await;
+    b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID1'})", vec![]).await.expect("sent");
+    assert_eq!(b.sim.sim.calls("medulla_server.getUserLocations"), 0, "sent before the list");
+    b.control(json!({"latency_ms": 0}));
+    wait_message(&b, "Private's status", |m| {
+        m["type"] == "status" && m["entity"] == "UUID1" && m["status"] == "connection-error"
+    })
+    .await;
+    b.close().await;
+}
+
 on_both_transports!(
+    a_sign_on_lost_to_the_network_is_tried_again,
+    an_early_select_entity_is_kept,
     a_token_handed_by_message_signs_in,
     single_sign_on_messages_and_height_with_the_host,
     a_refused_token_falls_back_to_the_login_form,
