@@ -352,7 +352,25 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .with_state(sim)
 }
 
-async fn control(State(sim): State<Arc<Sim>>, Json(c): Json<Control>) -> Response {
+/// Whether a request names this machine's loopback as its `Host`: a page
+/// of another site that a DNS rebinding pointed at the simulator names its
+/// own host, and is refused what drives the simulator or mints tokens.
+fn local_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let name = host
+        .rsplit_once(':')
+        .map_or(host, |(name, port)| if port.bytes().all(|b| b.is_ascii_digit()) { name } else { host });
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, "only for this machine (Host: 127.0.0.1 or localhost)\n").into_response()
+}
+
+async fn control(State(sim): State<Arc<Sim>>, headers: HeaderMap, Json(c): Json<Control>) -> Response {
+    if !local_host(&headers) {
+        return forbidden();
+    }
     match sim.control(c) {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
@@ -379,7 +397,15 @@ struct HostQuery {
 /// imaging page of the integration kit does: by default the tab of this
 /// simulator with `?embed=1&sso=1`, handed a fresh sign-on token by
 /// message once it is ready; `?app=URL[&token=T]` embeds another one.
-async fn host_page(State(sim): State<Arc<Sim>>, Query(q): Query<HostQuery>) -> Response {
+async fn host_page(State(sim): State<Arc<Sim>>, headers: HeaderMap, Query(q): Query<HostQuery>) -> Response {
+    // Only this machine's pages: a path here, or a loopback origin.
+    let loopback = |app: &str| {
+        (app.starts_with('/') && !app.starts_with("//"))
+            || ["http://127.0.0.1:", "http://localhost:"].iter().any(|p| app.starts_with(p))
+    };
+    if !local_host(&headers) || q.app.as_deref().is_some_and(|a| !loopback(a)) {
+        return forbidden();
+    }
     let (app, token) = match q.app {
         Some(app) => (app, q.token),
         None => ("/?embed=1&sso=1".to_string(), Some(sim.create_token(USER_LOGIN))),

@@ -27,7 +27,9 @@ async fn main() {
         let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
         let number = |v: String| v.parse::<u64>().unwrap_or_else(|_| usage(&format!("{flag}: {v:?} is not a number")));
         match flag.as_str() {
-            "--port" => options.port = number(value()) as u16,
+            "--port" => {
+                options.port = u16::try_from(number(value())).unwrap_or_else(|_| usage("--port: from 0 to 65535"))
+            }
             "--dist" => options.dist = value().into(),
             "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
             "--connect-timeout" => options.connect_timeout = Duration::from_secs(number(value())),

@@ -116,6 +116,15 @@ async fn the_control_endpoint_drives_it() {
         assert_eq!(bad.status, 400);
         let unknown = request(addr, "POST", "/_sim/control", &json, r#"{"explode": true}"#);
         assert_eq!(unknown.status, 422);
+        // A page of another site, its name pointed here (DNS rebinding):
+        // neither the control endpoint nor the token-minting host page.
+        let rebound = [("Host", "evil.example.org:8080"), ("Content-Type", "application/json")];
+        let refused = request(addr, "POST", "/_sim/control", &rebound, r#"{"expire_sessions": true}"#);
+        assert_eq!(refused.status, 403);
+        assert_eq!(request(addr, "GET", "/_sim/host.html", &rebound[..1], "").status, 403);
+        assert_eq!(request(addr, "GET", "/_sim/host.html", &[("Host", "localhost:1")], "").status, 200);
+        let elsewhere = request(addr, "GET", "/_sim/host.html?app=https://evil.example.org/", &[], "");
+        assert_eq!(elsewhere.status, 403, "an app page of another machine");
         let console = request(addr, "GET", "/mmc/main.php?module=imaging&location=UUID2", &[], "");
         assert!(console.body.contains("main.php?module=imaging&amp;location=UUID2"));
     })
