@@ -234,6 +234,19 @@ pub fn report_from(body: &[u8]) -> Result<StatusReport, ApiError> {
     })
 }
 
+/// The report about `entity`: a report about any other is refused, never
+/// shown under this one's name.
+pub fn report_for(body: &[u8], entity: &str) -> Result<StatusReport, ApiError> {
+    let report = report_from(body)?;
+    if report.entity != entity {
+        let about = &report.entity;
+        return Err(ApiError::Malformed(format!(
+            "imaging-server-status: asked about {entity}, answered about {about}"
+        )));
+    }
+    Ok(report)
+}
+
 fn figures_from(s: Statistics) -> ServerFigures {
     ServerFigures {
         registered: s.computers.registered,
@@ -356,7 +369,7 @@ impl ImagingApi for RestClient {
     async fn status(&self, entity: &str, _progress: &dyn Fn(super::Progress)) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
         let answer = self.request(Method::GET, &format!("entities/{id}/imaging-server-status"), None).await?;
-        let mut report = report_from(body(&answer)?)?;
+        let mut report = report_for(body(&answer)?, entity)?;
         if let ServerStatus::Available(figures) = &mut report.status {
             let path = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
             // Activity is extra: only a lost session stops the report.

@@ -37,6 +37,9 @@ impl Action {
 enum Outcome {
     /// The status was re-checked and is no longer Available.
     NotLaunched,
+    /// Another entity was selected (or the user signed in again) while the
+    /// status was being re-checked.
+    Abandoned,
     Synchronised,
     /// The reasons of the steps that failed.
     SyncFailed(Vec<String>),
@@ -53,6 +56,10 @@ impl Outcome {
             Outcome::NotLaunched => lang.tr(
                 "Not launched: the imaging server is no longer Available.",
                 "Non lancée : le serveur d’imagerie n’est plus Disponible.",
+            ),
+            Outcome::Abandoned => lang.tr(
+                "Not launched: the selection changed while the status was being checked.",
+                "Non lancée : la sélection a changé pendant la vérification de l’état.",
             ),
             Outcome::Synchronised => lang.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."),
             Outcome::SyncFailed(reasons) if reasons.is_empty() => lang.tr(
@@ -112,9 +119,11 @@ pub fn Actions() -> impl IntoView {
         let Some(entity) = ctx.selected.get_untracked() else { return };
         running.set(Some(action));
         outcome.set(None);
+        let generation = ctx.generation();
         spawn_local(async move {
-            if !ctx.confirm_available(&entity).await {
-                outcome.set(Some(Outcome::NotLaunched));
+            if !ctx.confirm_available(&entity, generation).await {
+                let abandoned = ctx.generation() != generation;
+                outcome.set(Some(if abandoned { Outcome::Abandoned } else { Outcome::NotLaunched }));
                 running.set(None);
                 return;
             }

@@ -49,6 +49,9 @@ pub struct Ctx {
     pub sign_on_refused: RwSignal<bool>,
     /// `(login, token)` from the URL fragment or the host page, used once.
     sign_on: StoredValue<Option<(String, String)>>,
+    /// Bumped by every selection and every connection: an action pending
+    /// across one dies with its generation.
+    generation: StoredValue<u64>,
     /// An entity the host page asked for before the list was loaded.
     requested: StoredValue<Option<String>>,
     monitor: StoredValue<Option<AbortHandle>>,
@@ -72,6 +75,7 @@ impl Ctx {
             sign_on_refused: RwSignal::new(false),
             sign_on: StoredValue::new(sign_on),
             requested: StoredValue::new(None),
+            generation: StoredValue::new(0),
             monitor: StoredValue::new(None),
         }
     }
@@ -98,6 +102,7 @@ impl Ctx {
     /// it; while Medulla cannot be reached, tries again with the same
     /// back-off as the checks.
     pub fn connect(self) {
+        self.generation.update_value(|g| *g += 1);
         self.session.set(Session::Connecting);
         self.health.set(Health::Checking);
         self.run_in_background(self.connect_loop());
@@ -182,6 +187,7 @@ impl Ctx {
 
     /// Shows `uuid`: Checking at once, never the previous entity's status.
     pub fn select(self, uuid: String) {
+        self.generation.update_value(|g| *g += 1);
         browser::set_query_param("entity", &uuid);
         browser::remember_entity(&uuid);
         self.health.set(Health::Checking);
@@ -244,6 +250,9 @@ impl Ctx {
     /// One check of `entity`, applied if it is still the selected one.
     /// `Some(ok)` says whether Medulla answered; `None`: signed out.
     async fn check(self, entity: &str) -> Option<bool> {
+        // A status is as fresh as the moment it was asked for, not the
+        // moment its answer came.
+        let asked = browser::now_ms();
         self.checking.set(true);
         let current = move || self.selected.get_untracked().as_deref() == Some(entity);
         let progress = move |p: Progress| {
@@ -253,7 +262,7 @@ impl Ctx {
             self.server_slow.set(true);
             if let Progress::Provisional(report) = p {
                 self.health.set(Health::Known(report));
-                self.checked_at.set(Some(browser::now_ms()));
+                self.checked_at.set(Some(asked));
             }
         };
         let result = self.api().status(entity, &progress).await;
@@ -262,7 +271,7 @@ impl Ctx {
         }
         self.checking.set(false);
         self.server_slow.set(false);
-        self.checked_at.set(Some(browser::now_ms()));
+        self.checked_at.set(Some(asked));
         match result {
             Ok(report) => {
                 self.health.set(Health::Known(report));
@@ -284,19 +293,29 @@ impl Ctx {
     /// monitor's, started now in place of the one in flight; the answer is
     /// the first status it puts on screen (an Offline known from the relay
     /// is enough to refuse: no need to wait for the imaging server's 30 s).
-    pub async fn confirm_available(self, entity: &str) -> bool {
+    /// `generation` is the one the action was launched in: a selection or
+    /// a sign-in since then (even back to the same entity) ends it.
+    pub async fn confirm_available(self, entity: &str, generation: u64) -> bool {
+        let same = move || {
+            self.generation.get_value() == generation && self.selected.get_untracked().as_deref() == Some(entity)
+        };
         let stale = self.checked_at.get_untracked().is_none_or(|t| browser::now_ms() - t > FRESH_MS);
         if stale {
             let asked = browser::now_ms();
             self.restart_monitor();
-            while self.selected.get_untracked().as_deref() == Some(entity)
+            while same()
                 && self.session.get_untracked() == Session::SignedIn
                 && self.checked_at.get_untracked().is_none_or(|t| t < asked)
             {
                 TimeoutFuture::new(50).await;
             }
         }
-        self.selected.get_untracked().as_deref() == Some(entity) && untrack(|| self.imaging_allowed())
+        same() && untrack(|| self.imaging_allowed())
+    }
+
+    /// The generation actions are launched in (see [`Ctx::confirm_available`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.get_value()
     }
 
     /// After a sign-in: load what is missing and check the selection again.

@@ -117,6 +117,16 @@ fn offline_says_what_is_known_of_the_relay() {
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Unknown));
 }
 
+/// Regression: the report's `entity_id` was never compared with the entity
+/// asked about.
+#[test]
+fn a_report_about_another_entity_is_refused() {
+    let body = status_example("available").to_string();
+    assert!(report_for(body.as_bytes(), "UUID3").is_ok());
+    let Err(ApiError::Malformed(why)) = report_for(body.as_bytes(), "UUID2") else { panic!("accepted") };
+    assert!(why.contains("asked about UUID2, answered about UUID3"), "{why}");
+}
+
 #[test]
 fn activity_phase_and_outcome() {
     let example =

@@ -78,6 +78,28 @@ async fn action_rechecks_a_stale_status_and_refuses_to_run(t: Transport) {
     b.close().await;
 }
 
+/// Regression: an action whose re-check was still running when the user
+/// switched to another entity and back launched anyway, bound to the entity
+/// id only. It dies with the selection it was launched in.
+async fn a_pending_action_dies_when_the_selection_changes(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    // Stale, so the action re-checks; and the re-check is slow.
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 3000}}));
+    let before = b.url().await;
+    b.button("Create a reference image").await.click().await.expect("clicked");
+    b.select_entity("priv", "General > Private").await;
+    b.select_entity("pub", "General > Public").await;
+    b.find("//*[contains(., 'Not launched: the selection changed while the status was being checked.')]").await;
+    b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 0}}));
+    b.wait_status("available").await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(b.url().await, before, "the console page must not open");
+    b.close().await;
+}
+
 async fn a_double_click_launches_once(t: Transport) {
     let b = open(t).await;
     b.open_signed_in("/?entity=UUID2").await;
@@ -101,5 +123,6 @@ on_both_transports!(
     actions_open_the_console_pages_of_the_entity,
     synchronisation_reports_success_and_the_reasons_of_failure,
     action_rechecks_a_stale_status_and_refuses_to_run,
-    a_double_click_launches_once
+    a_double_click_launches_once,
+    a_pending_action_dies_when_the_selection_changes
 );
