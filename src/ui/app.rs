@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 enum Start {
     Loading,
     Broken(String),
-    Ready(Ctx),
+    Ready(Box<Ctx>),
 }
 
 #[component]
@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
                 } else {
                     ctx.connect();
                 }
-                Start::Ready(ctx)
+                Start::Ready(Box::new(ctx))
             }
             Err(problem) => Start::Broken(problem),
         });
@@ -61,7 +61,7 @@ pub fn App() -> impl IntoView {
         Start::Loading => view! { <p class="loading">{fallback_lang.tr("Loading…", "Chargement…")}</p> }.into_any(),
         Start::Broken(problem) => view! { <ConfigProblem problem lang=fallback_lang/> }.into_any(),
         Start::Ready(ctx) => {
-            provide_context(ctx);
+            provide_context(*ctx);
             view! { <Screen/> }.into_any()
         }
     }

@@ -31,6 +31,16 @@ async fn open_host(b: &Browser, host: &Running, app_path: &str) {
     b.c.goto(&format!("{}_sim/host.html?app={}", host.url(), encode(&app))).await.expect("host page");
 }
 
+/// Opens the host page of `host` embedding the tab of `b` at `app_path`,
+/// handing it a fresh sign-on token by message, as the kit's page does;
+/// the token.
+async fn open_host_handing_a_token(b: &Browser, host: &Running, app_path: &str) -> String {
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    let app = format!("{}{}", b.sim.url(), app_path.trim_start_matches('/'));
+    b.c.goto(&format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(&app))).await.expect("host page");
+    token
+}
+
 /// The messages the host page received from the tab.
 async fn host_log(b: &Browser) -> Vec<Value> {
     let text = b.c.find(Locator::Id("log")).await.expect("log").text().await.unwrap_or_default();
@@ -154,9 +164,7 @@ async fn a_token_handed_by_message_signs_in(t: Transport) {
     let b = open(t).await;
     let host = host_server().await;
     allow(&b, &host);
-    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
-    let app = format!("{}?embed=1&sso=1&entity=UUID2", b.sim.url());
-    b.c.goto(&format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(&app))).await.expect("host page");
+    let token = open_host_handing_a_token(&b, &host, "/?embed=1&sso=1&entity=UUID2").await;
     wait_message(&b, "Public's status", |m| m["type"] == "status" && m["status"] == "available").await;
     let host_page =
         b.c.execute("return document.documentElement.outerHTML + String(window.signOn)", vec![])
@@ -196,9 +204,7 @@ async fn an_early_select_entity_is_kept(t: Transport) {
     let host = host_server().await;
     allow(&b, &host);
     b.control(json!({"latency_ms": 1500}));
-    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
-    let app = format!("{}?embed=1&sso=1", b.sim.url());
-    b.c.goto(&format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(&app))).await.expect("host page");
+    open_host_handing_a_token(&b, &host, "/?embed=1&sso=1").await;
     wait_message(&b, "ready", |m| m["type"] == "ready").await;
     b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID1'})", vec![]).await.expect("sent");
     assert_eq!(b.sim.sim.calls("medulla_server.getUserLocations"), 0, "sent before the list");
