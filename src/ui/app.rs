@@ -42,7 +42,12 @@ pub fn App() -> impl IntoView {
                     LanguageSetting::Fr => Lang::Fr,
                     LanguageSetting::Auto => fallback_lang,
                 };
-                let ctx = Ctx::new(config, lang, sign_on.clone());
+                let ctx = Ctx::new(config, lang);
+                // A token in the link signs in only a tab that the console
+                // embeds (an allowed origin): a link to the tab alone is not
+                // a way to sign someone in as another user.
+                let sign_on = sign_on.clone().filter(|_| embed::embedded_by_allowed_host(&ctx));
+                ctx.keep_sign_on(sign_on.clone());
                 if embed::awaits_sign_on() && sign_on.is_none() {
                     // The host page hands its token once the tab is ready.
                     spawn_local(async move {

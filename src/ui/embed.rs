@@ -62,6 +62,11 @@ pub fn take_sign_on_token() -> Option<(String, String)> {
     Some((login, token))
 }
 
+/// Embedded (`?embed=1`) in a page of an allowed origin.
+pub fn embedded_by_allowed_host(ctx: &Ctx) -> bool {
+    is_embedded() && host_origin(ctx).is_some()
+}
+
 /// The tab's own origin and the configured ones.
 fn allowed_origins(ctx: &Ctx) -> Vec<String> {
     let own = window().and_then(|w| w.location().origin().ok());

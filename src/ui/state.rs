@@ -58,7 +58,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(config: Config, lang: Lang, sign_on: Option<(String, String)>) -> Self {
+    pub fn new(config: Config, lang: Lang) -> Self {
         let api = Arc::new(Client::new(&config));
         Self {
             config: StoredValue::new(config),
@@ -73,7 +73,7 @@ impl Ctx {
             checking: RwSignal::new(false),
             server_slow: RwSignal::new(false),
             sign_on_refused: RwSignal::new(false),
-            sign_on: StoredValue::new(sign_on),
+            sign_on: StoredValue::new(None),
             requested: StoredValue::new(None),
             generation: StoredValue::new(0),
             monitor: StoredValue::new(None),
@@ -106,6 +106,11 @@ impl Ctx {
         self.session.set(Session::Connecting);
         self.health.set(Health::Checking);
         self.run_in_background(self.connect_loop());
+    }
+
+    /// A token to sign in with when connecting.
+    pub fn keep_sign_on(self, sign_on: Option<(String, String)>) {
+        self.sign_on.set_value(sign_on);
     }
 
     /// Signs in with a token the host page handed over, then loads again.

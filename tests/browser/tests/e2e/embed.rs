@@ -146,6 +146,10 @@ async fn a_foreign_host_is_ignored(t: Transport) {
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
     open_host(&b, &foreign, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
     enter_tab(&b).await;
+    // Its token is not used: a foreign page cannot sign the tab in.
+    b.wait_status("signed-out").await;
+    assert_eq!(b.sim.sim.calls("base.tokenAuthenticate"), 0);
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
     b.wait_status("available").await;
     b.c.enter_parent_frame().await.expect("host");
     b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID0'})", vec![]).await.expect("sent");
@@ -216,7 +220,21 @@ async fn an_early_select_entity_is_kept(t: Transport) {
     b.close().await;
 }
 
+/// Regression (login CSRF): the `#login=&token=` fragment was honoured on
+/// any load. It is always removed, but used only when the tab is embedded
+/// by an allowed origin: a link to the tab alone signs nobody in.
+async fn a_token_in_a_plain_link_is_not_used(t: Transport) {
+    let b = open(t).await;
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    b.goto(&format!("/?entity=UUID2#login=admin&token={token}")).await;
+    b.wait_status("signed-out").await;
+    assert_eq!(b.sim.sim.calls("base.tokenAuthenticate"), 0);
+    assert!(!b.url().await.contains(&token), "the fragment is removed all the same");
+    b.close().await;
+}
+
 on_both_transports!(
+    a_token_in_a_plain_link_is_not_used,
     a_sign_on_lost_to_the_network_is_tried_again,
     an_early_select_entity_is_kept,
     a_token_handed_by_message_signs_in,
