@@ -422,17 +422,18 @@ impl World {
             .into_iter()
             .enumerate()
             .map(|(n, l)| {
-                let V::Struct(mut log) = cleanup(V::obj(&[
+                let mut log: Vec<(String, V)> = [
                     ("id", V::Int((start + n) as i64 + 1)),
                     ("imaging_uuid", V::s(format!("UUID{}", 100 + i))),
                     ("detail", V::s(l.detail)),
                     ("imaging_log_state", V::s(l.state)),
                     ("imaging_log_level", V::s("info")),
                     ("target", V::obj(&[("uuid", V::s(l.computer_id)), ("name", V::s(l.computer_name))])),
-                ])) else {
-                    unreachable!("a struct stays a struct")
-                };
-                // A date becomes a time tuple of plain integers.
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), cleanup(v)))
+                .collect();
+                // A date becomes a time tuple of plain integers, not cleaned.
                 log.insert(1, ("timestamp".into(), V::Array(civil(l.unix).into_iter().map(V::Int).collect())));
                 V::Struct(log)
             })
