@@ -30,6 +30,8 @@ impl Drop for AbortOnDrop {
 pub struct Answer {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The server's `Date` header: its clock when it answered.
+    pub date: Option<String>,
 }
 
 /// Sends a request with the session cookie (credentials included), the
@@ -62,8 +64,9 @@ pub async fn send(
     let exchange = async {
         let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
         let status = response.status();
+        let date = response.headers().get("date");
         let body = bounded_body(&response).await?;
-        Ok(Answer { status, body })
+        Ok(Answer { status, body, date })
     };
     let result = match select(Box::pin(exchange), TimeoutFuture::new(timeout_ms)).await {
         Either::Left((result, _)) => result,

@@ -225,6 +225,7 @@ impl ImagingApi for MmcAgent {
             inherited_from: None,
             server_name: None,
             status: ServerStatus::NotLinked,
+            age_ms: 0,
         };
         let Some((owner, server)) = self.serving_server(entity).await? else {
             return Ok(report);

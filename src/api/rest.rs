@@ -84,6 +84,7 @@ struct EntityRef {
 #[derive(Deserialize)]
 struct StatusJson {
     entity_id: String,
+    checked_at: String,
     status: StatusKind,
     served_by: Option<EntityRef>,
     server_name: Option<String>,
@@ -217,8 +218,12 @@ pub fn entities_from(body: &[u8]) -> Result<Vec<Entity>, ApiError> {
         .collect())
 }
 
-pub fn report_from(body: &[u8]) -> Result<StatusReport, ApiError> {
+/// The report in `body`; `server_now_ms` is the gateway's clock when it
+/// answered (its `Date`), which tells how old its shared check already was.
+pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiError> {
     let s: StatusJson = json(body, "imaging-server-status")?;
+    let checked_at = Timestamp::rfc3339_ms(&s.checked_at)
+        .ok_or_else(|| ApiError::Malformed(format!("imaging-server-status: checked_at {:?}", s.checked_at)))?;
     let status = match (s.status, s.statistics) {
         (StatusKind::Available, Some(stats)) => ServerStatus::Available(Box::new(figures_from(stats))),
         (StatusKind::Available, None) => return Err(ApiError::Malformed("available without statistics".into())),
@@ -231,13 +236,15 @@ pub fn report_from(body: &[u8]) -> Result<StatusReport, ApiError> {
         inherited_from: s.served_by.map(|e| e.id),
         server_name: s.server_name.filter(|n| !n.is_empty()),
         status,
+        // A gateway's clock a little ahead of its own Date makes it 0.
+        age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
     })
 }
 
 /// The report about `entity`: a report about any other is refused, never
 /// shown under this one's name.
-pub fn report_for(body: &[u8], entity: &str) -> Result<StatusReport, ApiError> {
-    let report = report_from(body)?;
+pub fn report_for(body: &[u8], entity: &str, server_now_ms: i64) -> Result<StatusReport, ApiError> {
+    let report = report_from(body, server_now_ms)?;
     if report.entity != entity {
         let about = &report.entity;
         return Err(ApiError::Malformed(format!(
@@ -369,7 +376,11 @@ impl ImagingApi for RestClient {
     async fn status(&self, entity: &str, _progress: &dyn Fn(super::Progress)) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
         let answer = self.request(Method::GET, &format!("entities/{id}/imaging-server-status"), None).await?;
-        let mut report = report_for(body(&answer)?, entity)?;
+        // The gateway's clock, so that its own clock's drift from the
+        // browser's does not count; the browser's when it gives none.
+        let server_now = answer.date.as_deref().and_then(Timestamp::http_date_ms);
+        let server_now = server_now.unwrap_or_else(|| js_sys::Date::now() as i64);
+        let mut report = report_for(body(&answer)?, entity, server_now)?;
         if let ServerStatus::Available(figures) = &mut report.status {
             let path = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
             // Activity is extra: only a lost session stops the report.

@@ -1,6 +1,7 @@
 //! The domain: entities, imaging server status and figures, the status
 //! rules. Pure Rust: no Leptos, no browser, no I/O.
 
+pub mod checks;
 pub mod figures;
 pub mod status;
 

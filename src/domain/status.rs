@@ -56,6 +56,10 @@ pub struct StatusReport {
     pub inherited_from: Option<String>,
     pub server_name: Option<String>,
     pub status: ServerStatus,
+    /// How old the check already was when its answer left the server:
+    /// 0 from the agent (checked for this request), the age of the
+    /// gateway's shared check on REST.
+    pub age_ms: u64,
 }
 
 /// Figures of an available imaging server and of its entity.
@@ -202,6 +206,69 @@ impl Timestamp {
             second: part(5, 61)? as u8,
         };
         Some(ts)
+    }
+
+    /// Seconds since 1970-01-01 00:00:00, reading it as UTC.
+    pub fn unix_seconds(&self) -> i64 {
+        // Days from the civil date, counting years from March (so that the
+        // leap day ends a year).
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let year_of_era = y - era * 400;
+        let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        let days = era * 146_097 + day_of_era - 719_468;
+        days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
+    }
+
+    /// An RFC 3339 time (`2026-11-25T09:05:07Z`, `…07.250+01:00`), in
+    /// milliseconds since 1970.
+    pub fn rfc3339_ms(text: &str) -> Option<i64> {
+        let (date, time) = text.split_once(['T', 't'])?;
+        let zone_at = time.find(['Z', 'z', '+', '-'])?;
+        let (clock, zone) = time.split_at(zone_at);
+        let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+        let number = |t: &str| t.parse::<i64>().ok().filter(|_| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
+        let mut parts = date.split('-').chain(clock.split(':')).map(number);
+        let tuple: Vec<i64> = parts.by_ref().take(6).collect::<Option<_>>()?;
+        if tuple.len() != 6 || parts.next().is_some() {
+            return None;
+        }
+        let millis = match fraction {
+            "" => 0,
+            f if f.bytes().all(|b| b.is_ascii_digit()) => format!("{f:0<3}")[..3].parse::<i64>().ok()?,
+            _ => return None,
+        };
+        let offset_minutes = match zone {
+            "Z" | "z" => 0,
+            _ => {
+                let (h, m) = zone[1..].split_once(':')?;
+                let minutes = number(h).filter(|h| *h < 24)? * 60 + number(m).filter(|m| *m < 60)?;
+                if zone.starts_with('-') {
+                    -minutes
+                } else {
+                    minutes
+                }
+            }
+        };
+        let ts = Self::from_tuple(&tuple)?;
+        Some((ts.unix_seconds() - offset_minutes * 60) * 1000 + millis)
+    }
+
+    /// An HTTP date (`Sat, 28 Nov 2026 09:07:19 GMT`), in milliseconds
+    /// since 1970.
+    pub fn http_date_ms(text: &str) -> Option<i64> {
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let [_, day, month, year, clock, "GMT"] = words[..] else { return None };
+        let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+        let mut tuple = vec![year.parse().ok()?, month, day.parse().ok()?];
+        for part in clock.split(':') {
+            tuple.push(part.parse().ok()?);
+        }
+        (tuple.len() == 6).then_some(())?;
+        Some(Self::from_tuple(&tuple)?.unix_seconds() * 1000)
     }
 }
 
@@ -364,9 +431,40 @@ mod tests {
     }
 
     #[test]
+    fn times_of_the_rest_gateway_are_read_in_milliseconds_since_1970() {
+        assert_eq!(Timestamp::rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(Timestamp::rfc3339_ms("2026-11-25T09:05:07Z"), Some(1_795_597_507_000));
+        assert_eq!(Timestamp::rfc3339_ms("2026-11-25T10:05:07.25+01:00"), Some(1_795_597_507_250));
+        assert_eq!(Timestamp::rfc3339_ms("2024-02-29T23:59:59-00:30"), Some(1_709_252_999_000));
+        assert_eq!(Timestamp::http_date_ms("Wed, 25 Nov 2026 09:05:07 GMT"), Some(1_795_597_507_000));
+        for bad in [
+            "",
+            "2026-11-25",
+            "2026-11-25T09:05:07",
+            "2026-13-25T09:05:07Z",
+            "2026-11-25T09:05:07+1",
+            "2026-11-25T09:05Z",
+            "2026-11-25T09:05:07:01Z",
+            "2026-11-25T09:05:07.x5Z",
+            "2026-11-25T+9:05:07Z",
+        ] {
+            assert_eq!(Timestamp::rfc3339_ms(bad), None, "{bad}");
+        }
+        for bad in ["", "Wed, 25 Nov 2026 09:05:07", "Wed, 25 Foo 2026 09:05:07 GMT", "Wed, 25 Nov 2026 09:05 GMT"] {
+            assert_eq!(Timestamp::http_date_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn only_an_available_server_allows_imaging() {
         let report = |status| {
-            Health::Known(StatusReport { entity: "UUID1".into(), inherited_from: None, server_name: None, status })
+            Health::Known(StatusReport {
+                entity: "UUID1".into(),
+                inherited_from: None,
+                server_name: None,
+                status,
+                age_ms: 0,
+            })
         };
         assert!(report(ServerStatus::Available(Box::default())).allows_imaging());
         for h in [

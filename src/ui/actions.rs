@@ -3,7 +3,8 @@
 //! is Available; right before running, a check older than a few seconds is
 //! made again; a running action cannot be launched twice.
 
-use super::{browser, state::Ctx, status_panel::describe};
+use super::state::{Confirmation, Ctx};
+use super::{browser, status_panel::describe};
 use crate::api::{ApiError, ImagingApi, SyncOutcome};
 use crate::domain::{Entity, Health};
 use crate::i18n::Lang;
@@ -37,8 +38,11 @@ impl Action {
 enum Outcome {
     /// The status was re-checked and is no longer Available.
     NotLaunched,
-    /// Another entity was selected (or the user signed in again) while the
-    /// status was being re-checked.
+    /// The status was re-checked, and is Available only as of an older
+    /// check (a gateway's shared one).
+    NotCurrent,
+    /// Another entity was selected (or the user signed in again, or
+    /// refreshed) while the status was being re-checked.
     Abandoned,
     Synchronised,
     /// The reasons of the steps that failed.
@@ -57,9 +61,13 @@ impl Outcome {
                 "Not launched: the imaging server is no longer Available.",
                 "Non lancée : le serveur d’imagerie n’est plus Disponible.",
             ),
+            Outcome::NotCurrent => lang.tr(
+                "Not launched: the status could not be confirmed as current. Try again in a moment.",
+                "Non lancée : l’état n’a pas pu être confirmé comme actuel. Réessayez dans un instant.",
+            ),
             Outcome::Abandoned => lang.tr(
-                "Not launched: the selection changed while the status was being checked.",
-                "Non lancée : la sélection a changé pendant la vérification de l’état.",
+                "Not launched: the selection changed, or the status was refreshed, while it was being checked.",
+                "Non lancée : la sélection a changé, ou l’état a été actualisé, pendant sa vérification.",
             ),
             Outcome::Synchronised => lang.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."),
             Outcome::SyncFailed(reasons) if reasons.is_empty() => lang.tr(
@@ -121,9 +129,14 @@ pub fn Actions() -> impl IntoView {
         outcome.set(None);
         let generation = ctx.generation();
         spawn_local(async move {
-            if !ctx.confirm_available(&entity, generation).await {
-                let abandoned = ctx.generation() != generation;
-                outcome.set(Some(if abandoned { Outcome::Abandoned } else { Outcome::NotLaunched }));
+            let refused = match ctx.confirm_available(&entity, generation).await {
+                Confirmation::Go => None,
+                Confirmation::NotAvailable => Some(Outcome::NotLaunched),
+                Confirmation::NotCurrent => Some(Outcome::NotCurrent),
+                Confirmation::Abandoned => Some(Outcome::Abandoned),
+            };
+            if let Some(refused) = refused {
+                outcome.set(Some(refused));
                 running.set(None);
                 return;
             }

@@ -1,13 +1,18 @@
 //! The state the views share, and the checking loop of the selected entity.
 //!
-//! Stale answers: every check belongs to one entity. Selecting another
-//! entity sets the status to Checking at once, and aborts the loop of the
-//! previous one (dropping its future aborts its request); an answer is only
-//! ever applied when its entity is still the selected one.
+//! Stale answers: every check belongs to one entity and carries a ticket
+//! ([`Checks`]): its generation (a new one with each selection, sign-in and
+//! "Refresh now") and a sequence number. Selecting another entity sets the
+//! status to Checking at once and aborts the loop of the previous one
+//! (dropping its future aborts its request); an answer is only ever applied
+//! when its ticket is of the current generation and newer than the one on
+//! screen. A status is as old as the moment its check was asked for (on
+//! REST, minus the age of the gateway's shared check).
 
 use super::browser;
 use crate::api::{ApiError, Client, ImagingApi, Progress};
 use crate::config::Config;
+use crate::domain::checks::Checks;
 use crate::domain::{Entity, Health, StatusReport, Trouble};
 use crate::i18n::Lang;
 use futures::future::{abortable, AbortHandle};
@@ -26,6 +31,17 @@ pub enum Session {
     Connecting,
     SignedIn,
     SignedOut,
+}
+
+/// What the re-check before an imaging action says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    Go,
+    NotAvailable,
+    /// Available, but as of a check older than [`FRESH_MS`].
+    NotCurrent,
+    /// Another entity was selected, the user signed in again or refreshed.
+    Abandoned,
 }
 
 #[derive(Clone, Copy)]
@@ -49,9 +65,9 @@ pub struct Ctx {
     pub sign_on_refused: RwSignal<bool>,
     /// `(login, token)` from the URL fragment or the host page, used once.
     sign_on: StoredValue<Option<(String, String)>>,
-    /// Bumped by every selection and every connection: an action pending
-    /// across one dies with its generation.
-    generation: StoredValue<u64>,
+    /// Orders the checks; its generation changes with every selection,
+    /// connection and manual refresh: an action pending across one dies.
+    checks: StoredValue<Checks>,
     /// An entity the host page asked for before the list was loaded.
     requested: StoredValue<Option<String>>,
     monitor: StoredValue<Option<AbortHandle>>,
@@ -75,7 +91,7 @@ impl Ctx {
             sign_on_refused: RwSignal::new(false),
             sign_on: StoredValue::new(None),
             requested: StoredValue::new(None),
-            generation: StoredValue::new(0),
+            checks: StoredValue::new(Checks::default()),
             monitor: StoredValue::new(None),
         }
     }
@@ -102,7 +118,7 @@ impl Ctx {
     /// it; while Medulla cannot be reached, tries again with the same
     /// back-off as the checks.
     pub fn connect(self) {
-        self.generation.update_value(|g| *g += 1);
+        self.checks.update_value(Checks::new_generation);
         self.session.set(Session::Connecting);
         self.health.set(Health::Checking);
         self.run_in_background(self.connect_loop());
@@ -159,6 +175,7 @@ impl Ctx {
                 return self.signed_out();
             }
         }
+        let generation = self.generation();
         let mut failures = 0u32;
         loop {
             match self.api().entities().await {
@@ -181,8 +198,7 @@ impl Ctx {
                 Err(ApiError::SignedOut) => return self.signed_out(),
                 Err(e) => {
                     self.session.set(Session::SignedIn);
-                    self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
-                    self.checked_at.set(Some(browser::now_ms()));
+                    self.apply(generation, Health::Unreachable(e.trouble(), e.to_string()), browser::now_ms());
                     failures += 1;
                 }
             }
@@ -192,7 +208,7 @@ impl Ctx {
 
     /// Shows `uuid`: Checking at once, never the previous entity's status.
     pub fn select(self, uuid: String) {
-        self.generation.update_value(|g| *g += 1);
+        self.checks.update_value(Checks::new_generation);
         browser::set_query_param("entity", &uuid);
         browser::remember_entity(&uuid);
         self.health.set(Health::Checking);
@@ -201,7 +217,14 @@ impl Ctx {
         self.restart_monitor();
     }
 
-    /// Checks now and then every `poll_seconds`; "Refresh now" calls it too.
+    /// "Refresh now": a new generation, checked at once.
+    pub fn refresh(self) {
+        self.checks.update_value(Checks::new_generation);
+        self.restart_monitor();
+    }
+
+    /// Checks now and then every `poll_seconds`, in place of the check in
+    /// flight.
     pub fn restart_monitor(self) {
         if self.entities.with_untracked(Option::is_none) {
             return self.connect();
@@ -252,34 +275,38 @@ impl Ctx {
         }
     }
 
-    /// One check of `entity`, applied if it is still the selected one.
-    /// `Some(ok)` says whether Medulla answered; `None`: signed out.
+    /// One check of `entity`, applied if its ticket is still the newest
+    /// of the current generation. `Some(ok)` says whether Medulla
+    /// answered; `None`: signed out.
     async fn check(self, entity: &str) -> Option<bool> {
         // A status is as fresh as the moment it was asked for, not the
         // moment its answer came.
         let asked = browser::now_ms();
+        let ticket = self.checks.try_update_value(Checks::issue)?;
+        let current = move |last: bool| {
+            self.checks.try_update_value(|c| c.admit(ticket, last)).unwrap_or(false)
+                && self.selected.get_untracked().as_deref() == Some(entity)
+        };
         self.checking.set(true);
-        let current = move || self.selected.get_untracked().as_deref() == Some(entity);
         let progress = move |p: Progress| {
-            if !current() {
-                return;
-            }
-            self.server_slow.set(true);
             if let Progress::Provisional(report) = p {
-                self.health.set(Health::Known(report));
-                self.checked_at.set(Some(asked));
+                if current(false) {
+                    self.show(report, asked);
+                }
+            }
+            if self.generation() == ticket.generation {
+                self.server_slow.set(true);
             }
         };
         let result = self.api().status(entity, &progress).await;
-        if !current() {
+        if !current(true) {
             return Some(true);
         }
         self.checking.set(false);
         self.server_slow.set(false);
-        self.checked_at.set(Some(asked));
         match result {
             Ok(report) => {
-                self.health.set(Health::Known(report));
+                self.show(report, asked);
                 Some(true)
             }
             Err(ApiError::SignedOut) => {
@@ -288,8 +315,24 @@ impl Ctx {
             }
             Err(e) => {
                 self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
+                self.checked_at.set(Some(asked));
                 Some(false)
             }
+        }
+    }
+
+    /// Puts `report`, asked for at `asked`, on screen.
+    fn show(self, report: StatusReport, asked: f64) {
+        self.checked_at.set(Some(asked - report.age_ms as f64));
+        self.health.set(Health::Known(report));
+    }
+
+    /// Applies a state of the connection (no ticket: only one connection
+    /// runs) if `generation` is still the current one.
+    fn apply(self, generation: u64, health: Health, at: f64) {
+        if self.generation() == generation {
+            self.health.set(health);
+            self.checked_at.set(Some(at));
         }
     }
 
@@ -300,27 +343,38 @@ impl Ctx {
     /// is enough to refuse: no need to wait for the imaging server's 30 s).
     /// `generation` is the one the action was launched in: a selection or
     /// a sign-in since then (even back to the same entity) ends it.
-    pub async fn confirm_available(self, entity: &str, generation: u64) -> bool {
-        let same = move || {
-            self.generation.get_value() == generation && self.selected.get_untracked().as_deref() == Some(entity)
-        };
-        let stale = self.checked_at.get_untracked().is_none_or(|t| browser::now_ms() - t > FRESH_MS);
-        if stale {
-            let asked = browser::now_ms();
+    pub async fn confirm_available(self, entity: &str, generation: u64) -> Confirmation {
+        let same = move || self.generation() == generation && self.selected.get_untracked().as_deref() == Some(entity);
+        if !self.fresh() {
+            let before = self.checks.with_value(Checks::issued);
             self.restart_monitor();
             while same()
                 && self.session.get_untracked() == Session::SignedIn
-                && self.checked_at.get_untracked().is_none_or(|t| t < asked)
+                && !self.checks.with_value(|c| c.answered_after(before))
             {
                 TimeoutFuture::new(50).await;
             }
         }
-        same() && untrack(|| self.imaging_allowed())
+        if !same() {
+            Confirmation::Abandoned
+        } else if !untrack(|| self.imaging_allowed()) {
+            Confirmation::NotAvailable
+        } else if !self.fresh() {
+            // A gateway that answered from an older shared check.
+            Confirmation::NotCurrent
+        } else {
+            Confirmation::Go
+        }
+    }
+
+    /// The status on screen was asked for less than [`FRESH_MS`] ago.
+    fn fresh(self) -> bool {
+        self.checked_at.get_untracked().is_some_and(|t| browser::now_ms() - t <= FRESH_MS)
     }
 
     /// The generation actions are launched in (see [`Ctx::confirm_available`]).
     pub fn generation(&self) -> u64 {
-        self.generation.get_value()
+        self.checks.with_value(Checks::generation)
     }
 
     /// After a sign-in: load what is missing and check the selection again.

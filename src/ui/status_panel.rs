@@ -222,7 +222,7 @@ pub fn StatusPanel() -> impl IntoView {
             {move || server().map(|s| view! { <p class="status__server">{lang.get().tr("Imaging server:", "Serveur d’imagerie :")}" "<strong>{s}</strong></p> })}
             <p class="status__checked">
                 <span>{checked}</span>
-                <button type="button" class="refresh" disabled=move || !can_refresh() on:click=move |_| ctx.restart_monitor()>
+                <button type="button" class="refresh" disabled=move || !can_refresh() on:click=move |_| ctx.refresh()>
                     {move || if ctx.checking.get() { lang.get().tr("Checking…", "Vérification…") } else { lang.get().tr("Refresh now", "Actualiser") }}
                 </button>
             </p>

@@ -44,7 +44,7 @@ fn response_examples() -> Vec<(String, u16, Value)> {
 }
 
 fn answer(status: u16, body: &Value) -> Answer {
-    Answer { status, body: body.to_string().into_bytes() }
+    Answer { status, body: body.to_string().into_bytes(), date: None }
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn every_example_of_the_contract_decodes_in_the_client() {
             ("signIn", 201) => assert!(json::<Session>(&bytes, "sessions").is_ok(), "{what}"),
             ("listEntities", 200) => assert!(!entities_from(&bytes).expect(&what).is_empty()),
             ("getImagingServerStatus", 200) => {
-                let report = report_from(&bytes).expect(&what);
+                let report = report_from(&bytes, EXAMPLE_TIME).expect(&what);
                 assert_eq!(report.entity, value["entity_id"].as_str().unwrap_or_default(), "{what}");
             }
             ("listImagingActivities", 200) => assert_eq!(activity_from(&bytes).expect(&what).len(), 2),
@@ -94,7 +94,7 @@ fn sign_in_bodies_are_the_contracts_request_examples() {
 
 #[test]
 fn statistics_in_bytes_become_the_domains_kib() {
-    let report = report_from(status_example("available").to_string().as_bytes()).expect("report");
+    let report = report_from(status_example("available").to_string().as_bytes(), EXAMPLE_TIME).expect("report");
     assert_eq!(report.inherited_from.as_deref(), Some("UUID2"));
     let ServerStatus::Available(f) = report.status else { panic!("available") };
     assert_eq!((f.registered, f.custom_menus, f.rescue, f.masters), (42, Some(7), 7, 3));
@@ -107,14 +107,32 @@ fn statistics_in_bytes_become_the_domains_kib() {
 #[test]
 fn offline_says_what_is_known_of_the_relay() {
     let mut no_address = status_example("offline");
-    let report = report_from(no_address.to_string().as_bytes()).expect("report");
+    let report = report_from(no_address.to_string().as_bytes(), EXAMPLE_TIME).expect("report");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Absent));
     no_address["relay"] = "no_address".into();
-    let report = report_from(no_address.to_string().as_bytes()).expect("report");
+    let report = report_from(no_address.to_string().as_bytes(), EXAMPLE_TIME).expect("report");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::NoAddress));
     no_address.as_object_mut().map(|o| o.remove("relay"));
-    let report = report_from(no_address.to_string().as_bytes()).expect("report");
+    let report = report_from(no_address.to_string().as_bytes(), EXAMPLE_TIME).expect("report");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Unknown));
+}
+
+/// The `checked_at` of the contract's examples, in ms since 1970.
+const EXAMPLE_TIME: i64 = 1_795_597_507_000;
+
+/// Regression: the gateway's `checked_at` was ignored, so a shared check
+/// minutes old counted as fresh.
+#[test]
+fn the_gateways_check_is_as_old_as_its_checked_at_says_on_its_own_clock() {
+    let body = status_example("available").to_string();
+    let report = report_from(body.as_bytes(), EXAMPLE_TIME + 42_000).expect("report");
+    assert_eq!(report.age_ms, 42_000);
+    let report = report_from(body.as_bytes(), EXAMPLE_TIME - 1_000).expect("report");
+    assert_eq!(report.age_ms, 0, "a Date a little behind checked_at");
+    let mut bad = status_example("available");
+    bad["checked_at"] = "yesterday".into();
+    let error = report_from(bad.to_string().as_bytes(), EXAMPLE_TIME).expect_err("accepted");
+    assert!(matches!(&error, ApiError::Malformed(why) if why.contains("checked_at")), "{error:?}");
 }
 
 /// Regression: the report's `entity_id` was never compared with the entity
@@ -122,8 +140,8 @@ fn offline_says_what_is_known_of_the_relay() {
 #[test]
 fn a_report_about_another_entity_is_refused() {
     let body = status_example("available").to_string();
-    assert!(report_for(body.as_bytes(), "UUID3").is_ok());
-    let Err(ApiError::Malformed(why)) = report_for(body.as_bytes(), "UUID2") else { panic!("accepted") };
+    assert!(report_for(body.as_bytes(), "UUID3", EXAMPLE_TIME).is_ok());
+    let Err(ApiError::Malformed(why)) = report_for(body.as_bytes(), "UUID2", EXAMPLE_TIME) else { panic!("accepted") };
     assert!(why.contains("asked about UUID2, answered about UUID3"), "{why}");
 }
 
@@ -149,7 +167,11 @@ fn bodies_no_gateway_should_send_are_typed_errors() {
         b"null",
     ];
     for body in cases {
-        assert!(matches!(report_from(body), Err(ApiError::Malformed(_))), "{:?}", String::from_utf8_lossy(body));
+        assert!(
+            matches!(report_from(body, EXAMPLE_TIME), Err(ApiError::Malformed(_))),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
     }
     assert!(entities_from(b"{\"items\": [{\"id\": \"UUID0\"}]}").is_err());
     assert!(sync_outcome_from(b"{\"succeeded\": \"yes\"}").is_err());
@@ -158,12 +180,16 @@ fn bodies_no_gateway_should_send_are_typed_errors() {
 
 #[test]
 fn failures_without_a_problem_document_keep_their_status() {
-    assert_eq!(failure(&Answer { status: 502, body: b"<html>Bad Gateway</html>".to_vec() }), ApiError::Http(502));
-    assert_eq!(failure(&Answer { status: 500, body: Vec::new() }), ApiError::Http(500));
-    assert_eq!(failure(&Answer { status: 401, body: b"<html/>".to_vec() }), ApiError::SignedOut);
+    assert_eq!(
+        failure(&Answer { status: 502, body: b"<html>Bad Gateway</html>".to_vec(), date: None }),
+        ApiError::Http(502)
+    );
+    assert_eq!(failure(&Answer { status: 500, body: Vec::new(), date: None }), ApiError::Http(500));
+    assert_eq!(failure(&Answer { status: 401, body: b"<html/>".to_vec(), date: None }), ApiError::SignedOut);
     let timeout = failure(&Answer {
         status: 504,
         body: br#"{"type": "urn:medulla:problem:upstream-timeout", "title": "t", "status": 504}"#.to_vec(),
+        date: None,
     });
     assert_eq!(timeout.trouble(), Trouble::Timeout);
 }

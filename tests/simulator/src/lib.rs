@@ -88,6 +88,9 @@ pub struct Control {
     pub connect_timeout_ms: Option<u64>,
     /// Delay before every agent answer.
     pub latency_ms: Option<u64>,
+    /// REST: the statuses are as old as this (a gateway answering from a
+    /// shared check): their `checked_at` is that far in the past.
+    pub rest_check_age_ms: Option<u64>,
     /// Delay before answers about one entity: `{"uuid": "UUID2", "ms": 3000}`
     /// (`ms` 0 removes it).
     pub slow_entity: Option<SlowEntity>,
@@ -151,6 +154,7 @@ pub struct Sim {
     session_timeout: Duration,
     latency_ms: Mutex<u64>,
     connect_timeout: Mutex<Duration>,
+    rest_check_age_ms: Mutex<u64>,
     slow: Mutex<HashMap<String, u64>>,
     fail: Mutex<Option<Fail>>,
     /// `None`: `config.json` is missing.
@@ -191,6 +195,7 @@ impl Sim {
             session_timeout: options.session_timeout,
             latency_ms: Mutex::new(0),
             connect_timeout: Mutex::new(options.connect_timeout),
+            rest_check_age_ms: Mutex::new(0),
             slow: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
@@ -199,6 +204,11 @@ impl Sim {
             hang: options.hang,
             dist: options.dist.clone(),
         })
+    }
+
+    /// How old the REST statuses say they are.
+    pub(crate) fn rest_check_age_ms(&self) -> u64 {
+        *lock(&self.rest_check_age_ms)
     }
 
     /// Applies a control request.
@@ -226,6 +236,9 @@ impl Sim {
         }
         if let Some(ms) = c.latency_ms {
             *lock(&self.latency_ms) = ms;
+        }
+        if let Some(ms) = c.rest_check_age_ms {
+            *lock(&self.rest_check_age_ms) = ms;
         }
         if let Some(slow) = c.slow_entity {
             let mut map = lock(&self.slow);

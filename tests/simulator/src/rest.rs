@@ -201,9 +201,10 @@ fn date_time(unix: u64) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t[0], t[1], t[2], t[3], t[4], t[5])
 }
 
-fn now_rfc3339() -> String {
+/// RFC 3339 (UTC) of `age_ms` ago.
+fn rfc3339_ago(age_ms: u64) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    format!("{}Z", date_time(now))
+    format!("{}Z", date_time(now.saturating_sub(age_ms / 1000)))
 }
 
 async fn status(State(sim): State<Arc<Sim>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -228,7 +229,7 @@ async fn status(State(sim): State<Arc<Sim>>, headers: HeaderMap, Path(id): Path<
     json_response(
         StatusCode::OK,
         json!({
-            "entity_id": id, "status": verdict_name(verdict), "checked_at": now_rfc3339(),
+            "entity_id": id, "status": verdict_name(verdict), "checked_at": rfc3339_ago(sim.rest_check_age_ms()),
             "served_by": served_by, "server_name": server_name, "reason": reason(verdict), "relay": relay,
             "statistics": stats,
         }),

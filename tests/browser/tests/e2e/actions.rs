@@ -91,7 +91,7 @@ async fn a_pending_action_dies_when_the_selection_changes(t: Transport) {
     let before = b.url().await;
     b.button("Create a reference image").await.click().await.expect("clicked");
     b.select_entity("priv", "General > Private").await;
-    b.find("//*[contains(., 'Not launched: the selection changed while the status was being checked.')]").await;
+    b.find("//*[contains(., 'Not launched: the selection changed, or the status was refreshed, while it was being checked.')]").await;
     // Back to Public, whose check is still slow: nothing launches.
     b.select_entity("pub", "General > Public").await;
     b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 0}}));
@@ -127,3 +127,27 @@ on_both_transports!(
     a_double_click_launches_once,
     a_pending_action_dies_when_the_selection_changes
 );
+
+/// Regression: the gateway's `checked_at` was ignored, so its shared check
+/// counted as made when its answer arrived. A status the gateway checked a
+/// minute ago is re-checked before an action, and while the gateway still
+/// answers from that old check, nothing launches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_an_old_shared_check_is_never_taken_for_a_current_one() {
+    let b = open(Transport::Rest).await;
+    b.control(json!({"rest_check_age_ms": 60_000}));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    let before = b.url().await;
+    let asked = b.sim.sim.calls("imaging.getGlobalStatus");
+    b.button("Deploy an image").await.click().await.expect("clicked");
+    b.find("//*[contains(., 'Not launched: the status could not be confirmed as current.')]").await;
+    assert_eq!(b.url().await, before, "the console page must not open");
+    assert!(b.sim.sim.calls("imaging.getGlobalStatus") > asked, "the status was asked again");
+    // A current shared check: the same click launches.
+    b.control(json!({"rest_check_age_ms": 0}));
+    b.button("Deploy an image").await.click().await.expect("clicked");
+    let url = b.console_page().await;
+    assert!(url.contains("action=index&restreint=1"), "{url}");
+    b.close().await;
+}
