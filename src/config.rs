@@ -24,6 +24,9 @@ pub struct Config {
     /// Origins of the pages that may embed the tab and talk to it with
     /// `postMessage`, besides the tab's own origin.
     pub embed_allowed_origins: Vec<String>,
+    /// Signs the user out after this long without input (0: never). Set
+    /// in minutes (`idle_sign_out_minutes`).
+    pub idle_sign_out_seconds: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +95,7 @@ impl Default for Config {
             language: LanguageSetting::Auto,
             console_routes: ConsoleRoutes::default(),
             embed_allowed_origins: Vec::new(),
+            idle_sign_out_seconds: 30 * 60,
         }
     }
 }
@@ -207,6 +211,14 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             .map(|o| o.as_str().and_then(origin).ok_or_else(|| wrong("embed_allowed_origins", expected, o)))
             .collect::<Result<_, _>>()?;
     }
+    if let Some(v) = present(&map, "idle_sign_out_minutes") {
+        config.idle_sign_out_seconds = match v.as_f64() {
+            // Fractions of a minute are allowed; at least one second.
+            Some(0.0) => 0,
+            Some(m) if m > 0.0 && m <= 1440.0 => ((m * 60.0).round() as u32).max(1),
+            _ => return Err(wrong("idle_sign_out_minutes", "a number of minutes from 0 (never) to 1440", v)),
+        };
+    }
     Ok(config)
 }
 
@@ -263,6 +275,19 @@ fn whole_number(v: &Value, key: &str, min: u64, max: u64) -> Result<u32, ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_sign_out_is_in_minutes_and_0_means_never() {
+        let idle = |text: &str| parse_config(text).map(|c| c.idle_sign_out_seconds);
+        assert_eq!(idle("{}"), Ok(1800));
+        assert_eq!(idle(r#"{"idle_sign_out_minutes": 0}"#), Ok(0));
+        assert_eq!(idle(r#"{"idle_sign_out_minutes": 5}"#), Ok(300));
+        assert_eq!(idle(r#"{"idle_sign_out_minutes": 0.05}"#), Ok(3));
+        for bad in ["-1", "1441", "\"30\"", "true"] {
+            let e = parse_config(&format!(r#"{{"idle_sign_out_minutes": {bad}}}"#)).expect_err(bad);
+            assert_eq!(e.key.as_deref(), Some("idle_sign_out_minutes"), "{bad}");
+        }
+    }
 
     #[test]
     fn empty_object_gives_the_documented_defaults() {

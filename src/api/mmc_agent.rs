@@ -219,6 +219,16 @@ impl ImagingApi for MmcAgent {
         entities_from(&self.call("medulla_server.getUserLocations", &[]).await?)
     }
 
+    /// The agent has no sign-out call: `agent/mmc/agent.py` only ever sets
+    /// `loggedin` to true (`_cbRender`, on a true answer of a login call)
+    /// or false on its idle timeout. The session ends for this browser when
+    /// its cookie is forgotten, which the tab does (see
+    /// `ui::browser::forget_agent_session`); the agent drops it after
+    /// `sessiontimeout` seconds, as it does for the console's own logout.
+    async fn sign_out(&self) -> Result<(), ApiError> {
+        Ok(())
+    }
+
     async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError> {
         let mut report = StatusReport {
             entity: entity.to_string(),

@@ -118,6 +118,8 @@ pub trait ImagingApi {
     async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError>;
     /// Regenerates the boot menus of an entity on its imaging server.
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
+    /// Ends the user's session as far as the transport can.
+    async fn sign_out(&self) -> Result<(), ApiError>;
 }
 
 /// The transport chosen in `config.json`.
@@ -168,6 +170,13 @@ impl ImagingApi for Client {
         match self {
             Client::MmcAgent(c) => c.synchronise(entity).await,
             Client::Rest(c) => c.synchronise(entity).await,
+        }
+    }
+
+    async fn sign_out(&self) -> Result<(), ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.sign_out().await,
+            Client::Rest(c) => c.sign_out().await,
         }
     }
 }

@@ -348,11 +348,6 @@ impl RestClient {
             _ => Err(failure(&answer)),
         }
     }
-
-    /// Ends the session (`DELETE /sessions/current`).
-    pub async fn sign_out(&self) -> Result<(), ApiError> {
-        body(&self.request(Method::DELETE, "sessions/current", None).await?).map(|_| ())
-    }
 }
 
 /// Entity ids go into paths: anything but letters and digits is encoded.
@@ -393,6 +388,12 @@ impl ImagingApi for RestClient {
             }
         }
         Ok(report)
+    }
+
+    /// `DELETE /sessions/current`: the gateway ends the session and clears
+    /// its cookie.
+    async fn sign_out(&self) -> Result<(), ApiError> {
+        body(&self.request(Method::DELETE, "sessions/current", None).await?).map(|_| ())
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {

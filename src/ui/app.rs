@@ -3,7 +3,7 @@
 use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
 use super::{
     login::Login,
-    state::{Ctx, Session},
+    state::{Ctx, Ended, Session},
     status_panel::StatusPanel,
 };
 use crate::config::{parse_config, Config, LanguageSetting, CONFIG_FILE};
@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
                     LanguageSetting::Auto => fallback_lang,
                 };
                 let ctx = Ctx::new(config, lang);
+                ctx.watch_idle();
                 // A token in the link signs in only a tab that the console
                 // embeds (an allowed origin): a link to the tab alone is not
                 // a way to sign someone in as another user.
@@ -111,12 +112,19 @@ fn Screen() -> impl IntoView {
     view! {
         <header class="top">
             <h1 class:visually-hidden=embedded>{move || lang.get().tr("Imaging server status", "État du serveur d’imagerie")}</h1>
-            {(!embedded).then(|| view! {
-                <div class="langs" role="group" aria-label=move || lang.get().tr("Language", "Langue")>
-                    <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
-                    <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
-                </div>
-            })}
+            <div class="top__tools">
+                {(!embedded).then(|| view! {
+                    <div class="langs" role="group" aria-label=move || lang.get().tr("Language", "Langue")>
+                        <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
+                        <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
+                    </div>
+                })}
+                <Show when=move || ctx.session.get() == Session::SignedIn>
+                    <button type="button" class="sign-out" on:click=move |_| ctx.sign_out(Ended::ByUser)>
+                        {move || lang.get().tr("Sign out", "Se déconnecter")}
+                    </button>
+                </Show>
+            </div>
         </header>
         <main>
             <Show when=move || ctx.entities.with(Option::is_some)>

@@ -4,6 +4,10 @@
 use wasm_bindgen::JsValue;
 
 const STORAGE_KEY: &str = "medulla-imaging-status.entity";
+/// Set when the user signed out (by hand or idle), until the next sign-in:
+/// a reload then shows the login form instead of using a session cookie
+/// the tab could not forget. Not a secret: a flag.
+const SIGNED_OUT_KEY: &str = "medulla-imaging-status.signed-out";
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -51,6 +55,42 @@ pub fn remember_entity(uuid: &str) {
     }
 }
 
+pub fn signed_out_here() -> bool {
+    storage().and_then(|s| s.get_item(SIGNED_OUT_KEY).ok()?).is_some()
+}
+
+pub fn set_signed_out_here(signed_out: bool) {
+    if let Some(s) = storage() {
+        let _ = if signed_out { s.set_item(SIGNED_OUT_KEY, "1") } else { s.remove_item(SIGNED_OUT_KEY) };
+    }
+}
+
+/// Forgets the MMC agent's session cookie. Twisted names it
+/// `TWISTED_SESSION` (`TWISTED_SECURE_SESSION` over HTTPS), with `Path=/`
+/// and no `HttpOnly` (twisted/web/server.py, `Request.getSession`), so the
+/// page can expire it; a proxy that adds `HttpOnly` leaves it to the
+/// agent's idle timeout.
+pub fn forget_agent_session() {
+    let Some(document) = window().and_then(|w| w.document()) else { return };
+    for cookie in ["TWISTED_SESSION=; Path=/; Max-Age=0", "TWISTED_SECURE_SESSION=; Path=/; Max-Age=0; Secure"] {
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+    }
+}
+
+/// Calls `on_input` on every key press, click or touch, pointer move and
+/// wheel turn in the page, for as long as the page lives.
+pub fn on_user_input(on_input: impl Fn() + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = window() else { return };
+    let listener = Closure::<dyn Fn()>::new(on_input);
+    for event in ["keydown", "pointerdown", "pointermove", "wheel"] {
+        let _ = window.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+    }
+    // Lives as long as the page: the listeners are never removed.
+    listener.forget();
+}
+
 pub fn page_hidden() -> bool {
     window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
 }
@@ -70,7 +110,12 @@ pub fn set_document_language(code: &str) {
 pub fn go_to(url: &str) {
     let Some(w) = window() else { return };
     if super::embed::is_embedded() {
-        let _ = w.open_with_url_and_target(url, "_top");
+        // Setting `top.location.href` is the navigation a frame may make of
+        // its top page, even across origins, after a click.
+        let moved = w.top().ok().flatten().is_some_and(|top| top.location().set_href(url).is_ok());
+        if !moved {
+            let _ = w.open_with_url_and_target(url, "_top");
+        }
     } else {
         let _ = w.location().assign(url);
     }

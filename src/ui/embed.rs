@@ -62,9 +62,26 @@ pub fn take_sign_on_token() -> Option<(String, String)> {
     Some((login, token))
 }
 
-/// Embedded (`?embed=1`) in a page of an allowed origin.
+/// Embedded (`?embed=1`) in a page known to be of an allowed origin.
 pub fn embedded_by_allowed_host(ctx: &Ctx) -> bool {
-    is_embedded() && host_origin(ctx).is_some()
+    is_embedded() && matches!(host(ctx), Host::Known(_))
+}
+
+/// What the tab knows of the page that embeds it.
+enum Host {
+    /// Not in a frame, or in a page of an origin that is not allowed.
+    Refused,
+    /// An allowed origin.
+    Known(String),
+    /// In a frame whose page hides its origin: no `location.ancestorOrigins`
+    /// (Firefox) and no referrer (`Referrer-Policy: no-referrer`). The first
+    /// message the parent sends from an allowed origin tells it.
+    Hidden,
+}
+
+thread_local! {
+    /// The host's origin, learnt from its first valid message.
+    static LEARNT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The tab's own origin and the configured ones.
@@ -73,39 +90,55 @@ fn allowed_origins(ctx: &Ctx) -> Vec<String> {
     ctx.config.with_value(|c| c.embed_allowed_origins.iter().cloned().chain(own).collect())
 }
 
-/// The origin of the page embedding the tab, if it is an allowed one.
-fn host_origin(ctx: &Ctx) -> Option<String> {
-    let window = window()?;
-    let parent = window.parent().ok()??;
-    if parent == window {
-        return None;
+fn host(ctx: &Ctx) -> Host {
+    let Some(window) = window() else { return Host::Refused };
+    match window.parent() {
+        Ok(Some(parent)) if parent != window => {}
+        _ => return Host::Refused,
     }
+    if let Some(origin) = LEARNT.with(|l| l.borrow().clone()) {
+        return Host::Known(origin);
+    }
+    // "null" or "" when a referrer policy masks it.
+    let seen = |origin: &String| !origin.is_empty() && origin != "null";
     let from_ancestors = js_sys::Reflect::get(&window.location(), &"ancestorOrigins".into())
         .and_then(|list| js_sys::Reflect::get(&list, &0.into()))
         .ok()
-        .and_then(|origin| origin.as_string());
+        .and_then(|origin| origin.as_string())
+        .filter(seen);
     let from_referrer = || {
         let referrer = window.document()?.referrer();
-        web_sys::Url::new(&referrer).ok().map(|u| u.origin())
+        web_sys::Url::new(&referrer).ok().map(|u| u.origin()).filter(seen)
     };
-    let origin = from_ancestors.or_else(from_referrer)?;
-    allowed_origins(ctx).contains(&origin).then_some(origin)
+    match from_ancestors.or_else(from_referrer) {
+        Some(origin) if allowed_origins(ctx).contains(&origin) => Host::Known(origin),
+        Some(_) => Host::Refused,
+        None => Host::Hidden,
+    }
 }
 
-/// Sends a message to the host page, if it is an allowed one.
+/// Sends a message to the host page: to its origin when known; while it is
+/// hidden, to each allowed origin (the browser delivers it only if the
+/// parent is of that origin, so no other page ever reads it).
 fn post(ctx: &Ctx, mut message: Value) {
-    let Some(origin) = host_origin(ctx) else { return };
+    let targets = match host(ctx) {
+        Host::Refused => return,
+        Host::Known(origin) => vec![origin],
+        Host::Hidden => allowed_origins(ctx),
+    };
     message["source"] = SOURCE.into();
     let Ok(data) = js_sys::JSON::parse(&message.to_string()) else { return };
     if let Some(parent) = window().and_then(|w| w.parent().ok().flatten()) {
-        let _ = parent.post_message(&data, &origin);
+        for origin in targets {
+            let _ = parent.post_message(&data, &origin);
+        }
     }
 }
 
 /// Starts the protocol with the host page: `ready`, the height, the status,
 /// and the host's requests.
 pub fn connect_host(ctx: Ctx) {
-    if host_origin(&ctx).is_none() {
+    if matches!(host(&ctx), Host::Refused) {
         return;
     }
     listen(ctx);
@@ -127,9 +160,12 @@ fn listen(ctx: Ctx) {
             (Some(source), Some(parent)) => js_sys::Object::is(&source, &parent),
             _ => false,
         };
-        if !from_parent || !allowed.contains(&event.origin()) {
+        let origin = event.origin();
+        if !from_parent || !allowed.contains(&origin) {
             return;
         }
+        // The parent's own origin (the browser sets it): known from now on.
+        LEARNT.with(|l| *l.borrow_mut() = Some(origin));
         let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
         let Ok(message) = serde_json::from_str::<Value>(&text) else { return };
         if message["source"] != HOST_SOURCE {

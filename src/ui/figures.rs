@@ -16,7 +16,7 @@ pub fn Figures() -> impl IntoView {
         // Medulla counts a server's computers and masters for the entity
         // that owns it: say which one when it is an ancestor.
         let counted_for = report.inherited_from.map(|e| ctx.entity(&e).map_or(e, |e| e.completename));
-        Some(view! { <FigureBlocks figures=*figures counted_for lang=lang.get()/> })
+        Some(view! { <FigureBlocks entity=report.entity figures=*figures counted_for lang=lang.get()/> })
     }
 }
 
@@ -66,7 +66,8 @@ fn outcome_word(state: ActivityState, lang: Lang) -> &'static str {
 }
 
 #[component]
-fn FigureBlocks(figures: ServerFigures, counted_for: Option<String>, lang: Lang) -> impl IntoView {
+/// `entity`: the one the figures were checked for (a test hook).
+fn FigureBlocks(entity: String, figures: ServerFigures, counted_for: Option<String>, lang: Lang) -> impl IntoView {
     let t = |en, fr| lang.tr(en, fr);
     let count =
         |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
@@ -138,7 +139,7 @@ fn FigureBlocks(figures: ServerFigures, counted_for: Option<String>, lang: Lang)
         .collect_view();
     let has_activity = !figures.activity.is_empty();
     view! {
-        <section class="figures" aria-labelledby="figures-title">
+        <section class="figures" data-entity=entity aria-labelledby="figures-title">
             <h2 id="figures-title">{t("Imaging server figures", "Chiffres du serveur d’imagerie")}</h2>
             {counted_for.map(|entity| view! {
                 <p class="figures__counted-for">

@@ -1,7 +1,7 @@
 //! Sign-in with `base.ldapAuth`. The password lives in the field only: it is
 //! cleared after each attempt, never stored, never put in a URL.
 
-use super::state::Ctx;
+use super::state::{Ctx, Ended};
 use crate::api::{ApiError, ImagingApi};
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -51,7 +51,10 @@ pub fn Login() -> impl IntoView {
         password.set(String::new());
         spawn_local(async move {
             match ctx.api().sign_in(&user, &secret).await {
-                Ok(true) => ctx.reload_after_sign_in(),
+                Ok(true) => {
+                    ctx.signed_in();
+                    ctx.reload_after_sign_in();
+                }
                 Ok(false) => error.set(Some(Refusal::Credentials)),
                 Err(ApiError::Http(401)) => error.set(Some(Refusal::AgentCredentials)),
                 Err(e) => error.set(Some(Refusal::Unreachable(e))),
@@ -67,6 +70,18 @@ pub fn Login() -> impl IntoView {
                     "The Medulla console could not sign you in automatically (its sign-on token was refused or has expired). Sign in with your password.",
                     "La console Medulla n’a pas pu vous connecter automatiquement (son jeton de connexion a été refusé ou a expiré). Connectez-vous avec votre mot de passe.",
                 )}</p>
+            })}
+            {move || ctx.ended.get().map(|why| view! {
+                <p class="login__notice" role="status">{match why {
+                    Ended::ByUser => lang.get().tr("You have signed out.", "Vous êtes déconnecté.").to_string(),
+                    Ended::Idle => {
+                        let minutes = ctx.config.with_value(|c| c.idle_sign_out_seconds).div_ceil(60);
+                        match lang.get() {
+                            Lang::En => format!("You were signed out after {minutes} min without activity. Sign in to go on."),
+                            Lang::Fr => format!("Vous avez été déconnecté après {minutes} min sans activité. Connectez-vous pour continuer."),
+                        }
+                    }
+                }}</p>
             })}
             <label for="login-user">{move || lang.get().tr("Login", "Identifiant")}</label>
             <input id="login-user" name="username" autocomplete="username" required

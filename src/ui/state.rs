@@ -33,6 +33,15 @@ pub enum Session {
     SignedOut,
 }
 
+/// Why the tab signed the user out itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The "Sign out" button.
+    ByUser,
+    /// `idle_sign_out_minutes` without a key press, click or pointer move.
+    Idle,
+}
+
 /// What the re-check before an imaging action says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confirmation {
@@ -63,6 +72,10 @@ pub struct Ctx {
     pub server_slow: RwSignal<bool>,
     /// The console's single sign-on token was refused.
     pub sign_on_refused: RwSignal<bool>,
+    /// The tab signed the user out, and why.
+    pub ended: RwSignal<Option<Ended>>,
+    /// When the user last pressed a key, clicked or moved the pointer.
+    last_input: StoredValue<f64>,
     /// `(login, token)` from the URL fragment or the host page, used once.
     sign_on: StoredValue<Option<(String, String)>>,
     /// Orders the checks; its generation changes with every selection,
@@ -89,6 +102,8 @@ impl Ctx {
             checking: RwSignal::new(false),
             server_slow: RwSignal::new(false),
             sign_on_refused: RwSignal::new(false),
+            ended: RwSignal::new(None),
+            last_input: StoredValue::new(browser::now_ms()),
             sign_on: StoredValue::new(None),
             requested: StoredValue::new(None),
             checks: StoredValue::new(Checks::default()),
@@ -174,6 +189,14 @@ impl Ctx {
                 self.sign_on_refused.set(true);
                 return self.signed_out();
             }
+            if answer == Ok(true) {
+                self.signed_in();
+            }
+        }
+        // Signed out here: the login form, even if a session cookie that
+        // the tab could not forget is still valid.
+        if browser::signed_out_here() {
+            return self.signed_out();
         }
         let generation = self.generation();
         let mut failures = 0u32;
@@ -390,6 +413,54 @@ impl Ctx {
         self.stop_monitor();
         self.session.set(Session::SignedOut);
         self.health.set(Health::SignedOut);
+    }
+
+    /// A sign-in succeeded: a sign-out before it no longer holds.
+    pub fn signed_in(self) {
+        browser::set_signed_out_here(false);
+        self.ended.set(None);
+        self.last_input.set_value(browser::now_ms());
+    }
+
+    /// Signs the user out: polling stops, nothing of theirs stays on
+    /// screen, the session ends as far as the transport allows, and a
+    /// reload shows the login form.
+    pub fn sign_out(self, why: Ended) {
+        self.checks.update_value(Checks::new_generation);
+        browser::set_signed_out_here(true);
+        browser::forget_agent_session();
+        self.signed_out();
+        self.entities.set(None);
+        self.selected.set(None);
+        self.checked_at.set(None);
+        self.ended.set(Some(why));
+        let api = self.api();
+        // The session is over here whatever the answer: a gateway that
+        // cannot be reached ends it at its own idle timeout.
+        spawn_local(async move {
+            let _ = api.sign_out().await;
+        });
+    }
+
+    /// Signs the user out after `idle_sign_out_minutes` without input
+    /// (never when 0). Called once, at start.
+    pub fn watch_idle(self) {
+        let idle_ms = f64::from(self.config.with_value(|c| c.idle_sign_out_seconds)) * 1000.0;
+        if idle_ms <= 0.0 {
+            return;
+        }
+        browser::on_user_input(move || self.last_input.set_value(browser::now_ms()));
+        // Looked at a few times per period, at most every 15 s.
+        let every = (idle_ms / 6.0).clamp(500.0, 15_000.0) as u32;
+        spawn_local(async move {
+            loop {
+                TimeoutFuture::new(every).await;
+                let idle = browser::now_ms() - self.last_input.get_value();
+                if idle >= idle_ms && self.session.get_untracked() == Session::SignedIn {
+                    self.sign_out(Ended::Idle);
+                }
+            }
+        });
     }
 
     /// The report on screen, if it is the selected entity's.

@@ -205,7 +205,17 @@ pub fn StatusPanel() -> impl IntoView {
     };
     let can_refresh = move || ctx.session.get() != super::state::Session::SignedOut && !ctx.checking.get();
     view! {
-        <section class=move || format!("status status--{}", state()) data-status=state aria-labelledby="status-title">
+        // Hooks for the tests' invariants: `data-entity`, whose report is
+        // shown; `data-selected`, the entity selected; `data-checked-at`,
+        // as of when (ms since 1970).
+        <section class=move || format!("status status--{}", state()) data-status=state
+            data-entity=move || ctx.health.with(|h| match h {
+                Health::Known(r) => Some(r.entity.clone()),
+                _ => None,
+            })
+            data-selected=move || ctx.selected.get()
+            data-checked-at=move || ctx.checked_at.get().map(|t| (t as i64).to_string())
+            aria-labelledby="status-title">
             <div class="status__live" role="status" aria-live="polite" aria-atomic="true">
                 <span class="status__icon" aria-hidden="true">{move || text().icon}</span>
                 <h2 id="status-title" class="status__title">{move || text().title}</h2>

@@ -122,6 +122,7 @@ pub struct Fail {
     /// 9 MB answer, its length announced) or `huge_stream` (the same, sent
     /// in chunks without a length).
     pub mode: String,
+    /// 0 takes back a failure not yet used.
     #[serde(default = "one")]
     pub count: u32,
     pub method: Option<String>,
@@ -206,6 +207,15 @@ impl Sim {
         })
     }
 
+    /// The status the simulated Medulla gives an entity now, named as its
+    /// REST side names it (`available`, `connection_error`, `offline`,
+    /// `not_linked`).
+    pub fn truth(&self, uuid: &str) -> Option<&'static str> {
+        let world = self.world();
+        let i = world.index(uuid)?;
+        Some(rest::verdict_name(world.verdict(i).0))
+    }
+
     /// How old the REST statuses say they are.
     pub(crate) fn rest_check_age_ms(&self) -> u64 {
         *lock(&self.rest_check_age_ms)
@@ -285,11 +295,11 @@ impl Sim {
         token
     }
 
-    /// A new session, and its `Set-Cookie` header.
-    pub(crate) fn open_session(&self) -> Option<HeaderValue> {
+    /// A new session, and its `Set-Cookie` header with these attributes.
+    pub(crate) fn open_session(&self, attributes: &str) -> Option<HeaderValue> {
         let id = new_session_id();
         lock(&self.sessions).insert(id.clone(), Session { last_seen: Instant::now(), expired: false });
-        HeaderValue::from_str(&format!("TWISTED_SESSION={id}; Path=/; HttpOnly; SameSite=Lax")).ok()
+        HeaderValue::from_str(&format!("TWISTED_SESSION={id}; {attributes}")).ok()
     }
 
     /// The transport the served `config.json` names.
@@ -311,6 +321,10 @@ impl Sim {
     pub(crate) fn take_failure(&self, method: &str) -> Option<String> {
         let mut pending = lock(&self.fail);
         let fail = pending.as_mut()?;
+        if fail.count == 0 {
+            *pending = None;
+            return None;
+        }
         if fail.method.as_deref().is_some_and(|m| m != method) {
             return None;
         }
@@ -404,6 +418,9 @@ struct HostQuery {
     app: Option<String>,
     /// With `app`: the token to hand to it (else none).
     token: Option<String>,
+    /// `none`: the page and its iframe send no referrer
+    /// (`Referrer-Policy: no-referrer`), so the tab cannot tell its origin.
+    referrer: Option<String>,
 }
 
 /// A console-like page that embeds the tab in an iframe, as the console's
@@ -425,10 +442,12 @@ async fn host_page(State(sim): State<Arc<Sim>>, headers: HeaderMap, Query(q): Qu
     };
     let sign_on = token.map(|token| serde_json::json!({"login": USER_LOGIN, "token": token}));
     let literal = |v: serde_json::Value| v.to_string().replace("</", "<\\/");
+    let policy = if q.referrer.as_deref() == Some("none") { "no-referrer" } else { "strict-origin-when-cross-origin" };
     let html = include_str!("host.html")
         .replace("APP_URL", &literal(app.into()))
-        .replace("SIGN_ON", &literal(sign_on.unwrap_or_default()));
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        .replace("SIGN_ON", &literal(sign_on.unwrap_or_default()))
+        .replace("REFERRER_POLICY", &literal(policy.into()));
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::REFERRER_POLICY, policy)], html).into_response()
 }
 
 /// A stand-in for the console's pages that the imaging actions open.
@@ -645,7 +664,9 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
     };
     if let Some(ok) = signed_in {
         let mut response = xml(StatusCode::OK, xmlrpc::response(&V::Bool(ok)));
-        if let Some(cookie) = ok.then(|| sim.open_session()).flatten() {
+        // As Twisted writes it: `Path=/`, no `HttpOnly`, no `SameSite`
+        // (twisted/web/server.py, `Request.getSession`).
+        if let Some(cookie) = ok.then(|| sim.open_session("Path=/")).flatten() {
             response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
         return response;

@@ -81,6 +81,8 @@ async fn failure(sim: &Sim, mode: &str) -> Response {
 /// What every call goes through: latency, injected failures, the session.
 /// `method` is the agent call the gateway would make, for the control
 /// endpoint's filters.
+const SESSION_COOKIE_ATTRIBUTES: &str = "Path=/; HttpOnly; SameSite=Strict";
+
 async fn guard(sim: &Sim, headers: &HeaderMap, method: &str, entity: Option<&str>) -> Result<(), Response> {
     sim.before_answer("REST", method, entity).await;
     if let Some(mode) = sim.take_failure(method) {
@@ -121,15 +123,18 @@ async fn sign_in(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         return problem(StatusCode::UNAUTHORIZED, "invalid-credentials", "Sign-in refused", Value::Null);
     }
     let mut response = json_response(StatusCode::CREATED, json!({"login": login}));
-    if let Some(cookie) = sim.open_session() {
+    // The gateway's own cookie: out of the page's reach, never sent by
+    // another site.
+    if let Some(cookie) = sim.open_session(SESSION_COOKIE_ATTRIBUTES) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response
 }
 
 async fn sign_out(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Response {
+    sim.before_answer("REST", "sessions.delete", None).await;
     sim.close_session(&headers);
-    let clear = [(header::SET_COOKIE, "TWISTED_SESSION=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")];
+    let clear = [(header::SET_COOKIE, format!("TWISTED_SESSION=; Max-Age=0; {SESSION_COOKIE_ATTRIBUTES}"))];
     (StatusCode::NO_CONTENT, clear).into_response()
 }
 
@@ -161,7 +166,7 @@ fn reason(verdict: Verdict) -> Option<&'static str> {
     }
 }
 
-fn verdict_name(verdict: Verdict) -> &'static str {
+pub(crate) fn verdict_name(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Available => "available",
         Verdict::ConnectionError => "connection_error",

@@ -113,6 +113,15 @@ async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
     // Console links navigate the console itself, not the iframe.
     b.c.enter_parent_frame().await.expect("host");
     b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID2'})", vec![]).await.expect("sent");
+    // Once the iframe has grown to Public's figures, the host page is
+    // scrolled so that the actions, low in it, are on screen: geckodriver
+    // does not scroll the top page for a click inside a frame.
+    until("the iframe grown to Public's figures", || async {
+        let h = b.c.execute("return document.getElementById('tab').offsetHeight", vec![]).await.ok()?.as_i64()?;
+        (h >= tall).then_some(())
+    })
+    .await;
+    b.c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.expect("scrolled");
     enter_tab(&b).await;
     b.wait_status("available").await;
     b.button("Déployer une image").await.click().await.expect("clicked");
@@ -233,7 +242,46 @@ async fn a_token_in_a_plain_link_is_not_used(t: Transport) {
     b.close().await;
 }
 
+/// Regression: the tab learnt its host's origin only from
+/// `location.ancestorOrigins` (which Firefox lacks) or the referrer, so
+/// behind `Referrer-Policy: no-referrer` the protocol was off. The tab now
+/// says `ready` to each allowed origin (the browser delivers it only to a
+/// parent of that origin) and learns the host's from its first message;
+/// a foreign host still hears nothing and is not obeyed.
+async fn the_protocol_works_without_a_referrer(t: Transport) {
+    let b = open(t).await;
+    let host = host_server().await;
+    let foreign = host_server().await;
+    allow(&b, &host);
+    let hand_token = |server: &Running| {
+        let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+        let app = format!("{}?embed=1&sso=1&entity=UUID2", b.sim.url());
+        format!("{}_sim/host.html?app={}&token={token}&referrer=none", server.url(), encode(&app))
+    };
+    // A foreign page first: it hears nothing, and its token is not used.
+    b.c.goto(&hand_token(&foreign)).await.expect("foreign host page");
+    // It hands its token without waiting for a `ready` it never gets.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    b.c.execute("sendToApp(Object.assign({type: 'sign-on'}, window.signOn))", vec![]).await.expect("sent");
+    enter_tab(&b).await;
+    b.wait_status("signed-out").await;
+    b.c.enter_parent_frame().await.expect("host");
+    assert!(host_log(&b).await.is_empty(), "the tab posted to a foreign origin: {:?}", host_log(&b).await);
+    assert_eq!(b.sim.sim.calls("base.tokenAuthenticate"), 0, "the foreign page's token was used");
+
+    b.c.goto(&hand_token(&host)).await.expect("host page");
+    wait_message(&b, "Public's status", |m| m["type"] == "status" && m["status"] == "available").await;
+    b.c.execute("sendToApp({type: 'select-entity', entity: 'UUID0'})", vec![]).await.expect("sent");
+    wait_message(&b, "General's status", |m| m["type"] == "status" && m["entity"] == "UUID0").await;
+    enter_tab(&b).await;
+    let referrer = b.c.execute("return document.referrer", vec![]).await.expect("referrer");
+    assert_eq!(referrer, json!(""), "the test needs a page without referrer");
+    b.wait_status("offline").await;
+    b.close().await;
+}
+
 on_both_transports!(
+    the_protocol_works_without_a_referrer,
     a_token_in_a_plain_link_is_not_used,
     a_sign_on_lost_to_the_network_is_tried_again,
     an_early_select_entity_is_kept,

@@ -75,40 +75,92 @@ pub async fn open(transport: Transport) -> Browser {
     open_with(transport, |_| {}).await
 }
 
-pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) -> Browser {
-    let mut options = Options { dist: dist(), transport: transport.name().into(), ..Options::default() };
-    tune(&mut options);
-    let sim = medulla_sim::start(options).await.expect("simulator started");
-    let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+/// The browser the suite drives: Chromium, or Firefox ESR with
+/// `BROWSER=firefox` (scripts/test.sh runs the suite in both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+}
+
+pub fn engine() -> Engine {
+    match std::env::var("BROWSER").as_deref() {
+        Err(_) | Ok("") | Ok("chromium") => Engine::Chromium,
+        Ok("firefox") => Engine::Firefox,
+        Ok(other) => panic!("BROWSER={other}: expected chromium or firefox"),
+    }
+}
+
+/// Starts the engine's WebDriver on a free port; the process and its
+/// capabilities. Missing is a failure naming the setup script, never a skip.
+fn start_driver(engine: Engine) -> (Child, u16, Value) {
     let port = free_port();
+    let (driver_path, args, caps) = match engine {
+        Engine::Chromium => (
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+            vec![format!("--port={port}")],
+            json!({
+                "goog:chromeOptions": {
+                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--disable-quic", "--no-first-run", "--disable-background-networking",
+                             "--disable-component-update", "--disable-sync", "--window-size=1000,900",
+                             "--lang=en-US"],
+                    "prefs": {"intl.accept_languages": "en-US"}
+                }
+            }),
+        ),
+        Engine::Firefox => (
+            std::env::var("GECKODRIVER").unwrap_or_else(|_| {
+                let home = std::env::var("HOME").unwrap_or_default();
+                format!("{home}/.cargo/bin/geckodriver")
+            }),
+            // Each geckodriver lets the system pick Firefox's Marionette port.
+            vec!["--host=127.0.0.1".into(), format!("--port={port}")],
+            json!({
+                "moz:firefoxOptions": {
+                    "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
+                    "args": ["-headless", "--width=1000", "--height=900"],
+                    "prefs": {
+                        "intl.accept_languages": "en-US",
+                        "intl.locale.requested": "en-US",
+                        // Nothing but the simulator: this machine refuses the internet.
+                        "network.captive-portal-service.enabled": false,
+                        "network.connectivity-service.enabled": false,
+                        "app.update.disabledForTesting": true,
+                        "browser.safebrowsing.update.enabled": false,
+                        "extensions.update.enabled": false
+                    }
+                }
+            }),
+        ),
+    };
     let driver = Command::new(&driver_path)
-        .arg(format!("--port={port}"))
+        .args(&args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {driver_path} ({e}): run scripts/setup.sh"));
+    (driver, port, caps)
+}
+
+pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) -> Browser {
+    let mut options = Options { dist: dist(), transport: transport.name().into(), ..Options::default() };
+    tune(&mut options);
+    let sim = medulla_sim::start(options).await.expect("simulator started");
+    let (driver, port, caps) = start_driver(engine());
     let started = Instant::now();
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(started.elapsed() < PATIENCE, "chromedriver did not listen on port {port}");
+        assert!(started.elapsed() < PATIENCE, "the WebDriver did not listen on port {port}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1000,900",
-                     "--lang=en-US"],
-            "prefs": {"intl.accept_languages": "en-US"}
-        }
-    });
-    let Value::Object(caps) = caps else { unreachable!() };
+    let caps = caps.as_object().cloned().expect("capabilities are an object");
     let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("a Chromium session");
+        .expect("a browser session");
     Browser { c, sim, transport, _driver: driver }
 }
 

@@ -11,5 +11,6 @@ mod failures;
 mod harness;
 mod real_agent;
 mod session;
+mod soak;
 mod statuses;
 mod switching;

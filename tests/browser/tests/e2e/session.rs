@@ -32,4 +32,77 @@ async fn a_wrong_password_is_said_and_not_kept(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(session_expiry_then_sign_in_again_keeps_the_entity, a_wrong_password_is_said_and_not_kept);
+/// The session cookie, when the page can read it (the agent's, as Twisted
+/// writes it, can; the gateway's is `HttpOnly`).
+async fn page_cookie(b: &Browser) -> String {
+    b.c.execute("return document.cookie", vec![]).await.expect("cookie read").as_str().unwrap_or_default().to_string()
+}
+
+/// Regression: there was no way to sign out. Signing out stops polling,
+/// takes the user's entities and figures off the screen, ends the session
+/// (the gateway's by `DELETE /sessions/current`, the agent's by forgetting
+/// its cookie) and still holds after a reload.
+async fn signing_out_ends_the_session_and_survives_a_reload(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    if let Transport::MmcAgent = t {
+        assert!(page_cookie(&b).await.contains("TWISTED_SESSION="), "the agent's cookie, as Twisted sets it");
+    }
+    b.button("Sign out").await.click().await.expect("clicked");
+    b.wait_status("signed-out").await;
+    b.find("//*[@role='status' and normalize-space()='You have signed out.']").await;
+    assert!(b.c.find(fantoccini::Locator::Css("#entity-input")).await.is_err(), "the entity list must go");
+    assert!(!b.body_text().await.contains("Computers registered for imaging"));
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    match t {
+        Transport::MmcAgent => assert!(!page_cookie(&b).await.contains("TWISTED_SESSION="), "the cookie is forgotten"),
+        Transport::Rest => {
+            until("DELETE /sessions/current", || async { (b.sim.sim.calls("sessions.delete") == 1).then_some(()) })
+                .await
+        }
+    }
+
+    // A reload asks Medulla nothing and shows the login form.
+    let listed = b.sim.sim.calls("medulla_server.getUserLocations");
+    b.goto("/?entity=UUID2").await;
+    b.wait_status("signed-out").await;
+    b.field("Login").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(b.sim.sim.calls("medulla_server.getUserLocations"), listed);
+
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    b.wait_status("available").await;
+    assert!(!b.body_text().await.contains("You have signed out."));
+    b.close().await;
+}
+
+/// Regression: polling kept the session alive for ever on an unattended
+/// console. Input keeps the tab signed in; then, after
+/// `idle_sign_out_minutes` without any, polling stops and it signs out,
+/// saying why.
+async fn an_unattended_tab_signs_out_and_says_why(t: Transport) {
+    let b = open(t).await;
+    // 0.05 min: 3 s.
+    b.configure(json!({"idle_sign_out_minutes": 0.05, "poll_seconds": 5}));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        b.find("//h2[@id='status-title']").await.click().await.expect("clicked");
+    }
+    assert_eq!(b.status().await, "available", "a user at work is not signed out");
+    b.wait_status("signed-out").await;
+    b.find("//*[@role='status' and contains(., 'You were signed out after 1 min without activity.')]").await;
+    let checks = b.sim.sim.calls("imaging.getGlobalStatus");
+    tokio::time::sleep(std::time::Duration::from_millis(6_000)).await;
+    assert_eq!(b.sim.sim.calls("imaging.getGlobalStatus"), checks, "polling must stop");
+    b.close().await;
+}
+
+on_both_transports!(
+    session_expiry_then_sign_in_again_keeps_the_entity,
+    a_wrong_password_is_said_and_not_kept,
+    signing_out_ends_the_session_and_survives_a_reload,
+    an_unattended_tab_signs_out_and_says_why
+);
