@@ -20,7 +20,10 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 cd fuzz
-rm -rf seeds && cargo +nightly run --quiet --release --bin seeds -- seeds
+# Builds every target, and the seed writer with them (same flags).
+cargo +nightly fuzz build
+host=$(rustc +nightly -vV | sed -n 's/^host: //p')
+rm -rf seeds && "target/$host/release/seeds" seeds
 mkdir -p logs
 printf '%-14s %12s %8s %8s\n' target executions seconds crashes > logs/summary.txt
 failed=0

@@ -47,3 +47,12 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 fi
+if ! command -v firefox-esr >/dev/null; then
+  step "apt-get install firefox-esr (the browser suite also runs in Firefox ESR)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y firefox-esr
+fi
+if ! geckodriver --version >/dev/null 2>&1; then
+  step "cargo install geckodriver (Firefox's WebDriver, built from the registry: about 2 minutes)"
+  cargo install geckodriver --locked
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: native unit tests (codec, parsers, status rules,
 # config, simulator), then the release build of the app, then the browser
-# tests (the built app against the simulator in headless Chromium).
+# tests (the built app against the simulator) in headless Chromium, then in
+# headless Firefox ESR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,4 +17,7 @@ cargo fetch --quiet
 trunk build --release --offline
 
 echo "==> browser tests (headless Chromium)"
-cargo test -p browser-tests --test e2e -- --test-threads=2
+BROWSER=chromium cargo test -p browser-tests --test e2e -- --test-threads=2
+
+echo "==> browser tests (headless Firefox ESR)"
+BROWSER=firefox cargo test -p browser-tests --test e2e -- --test-threads=2

@@ -51,6 +51,10 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// The transport of the served `config.json`: `mmc-agent` or `rest`.
     pub transport: String,
+    /// The origin of the tab that `/_sim/host.html` embeds (a console page
+    /// on another origin, as in the embedding tests); this simulator's own
+    /// when `None`. Set when starting, never by a request.
+    pub host_app_origin: Option<String>,
 }
 
 impl Default for Options {
@@ -63,6 +67,7 @@ impl Default for Options {
             hang: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(30),
             transport: "mmc-agent".into(),
+            host_app_origin: None,
         }
     }
 }
@@ -165,6 +170,7 @@ pub struct Sim {
     tokens: Mutex<HashMap<String, Token>>,
     pub(crate) hang: Duration,
     dist: PathBuf,
+    host_app_origin: Option<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -204,6 +210,7 @@ impl Sim {
             tokens: Mutex::new(HashMap::new()),
             hang: options.hang,
             dist: options.dist.clone(),
+            host_app_origin: options.host_app_origin.clone(),
         })
     }
 
@@ -426,20 +433,19 @@ struct HostQuery {
 /// A console-like page that embeds the tab in an iframe, as the console's
 /// imaging page of the integration kit does: by default the tab of this
 /// simulator with `?embed=1&sso=1`, handed a fresh sign-on token by
-/// message once it is ready; `?app=URL[&token=T]` embeds another one.
+/// message once it is ready; `?app=PATH[&token=T]` embeds the tab at
+/// another path (of `host_app_origin` when the simulator was started so).
 async fn host_page(State(sim): State<Arc<Sim>>, headers: HeaderMap, Query(q): Query<HostQuery>) -> Response {
-    // Only this machine's pages: a path here, or a loopback origin.
-    let loopback = |app: &str| {
-        (app.starts_with('/') && !app.starts_with("//"))
-            || ["http://127.0.0.1:", "http://localhost:"].iter().any(|p| app.starts_with(p))
-    };
-    if !local_host(&headers) || q.app.as_deref().is_some_and(|a| !loopback(a)) {
+    // Only a path: the page never embeds what a link names.
+    let path = |app: &str| app.starts_with('/') && !app.starts_with("//") && !app.contains('\\');
+    if !local_host(&headers) || q.app.as_deref().is_some_and(|a| !path(a)) {
         return forbidden();
     }
     let (app, token) = match q.app {
         Some(app) => (app, q.token),
         None => ("/?embed=1&sso=1".to_string(), Some(sim.create_token(USER_LOGIN))),
     };
+    let app = format!("{}{app}", sim.host_app_origin.as_deref().unwrap_or(""));
     let sign_on = token.map(|token| serde_json::json!({"login": USER_LOGIN, "token": token}));
     let literal = |v: serde_json::Value| v.to_string().replace("</", "<\\/");
     let policy = if q.referrer.as_deref() == Some("none") { "no-referrer" } else { "strict-origin-when-cross-origin" };

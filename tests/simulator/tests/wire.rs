@@ -123,8 +123,13 @@ async fn the_control_endpoint_drives_it() {
         assert_eq!(refused.status, 403);
         assert_eq!(request(addr, "GET", "/_sim/host.html", &rebound[..1], "").status, 403);
         assert_eq!(request(addr, "GET", "/_sim/host.html", &[("Host", "localhost:1")], "").status, 200);
-        let elsewhere = request(addr, "GET", "/_sim/host.html?app=https://evil.example.org/", &[], "");
-        assert_eq!(elsewhere.status, 403, "an app page of another machine");
+        for elsewhere in
+            ["https://evil.example.org/", "http://127.0.0.1:9/", "//evil.example.org/", "/\\evil.example.org/"]
+        {
+            let answer = request(addr, "GET", &format!("/_sim/host.html?app={elsewhere}"), &[], "");
+            assert_eq!(answer.status, 403, "the host page embeds only a path: {elsewhere}");
+        }
+        assert_eq!(request(addr, "GET", "/_sim/host.html?app=/?embed=1", &[], "").status, 200);
         let console = request(addr, "GET", "/mmc/main.php?module=imaging&location=UUID2", &[], "");
         assert!(console.body.contains("main.php?module=imaging&amp;location=UUID2"));
     })

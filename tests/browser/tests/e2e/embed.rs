@@ -4,9 +4,10 @@ use medulla_sim::{Options, Running};
 use serde_json::{json, Value};
 
 /// A console page on another origin of the same site (another port), that
-/// embeds the tab as the console's imaging page does.
-async fn host_server() -> Running {
-    medulla_sim::start(Options { dist: dist(), ..Options::default() }).await.expect("host page server")
+/// embeds the tab of `b` as the console's imaging page does.
+async fn host_server(b: &Browser) -> Running {
+    let options = Options { dist: dist(), host_app_origin: Some(origin(&b.sim)), ..Options::default() };
+    medulla_sim::start(options).await.expect("host page server")
 }
 
 fn origin(r: &Running) -> String {
@@ -27,8 +28,7 @@ fn encode(text: &str) -> String {
 
 /// Opens the host page of `host` embedding the tab of `b` at `app_path`.
 async fn open_host(b: &Browser, host: &Running, app_path: &str) {
-    let app = format!("{}{}", b.sim.url(), app_path.trim_start_matches('/'));
-    b.c.goto(&format!("{}_sim/host.html?app={}", host.url(), encode(&app))).await.expect("host page");
+    b.c.goto(&format!("{}_sim/host.html?app={}", host.url(), encode(app_path))).await.expect("host page");
 }
 
 /// Opens the host page of `host` embedding the tab of `b` at `app_path`,
@@ -36,8 +36,8 @@ async fn open_host(b: &Browser, host: &Running, app_path: &str) {
 /// the token.
 async fn open_host_handing_a_token(b: &Browser, host: &Running, app_path: &str) -> String {
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
-    let app = format!("{}{}", b.sim.url(), app_path.trim_start_matches('/'));
-    b.c.goto(&format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(&app))).await.expect("host page");
+    let url = format!("{}_sim/host.html?app={}&token={token}", host.url(), encode(app_path));
+    b.c.goto(&url).await.expect("host page");
     token
 }
 
@@ -62,7 +62,7 @@ async fn enter_tab(b: &Browser) {
 
 async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
     let b = open(t).await;
-    let host = host_server().await;
+    let host = host_server(&b).await;
     allow(&b, &host);
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
     open_host(&b, &host, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
@@ -132,7 +132,7 @@ async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
 
 async fn a_refused_token_falls_back_to_the_login_form(t: Transport) {
     let b = open(t).await;
-    let host = host_server().await;
+    let host = host_server(&b).await;
     allow(&b, &host);
     open_host(&b, &host, "/?embed=1#login=admin&token=forged").await;
     enter_tab(&b).await;
@@ -149,8 +149,8 @@ async fn a_refused_token_falls_back_to_the_login_form(t: Transport) {
 /// and its messages are ignored.
 async fn a_foreign_host_is_ignored(t: Transport) {
     let b = open(t).await;
-    let allowed = host_server().await;
-    let foreign = host_server().await;
+    let allowed = host_server(&b).await;
+    let foreign = host_server(&b).await;
     allow(&b, &allowed);
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
     open_host(&b, &foreign, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
@@ -175,7 +175,7 @@ async fn a_foreign_host_is_ignored(t: Transport) {
 /// page's HTML, address or storage.
 async fn a_token_handed_by_message_signs_in(t: Transport) {
     let b = open(t).await;
-    let host = host_server().await;
+    let host = host_server(&b).await;
     allow(&b, &host);
     let token = open_host_handing_a_token(&b, &host, "/?embed=1&sso=1&entity=UUID2").await;
     wait_message(&b, "Public's status", |m| m["type"] == "status" && m["status"] == "available").await;
@@ -200,7 +200,7 @@ async fn a_token_handed_by_message_signs_in(t: Transport) {
 /// said "refused". Medulla accepts it until it expires: tried again.
 async fn a_sign_on_lost_to_the_network_is_tried_again(t: Transport) {
     let b = open(t).await;
-    let host = host_server().await;
+    let host = host_server(&b).await;
     allow(&b, &host);
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
     b.control(json!({"fail": {"mode": "http_500", "method": "base.tokenAuthenticate"}}));
@@ -214,7 +214,7 @@ async fn a_sign_on_lost_to_the_network_is_tried_again(t: Transport) {
 /// dropped. It is kept, and shown once the list is there.
 async fn an_early_select_entity_is_kept(t: Transport) {
     let b = open(t).await;
-    let host = host_server().await;
+    let host = host_server(&b).await;
     allow(&b, &host);
     b.control(json!({"latency_ms": 1500}));
     open_host_handing_a_token(&b, &host, "/?embed=1&sso=1").await;
@@ -250,13 +250,13 @@ async fn a_token_in_a_plain_link_is_not_used(t: Transport) {
 /// a foreign host still hears nothing and is not obeyed.
 async fn the_protocol_works_without_a_referrer(t: Transport) {
     let b = open(t).await;
-    let host = host_server().await;
-    let foreign = host_server().await;
+    let host = host_server(&b).await;
+    let foreign = host_server(&b).await;
     allow(&b, &host);
     let hand_token = |server: &Running| {
         let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
-        let app = format!("{}?embed=1&sso=1&entity=UUID2", b.sim.url());
-        format!("{}_sim/host.html?app={}&token={token}&referrer=none", server.url(), encode(&app))
+        let app = encode("/?embed=1&sso=1&entity=UUID2");
+        format!("{}_sim/host.html?app={app}&token={token}&referrer=none", server.url())
     };
     // A foreign page first: it hears nothing, and its token is not used.
     b.c.goto(&hand_token(&foreign)).await.expect("foreign host page");

@@ -142,7 +142,8 @@ async fn status_truth_soak(t: Transport) {
             }
             25..=44 => {
                 let entity = *rng.pick(&SERVERS);
-                let status = *rng.pick(&["available", "offline", "connection_error"]);
+                // Available half the time, so that actions often run.
+                let status = *rng.pick(&["available", "available", "offline", "connection_error"]);
                 b.control(json!({"entity": entity, "status": status}));
                 format!("{entity} becomes {status}")
             }
