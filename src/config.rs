@@ -87,7 +87,8 @@ impl Default for Config {
         Self {
             transport: Transport::MmcAgent,
             agent_url: "/mmc-agent/".into(),
-            rest_url: "/api/v1/".into(),
+            // Beside the tab, wherever it is served (`/imaging-status/api/v1/`).
+            rest_url: "api/v1/".into(),
             agent_basic_auth: None,
             poll_seconds: 30,
             request_timeout_seconds: 10,
@@ -242,19 +243,22 @@ fn non_empty_string(v: &Value, key: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// A URL the tab may call or open: path-absolute (`/mmc-agent/`, on the
-/// tab's own origin) or `http(s)://`. Never `javascript:`, `data:` or a
-/// protocol-relative `//host`.
+/// A URL the tab may call or open: a path on the tab's own origin,
+/// absolute (`/mmc-agent/`) or relative to the page (`api/v1/`, resolved
+/// against it at start), or an `http(s)://` URL. Never `javascript:`,
+/// `data:` or a protocol-relative `//host`.
 fn url(v: &Value, key: &str) -> Result<String, ConfigError> {
     let text = non_empty_string(v, key)?;
     let lower = text.to_ascii_lowercase();
-    let path_absolute = text.starts_with('/') && !text.starts_with("//") && !text.starts_with("/\\");
+    // No scheme: no `:` before the path, query or fragment starts.
+    let schemeless = !text.split(['/', '?', '#']).next().unwrap_or_default().contains(':');
+    let path = schemeless && !text.starts_with("//") && !text.starts_with('\\') && !text.starts_with("/\\");
     let web = (lower.starts_with("https://") || lower.starts_with("http://")) && origin_of(&lower).is_some();
     let clean = !text.chars().any(|c| c.is_control() || c.is_whitespace());
-    if (path_absolute || web) && clean {
+    if (path || web) && clean {
         Ok(text)
     } else {
-        Err(wrong(key, "a path such as \"/mmc-agent/\" or an http(s):// URL", v))
+        Err(wrong(key, "a path such as \"/mmc-agent/\" or \"api/v1/\", or an http(s):// URL", v))
     }
 }
 
@@ -294,7 +298,7 @@ mod tests {
         let c = parse_config("{}").expect("valid");
         assert_eq!(c, Config::default());
         assert_eq!(c.agent_url, "/mmc-agent/");
-        assert_eq!(c.rest_url, "/api/v1/");
+        assert_eq!(c.rest_url, "api/v1/");
         assert_eq!(c.transport, Transport::MmcAgent);
         assert_eq!((c.poll_seconds, c.request_timeout_seconds), (30, 10));
         assert_eq!(c.language, LanguageSetting::Auto);
@@ -340,7 +344,7 @@ mod tests {
     #[test]
     fn urls_are_paths_or_http() {
         let c = parse_config(
-            r#"{"agent_url": "https://medulla.example.org:7080/", "rest_url": "/api/v1/", "console_url": "HTTP://10.0.0.1/mmc/"}"#,
+            r#"{"agent_url": "https://medulla.example.org:7080/", "rest_url": "../api/v1/", "console_url": "HTTP://10.0.0.1/mmc/"}"#,
         )
         .expect("valid");
         assert_eq!(c.agent_url, "https://medulla.example.org:7080/");
@@ -368,7 +372,8 @@ mod tests {
             (r#"{"console_url": "JavaScript:alert(1)"}"#, "console_url"),
             (r#"{"agent_url": "data:text/xml,<x/>"}"#, "agent_url"),
             (r#"{"rest_url": "//evil.example.org/api/"}"#, "rest_url"),
-            (r#"{"console_url": "mmc/"}"#, "console_url"),
+            (r#"{"console_url": "mmc:/"}"#, "console_url"),
+            (r#"{"rest_url": "\\\\evil.example.org/api/"}"#, "rest_url"),
             (r#"{"console_url": "https:///mmc/"}"#, "console_url"),
             (r#"{"agent_url": "/mmc agent/"}"#, "agent_url"),
         ];

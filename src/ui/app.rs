@@ -84,7 +84,12 @@ async fn load_config() -> Result<Config, String> {
         return Err(format!("{CONFIG_FILE}: could not be fetched (HTTP {})", answer.status));
     }
     let text = String::from_utf8(answer.body).map_err(|_| format!("{CONFIG_FILE}: not UTF-8 text"))?;
-    parse_config(&text).map_err(|e| e.to_string())
+    let mut config = parse_config(&text).map_err(|e| e.to_string())?;
+    // Relative URLs are relative to the page, wherever it is served.
+    for url in [&mut config.agent_url, &mut config.rest_url, &mut config.console_url] {
+        *url = browser::absolute_url(url);
+    }
+    Ok(config)
 }
 
 #[component]

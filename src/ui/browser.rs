@@ -24,6 +24,14 @@ pub fn clock(ms: f64) -> String {
     format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
 }
 
+/// `url` resolved against the page's address (a relative `api/v1/` of a
+/// tab served at `/imaging-status/` is `/imaging-status/api/v1/`); as it
+/// is when it cannot be.
+pub fn absolute_url(url: &str) -> String {
+    let Some(page) = window().and_then(|w| w.location().href().ok()) else { return url.to_string() };
+    web_sys::Url::new_with_base(url, &page).map_or_else(|_| url.to_string(), |u| u.href())
+}
+
 pub fn query_param(name: &str) -> Option<String> {
     let search = window()?.location().search().ok()?;
     web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name).filter(|v| !v.is_empty())

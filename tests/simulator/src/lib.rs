@@ -12,6 +12,7 @@
 //!
 //! It is driven while running by `POST /_sim/control` (see [`Control`]).
 
+pub mod headers;
 pub mod rest;
 pub mod world;
 pub mod xmlrpc;
@@ -51,6 +52,10 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// The transport of the served `config.json`: `mmc-agent` or `rest`.
     pub transport: String,
+    /// Where the tab is served: `/` or a prefix such as `/imaging-status/`
+    /// (with its `config.json` and REST API; the agent stays at
+    /// `/mmc-agent/`, as behind the console's Apache).
+    pub base_path: String,
     /// The origin of the tab that `/_sim/host.html` embeds (a console page
     /// on another origin, as in the embedding tests); this simulator's own
     /// when `None`. Set when starting, never by a request.
@@ -68,6 +73,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(30),
             transport: "mmc-agent".into(),
             host_app_origin: None,
+            base_path: "/".into(),
         }
     }
 }
@@ -171,6 +177,9 @@ pub struct Sim {
     pub(crate) hang: Duration,
     dist: PathBuf,
     host_app_origin: Option<String>,
+    base_path: String,
+    /// Content-Security-Policy violations the browser reported.
+    csp_reports: Mutex<Vec<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -183,7 +192,7 @@ pub fn demo_config(transport: &str) -> serde_json::Value {
     serde_json::json!({
         "transport": transport,
         "agent_url": "/mmc-agent/",
-        "rest_url": "/api/v1/",
+        "rest_url": "api/v1/",
         "agent_basic_auth": {"login": AGENT_LOGIN, "password": AGENT_PASSWORD},
         "poll_seconds": 30,
         "request_timeout_seconds": 10,
@@ -211,6 +220,8 @@ impl Sim {
             hang: options.hang,
             dist: options.dist.clone(),
             host_app_origin: options.host_app_origin.clone(),
+            base_path: format!("/{}/", options.base_path.trim_matches('/')).replace("//", "/"),
+            csp_reports: Mutex::new(Vec::new()),
         })
     }
 
@@ -221,6 +232,25 @@ impl Sim {
         let world = self.world();
         let i = world.index(uuid)?;
         Some(rest::verdict_name(world.verdict(i).0))
+    }
+
+    /// The Content-Security-Policy violations the browser reported.
+    pub fn csp_reports(&self) -> Vec<String> {
+        lock(&self.csp_reports).clone()
+    }
+
+    /// `embed_allowed_origins` of the served `config.json`.
+    pub(crate) fn embed_allowed_origins(&self) -> Vec<String> {
+        let config = lock(&self.config).clone().unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&config).unwrap_or_default();
+        let origins = json["embed_allowed_origins"].as_array().cloned().unwrap_or_default();
+        // Only origins go into the header: anything else is left out.
+        origins
+            .iter()
+            .filter_map(|o| o.as_str())
+            .filter(|o| o.bytes().all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b)))
+            .map(str::to_string)
+            .collect()
     }
 
     /// How old the REST statuses say they are.
@@ -371,19 +401,29 @@ pub async fn start(options: Options) -> std::io::Result<Running> {
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let dist = sim.dist.clone();
-    let app = tower_http::services::ServeDir::new(&dist)
+    let files = tower_http::services::ServeDir::new(&dist)
         .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
-    Router::new()
+    // The tab, its config.json and its REST API, where it is served.
+    let tab = Router::new()
+        .route("/config.json", get(config))
+        .nest("/api/v1", rest::router())
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), headers::production_headers));
+    let machine = Router::new()
         .route("/mmc-agent/", post(agent).options(preflight))
         .route("/mmc-agent", post(agent).options(preflight))
-        .nest("/api/v1", rest::router())
         .route("/_sim/control", post(control))
-        .route("/config.json", get(config))
         .route("/_sim/host.html", get(host_page))
+        .route(headers::REPORT_PATH, post(headers::report))
         .route("/mmc/", get(console))
-        .route("/mmc/{*page}", get(console))
-        .fallback_service(app)
-        .with_state(sim)
+        .route("/mmc/{*page}", get(console));
+    let routes = match sim.base_path.trim_end_matches('/') {
+        "" => machine.merge(tab),
+        // `nest` leaves out the prefix itself (`/imaging-status/`): there,
+        // the tab's router gives its index page.
+        base => machine.route_service(&format!("{base}/"), tab.clone().with_state(sim.clone())).nest(base, tab),
+    };
+    routes.with_state(sim)
 }
 
 /// Whether a request names this machine's loopback as its `Host`: a page
@@ -443,7 +483,7 @@ async fn host_page(State(sim): State<Arc<Sim>>, headers: HeaderMap, Query(q): Qu
     }
     let (app, token) = match q.app {
         Some(app) => (app, q.token),
-        None => ("/?embed=1&sso=1".to_string(), Some(sim.create_token(USER_LOGIN))),
+        None => (format!("{}?embed=1&sso=1", sim.base_path), Some(sim.create_token(USER_LOGIN))),
     };
     let app = format!("{}{app}", sim.host_app_origin.as_deref().unwrap_or(""));
     let sign_on = token.map(|token| serde_json::json!({"login": USER_LOGIN, "token": token}));

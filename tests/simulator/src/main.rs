@@ -4,7 +4,7 @@ use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_
 use std::time::Duration;
 
 const USAGE: &str =
-    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--transport T]
+    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--transport T] [--base-path P]
   --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
   --dist DIR               the built app (default dist)
   --session-timeout S      idle seconds before a session expires (default 900)
@@ -12,7 +12,9 @@ const USAGE: &str =
                            whose host is down, as the agent does (default 30)
   --entities N             add N entities under General > Public
   --transport T            what the served config.json asks the app to use:
-                           mmc-agent (XML-RPC, default) or rest (the REST contract)";
+                           mmc-agent (XML-RPC, default) or rest (the REST contract)
+  --base-path P            serve the tab, its config.json and REST API under P
+                           (/imaging-status/, as behind an Apache Alias; default /)";
 
 fn usage(problem: &str) -> ! {
     eprintln!("medulla-sim: {problem}\n{USAGE}");
@@ -34,6 +36,7 @@ async fn main() {
             "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
             "--connect-timeout" => options.connect_timeout = Duration::from_secs(number(value())),
             "--entities" => options.extra_entities = number(value()) as usize,
+            "--base-path" => options.base_path = value(),
             "--transport" => match value().as_str() {
                 t @ ("mmc-agent" | "rest") => options.transport = t.into(),
                 other => usage(&format!("--transport: {other:?} is neither mmc-agent nor rest")),

@@ -349,6 +349,10 @@ impl Browser {
             Transport::Rest => ("XML-RPC", "REST"),
         };
         assert_eq!(self.sim.sim.calls(other), 0, "configured for {mine}, the app spoke {other}");
+        // The browser reports any breach of the Content-Security-Policy.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let breaches = self.sim.sim.csp_reports();
+        assert!(breaches.is_empty(), "Content-Security-Policy violated: {breaches:?}");
         let _ = self.c.close().await;
     }
 }
