@@ -88,3 +88,17 @@ fn a_file_of_another_shape_is_left_untouched() {
     assert!(!web.join("modules/imaging/manage/imaging_status.php").exists());
     let _ = std::fs::remove_dir_all(&web);
 }
+
+/// The Apache snippet sends the production headers the simulator sends (and
+/// that every browser test holds the tab to).
+#[test]
+fn the_apache_snippet_sends_the_tested_content_security_policy() {
+    let conf = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../integration/medulla/apache-imaging-status.conf"));
+    let header = |name: &str| {
+        let prefix = format!("Header always set {name} \"");
+        conf.lines().find_map(|l| l.trim().strip_prefix(prefix.as_str())?.strip_suffix('"').map(str::to_string))
+    };
+    assert_eq!(header("Content-Security-Policy"), Some(medulla_sim::headers::content_security_policy(&[])));
+    assert_eq!(header("X-Content-Type-Options").as_deref(), Some("nosniff"));
+    assert_eq!(header("Referrer-Policy").as_deref(), Some("same-origin"));
+}
