@@ -1,10 +1,13 @@
-//! The one HTTP helper: a POST with the session cookie, optional Basic
-//! credentials and a timeout. Dropping the returned future aborts the
-//! request in the browser, so an answer nobody waits for is never read.
+//! How the clients reach the network: the [`Http`] trait, and [`Fetch`],
+//! its implementation in the browser (a request with the session cookie,
+//! optional Basic credentials and a timeout; dropping the returned future
+//! aborts the request, so an answer nobody waits for is never read). The
+//! protocol code above it (the agent client, the status rules) is the same
+//! wherever it runs; a native program gives its own `Http`.
 
 use super::ApiError;
 use futures::future::{select, Either};
-use gloo_net::http::{Method, RequestBuilder};
+use gloo_net::http::RequestBuilder;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -34,16 +37,67 @@ pub struct Answer {
     pub date: Option<String>,
 }
 
-/// Sends a request with the session cookie (credentials included), the
-/// optional `Authorization` header, and `body` as `(content type, text)`;
-/// aborted after `timeout_ms`.
-pub async fn send(
+/// The methods the clients use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// The network, as the clients see it.
+#[allow(async_fn_in_trait)]
+pub trait Http {
+    /// Sends a request with the session cookie, the optional
+    /// `Authorization` header, and `body` as `(content type, text)`; gives
+    /// up after `timeout_ms` ([`ApiError::Timeout`]). A body over
+    /// [`MAX_BODY_BYTES`] is [`ApiError::TooLarge`].
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<(&str, String)>,
+        authorization: Option<&str>,
+        timeout_ms: u32,
+    ) -> Result<Answer, ApiError>;
+
+    /// Waits `ms` milliseconds.
+    async fn sleep(&self, ms: u32);
+}
+
+/// The browser's `fetch`, with the page's cookies.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fetch;
+
+impl Http for Fetch {
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<(&str, String)>,
+        authorization: Option<&str>,
+        timeout_ms: u32,
+    ) -> Result<Answer, ApiError> {
+        fetch(method, url, body, authorization, timeout_ms).await
+    }
+
+    async fn sleep(&self, ms: u32) {
+        TimeoutFuture::new(ms).await
+    }
+}
+
+async fn fetch(
     method: Method,
     url: &str,
     body: Option<(&str, String)>,
     authorization: Option<&str>,
     timeout_ms: u32,
 ) -> Result<Answer, ApiError> {
+    let method = match method {
+        Method::Get => gloo_net::http::Method::GET,
+        Method::Post => gloo_net::http::Method::POST,
+        Method::Delete => gloo_net::http::Method::DELETE,
+    };
     let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
     let mut guard = AbortOnDrop(Some(controller.clone()));
     let mut request = RequestBuilder::new(url)

@@ -10,15 +10,13 @@
 //! same time, says Offline as soon as the relay is known absent, and gives
 //! that one call a longer deadline than the others.
 
-use super::http::{basic_authorization, send};
+use super::http::{basic_authorization, Fetch, Http, Method};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
 use super::{ApiError, ImagingApi, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
 use futures::future::{join, join_all, select, Either};
-use gloo_net::http::Method;
-use gloo_timers::future::TimeoutFuture;
 
 /// How many lines of recent activity the tab shows.
 pub const ACTIVITY_LINES: i64 = 10;
@@ -34,7 +32,10 @@ pub const AGENT_CONNECT_TIMEOUT_SECONDS: u32 = 30;
 /// before the screen says that it is slow to answer.
 const SLOW_SERVER_MS: u32 = 2_000;
 
-pub struct MmcAgent {
+/// The agent client over `H`: the browser's fetch in the tab, a native
+/// client in a program on the server.
+pub struct MmcAgent<H = Fetch> {
+    http: H,
     url: String,
     authorization: Option<String>,
     timeout_ms: u32,
@@ -45,8 +46,16 @@ pub struct MmcAgent {
 
 impl MmcAgent {
     pub fn new(config: &Config) -> Self {
+        Self::with(Fetch, config)
+    }
+}
+
+impl<H: Http> MmcAgent<H> {
+    /// A client of the agent that `config` names, over `http`.
+    pub fn with(http: H, config: &Config) -> Self {
         let seconds = config.request_timeout_seconds;
         Self {
+            http,
             url: config.agent_url.clone(),
             authorization: config.agent_basic_auth.as_ref().map(|b| basic_authorization(&b.login, &b.password)),
             timeout_ms: seconds.saturating_mul(1000),
@@ -63,8 +72,9 @@ impl MmcAgent {
     /// an answer holding `faultCode` is the failure it reports.
     async fn call_within(&self, method: &str, params: &[Value], timeout_ms: u32) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
+        let authorization = self.authorization.as_deref();
         let answer =
-            send(Method::POST, &self.url, Some(("text/xml", body)), self.authorization.as_deref(), timeout_ms).await?;
+            self.http.send(Method::Post, &self.url, Some(("text/xml", body)), authorization, timeout_ms).await?;
         match answer.status {
             401 => return Err(ApiError::SignedOut),
             200..=299 => {}
@@ -160,7 +170,7 @@ impl MmcAgent {
                         progress(Progress::Provisional(StatusReport { status: offline, ..provisional.clone() }));
                         global.await
                     }
-                    Some(_) => match select(global, TimeoutFuture::new(SLOW_SERVER_MS)).await {
+                    Some(_) => match select(global, Box::pin(self.http.sleep(SLOW_SERVER_MS))).await {
                         Either::Left((global, _)) => global,
                         Either::Right((_, global)) => {
                             progress(Progress::ImagingServerSlow);
@@ -206,7 +216,7 @@ impl MmcAgent {
     }
 }
 
-impl ImagingApi for MmcAgent {
+impl<H: Http> ImagingApi for MmcAgent<H> {
     async fn sign_in(&self, login: &str, password: &str) -> Result<bool, ApiError> {
         self.login_call("base.ldapAuth", login, password).await
     }

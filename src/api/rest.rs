@@ -4,11 +4,10 @@
 //! functions, and any body (wrong types, cut JSON, an HTML page from a
 //! proxy, nothing) becomes a typed error.
 
-use super::http::{send, Answer};
+use super::http::{Answer, Fetch, Http, Method};
 use super::{ApiError, ImagingApi, SyncOutcome};
 use crate::config::Config;
 use crate::domain::*;
-use gloo_net::http::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -333,12 +332,12 @@ impl RestClient {
 
     async fn request(&self, method: Method, path: &str, body: Option<String>) -> Result<Answer, ApiError> {
         let url = format!("{}/{path}", self.base);
-        send(method, &url, body.map(|b| ("application/json", b)), None, self.timeout_ms).await
+        Fetch.send(method, &url, body.map(|b| ("application/json", b)), None, self.timeout_ms).await
     }
 
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
         let text = serde_json::to_string(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
-        let answer = self.request(Method::POST, "sessions", Some(text)).await?;
+        let answer = self.request(Method::Post, "sessions", Some(text)).await?;
         match answer.status {
             200..=299 => json::<Session>(&answer.body, "sessions").map(|_| true),
             401 => match serde_json::from_slice::<Problem>(&answer.body) {
@@ -365,12 +364,12 @@ impl ImagingApi for RestClient {
     }
 
     async fn entities(&self) -> Result<Vec<Entity>, ApiError> {
-        entities_from(body(&self.request(Method::GET, "entities", None).await?)?)
+        entities_from(body(&self.request(Method::Get, "entities", None).await?)?)
     }
 
     async fn status(&self, entity: &str, _progress: &dyn Fn(super::Progress)) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
-        let answer = self.request(Method::GET, &format!("entities/{id}/imaging-server-status"), None).await?;
+        let answer = self.request(Method::Get, &format!("entities/{id}/imaging-server-status"), None).await?;
         // The gateway's clock, so that its own clock's drift from the
         // browser's does not count; the browser's when it gives none.
         let server_now = answer.date.as_deref().and_then(Timestamp::http_date_ms);
@@ -379,7 +378,7 @@ impl ImagingApi for RestClient {
         if let ServerStatus::Available(figures) = &mut report.status {
             let path = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
             // Activity is extra: only a lost session stops the report.
-            match self.request(Method::GET, &path, None).await {
+            match self.request(Method::Get, &path, None).await {
                 Ok(a) if (200..300).contains(&a.status) => {
                     figures.activity = activity_from(&a.body).unwrap_or_default()
                 }
@@ -393,12 +392,12 @@ impl ImagingApi for RestClient {
     /// `DELETE /sessions/current`: the gateway ends the session and clears
     /// its cookie.
     async fn sign_out(&self) -> Result<(), ApiError> {
-        body(&self.request(Method::DELETE, "sessions/current", None).await?).map(|_| ())
+        body(&self.request(Method::Delete, "sessions/current", None).await?).map(|_| ())
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {
         let path = format!("entities/{}/boot-menu-synchronisations", segment(entity));
-        let answer = self.request(Method::POST, &path, Some("{}".into())).await?;
+        let answer = self.request(Method::Post, &path, Some("{}".into())).await?;
         match (answer.status, failure(&answer)) {
             (200..=299, _) => sync_outcome_from(&answer.body),
             (409, ApiError::Problem { detail, .. }) => Ok(SyncOutcome::Failed(vec![detail])),

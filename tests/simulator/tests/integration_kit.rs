@@ -93,7 +93,8 @@ fn a_file_of_another_shape_is_left_untouched() {
 /// that every browser test holds the tab to).
 #[test]
 fn the_apache_snippet_sends_the_tested_content_security_policy() {
-    let conf = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../integration/medulla/apache-imaging-status.conf"));
+    let conf =
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../integration/medulla/apache-imaging-status.conf"));
     let header = |name: &str| {
         let prefix = format!("Header always set {name} \"");
         conf.lines().find_map(|l| l.trim().strip_prefix(prefix.as_str())?.strip_suffix('"').map(str::to_string))

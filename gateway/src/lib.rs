@@ -1,0 +1,8 @@
+//! The gateway in front of the MMC agent. It runs the app's own agent
+//! client and status rules (`medulla_imaging_status::api::mmc_agent`)
+//! natively: only the HTTP layer differs, [`AgentHttp`] here in place of
+//! the browser's fetch.
+
+pub mod agent_http;
+
+pub use agent_http::AgentHttp;
