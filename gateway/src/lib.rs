@@ -3,6 +3,7 @@
 //! natively: only the HTTP layer differs, [`AgentHttp`] here in place of
 //! the browser's fetch.
 
+pub mod agent_config;
 pub mod agent_http;
 
 pub use agent_http::AgentHttp;
