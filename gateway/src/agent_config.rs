@@ -98,7 +98,9 @@ mod tests {
         assert_eq!(s.url, "http://[::1]:7443/");
         assert_eq!(s.password, "p=ss;word", "only the first = splits");
         assert_eq!((s.cacert, s.session_timeout_seconds), (None, 1800));
-        for (bad, key) in [("port = http", "port"), ("enablessl = maybe", "enablessl"), ("sessiontimeout = 1h", "sessiontimeout")] {
+        for (bad, key) in
+            [("port = http", "port"), ("enablessl = maybe", "enablessl"), ("sessiontimeout = 1h", "sessiontimeout")]
+        {
             let e = AgentSettings::from_ini(&format!("[main]\n{bad}\n")).expect_err(bad);
             assert!(e.contains(key), "{e}");
         }

@@ -5,5 +5,6 @@
 
 pub mod agent_config;
 pub mod agent_http;
+pub mod json;
 
 pub use agent_http::AgentHttp;

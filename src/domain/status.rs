@@ -129,6 +129,21 @@ impl Phase {
             _ => Self::Unknown,
         }
     }
+
+    /// Its label, as [`Phase::from_label`] reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Boot => "boot",
+            Self::Menu => "menu",
+            Self::Restoration => "restoration",
+            Self::Backup => "backup",
+            Self::Postinstall => "postinstall",
+            Self::Error => "error",
+            Self::Delete => "delete",
+            Self::Inventory => "inventory",
+            Self::Unknown => "unknown",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,202 @@
+//! The gateway's answers, in the JSON of `public/openapi.yaml`, written
+//! from the domain types the app's agent client produces. The app's REST
+//! readers read them back to the same values (tested below), and the
+//! contract's JSON Schema validates them (tests/contract.rs).
+
+use medulla_imaging_status::domain::*;
+use serde_json::{json, Value};
+
+pub fn entity(e: &Entity) -> Value {
+    json!({"id": e.uuid, "name": e.name, "full_path": e.completename, "depth": e.level})
+}
+
+pub fn entities(list: &[Entity]) -> Value {
+    json!({"items": list.iter().map(entity).collect::<Vec<_>>()})
+}
+
+fn status_name(status: &ServerStatus) -> &'static str {
+    match status {
+        ServerStatus::Available(_) => "available",
+        ServerStatus::ConnectionError => "connection_error",
+        ServerStatus::Offline(_) => "offline",
+        ServerStatus::NotLinked => "not_linked",
+    }
+}
+
+fn relay_name(relay: RelayPresence) -> &'static str {
+    match relay {
+        RelayPresence::Present => "present",
+        RelayPresence::Absent => "absent",
+        RelayPresence::NotFound => "not_found",
+        RelayPresence::NoAddress => "no_address",
+        RelayPresence::Unknown => "unknown",
+    }
+}
+
+/// Why the server is not available, in words (the contract's `reason`).
+fn reason(status: &ServerStatus) -> Option<&'static str> {
+    Some(match status {
+        ServerStatus::Available(_) => return None,
+        ServerStatus::ConnectionError => {
+            "The relay hosting the imaging server is present, but its imaging API does not answer."
+        }
+        ServerStatus::Offline(RelayPresence::NoAddress) => {
+            "The imaging server does not answer, and its address has no host: its relay was not identified."
+        }
+        ServerStatus::Offline(RelayPresence::Unknown) => {
+            "The imaging server does not answer, and the relay list could not be read."
+        }
+        ServerStatus::Offline(RelayPresence::NotFound) => {
+            "The imaging server does not answer, and no relay has the host of its address."
+        }
+        ServerStatus::Offline(_) => "The relay hosting the imaging server is not on the XMPP bus.",
+        ServerStatus::NotLinked => "No imaging server is linked to this entity or, recursively, to an ancestor.",
+    })
+}
+
+fn bytes(kib: u64) -> u64 {
+    kib.saturating_mul(1024)
+}
+
+fn statistics(f: &ServerFigures) -> Value {
+    json!({
+        "computers": {"registered": f.registered, "with_custom_boot_menu": f.custom_menus, "with_rescue_image": f.rescue},
+        "masters": f.masters,
+        "image_store": f.image_store.as_ref().map(|s| json!({
+            "used_percent": s.used_percent,
+            "free_bytes": s.free_mib.saturating_mul(1024 * 1024),
+            "size_bytes": s.size_kib.map(bytes),
+        })),
+        "filesystems": f.filesystems.iter().map(|fs| json!({
+            "device": fs.device, "mount_point": fs.mount, "size_bytes": bytes(fs.size_kib),
+            "used_bytes": bytes(fs.used_kib), "available_bytes": bytes(fs.available_kib),
+        })).collect::<Vec<_>>(),
+        "memory": f.memory.as_ref().map(|m| json!({
+            "total_bytes": bytes(m.total_kib), "used_bytes": bytes(m.used_kib), "free_bytes": bytes(m.free_kib),
+            "buff_cache_bytes": bytes(m.buff_cache_kib), "available_bytes": bytes(m.available_kib),
+            "swap_total_bytes": bytes(m.swap_total_kib), "swap_used_bytes": bytes(m.swap_used_kib),
+        })),
+        "uptime_seconds": f.uptime_seconds,
+    })
+}
+
+/// The status of `report`, checked at `checked_at` (RFC 3339); `path_of`
+/// gives an entity's full path.
+pub fn status(report: &StatusReport, checked_at: &str, path_of: impl Fn(&str) -> String) -> Value {
+    let relay = match &report.status {
+        ServerStatus::ConnectionError => Some("present"),
+        ServerStatus::Offline(relay) => Some(relay_name(*relay)),
+        _ => None,
+    };
+    let statistics = match &report.status {
+        ServerStatus::Available(f) => statistics(f),
+        _ => Value::Null,
+    };
+    json!({
+        "entity_id": report.entity,
+        "status": status_name(&report.status),
+        "checked_at": checked_at,
+        "served_by": report.inherited_from.as_ref().map(|id| json!({"id": id, "full_path": path_of(id)})),
+        "server_name": report.server_name,
+        "reason": reason(&report.status),
+        "relay": relay,
+        "statistics": statistics,
+    })
+}
+
+fn activity(a: &Activity) -> Value {
+    let timestamp = a
+        .timestamp
+        .map(|t| format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute, t.second));
+    json!({
+        "timestamp": timestamp,
+        "computer": {"id": a.computer, "name": a.computer},
+        "message": a.message,
+        "phase": a.phase.label(),
+        "state": a.state.as_str(),
+    })
+}
+
+/// A page of activity lines.
+pub fn activities(lines: &[Activity], offset: usize, limit: usize) -> Value {
+    let page: Vec<Value> = lines.iter().skip(offset).take(limit).map(activity).collect();
+    json!({"total": lines.len(), "offset": offset, "limit": limit, "items": page})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medulla_imaging_status::api::rest::{activity_from, entities_from, report_from};
+
+    fn figures() -> ServerFigures {
+        ServerFigures {
+            registered: 42,
+            custom_menus: Some(7),
+            rescue: 7,
+            masters: 3,
+            image_store: Some(ImageStore { used_percent: 85.0, free_mib: 70_123, size_kib: Some(515_928_320) }),
+            filesystems: vec![Filesystem {
+                device: "/dev/sda1".into(),
+                mount: "/".into(),
+                size_kib: 51_475_068,
+                used_kib: 1_000,
+                available_kib: 50_000_000,
+            }],
+            memory: Some(Memory {
+                total_kib: 16_318_480,
+                used_kib: 4_000_000,
+                free_kib: 2_000_000,
+                buff_cache_kib: 10_318_480,
+                available_kib: 12_000_000,
+                swap_total_kib: 1_000_000,
+                swap_used_kib: 0,
+            }),
+            uptime_seconds: Some(86_400),
+            activity: Vec::new(),
+        }
+    }
+
+    /// Whatever the gateway writes, the app reads back to the same values.
+    #[test]
+    fn the_app_reads_back_what_the_gateway_writes() {
+        let statuses = [
+            ServerStatus::Available(Box::new(figures())),
+            ServerStatus::ConnectionError,
+            ServerStatus::Offline(RelayPresence::Absent),
+            ServerStatus::Offline(RelayPresence::NoAddress),
+            ServerStatus::Offline(RelayPresence::NotFound),
+            ServerStatus::Offline(RelayPresence::Unknown),
+            ServerStatus::NotLinked,
+        ];
+        for status in statuses {
+            let report = StatusReport {
+                entity: "UUID3".into(),
+                inherited_from: Some("UUID2".into()),
+                server_name: Some("imaging-public".into()),
+                status,
+                age_ms: 0,
+            };
+            let written = super::status(&report, "2026-11-25T09:05:07Z", |id| format!("General > {id}"));
+            assert_eq!(written["served_by"]["full_path"], "General > UUID2");
+            let read = report_from(written.to_string().as_bytes(), 1_795_597_507_000).expect("read back");
+            assert_eq!(read, report, "{written}");
+        }
+        let list = vec![Entity {
+            uuid: "UUID2".into(),
+            name: "Public".into(),
+            completename: "General > Public".into(),
+            level: 1,
+        }];
+        assert_eq!(entities_from(super::entities(&list).to_string().as_bytes()).expect("entities"), list);
+        let line = Activity {
+            timestamp: Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 }),
+            computer: "pc-lab-01".into(),
+            message: "restoration finished".into(),
+            phase: Phase::Restoration,
+            state: ActivityState::Done,
+        };
+        let page = activities(&[line.clone(), line.clone()], 1, 10);
+        assert_eq!(page["total"], 2);
+        assert_eq!(activity_from(page.to_string().as_bytes()).expect("activity"), vec![line]);
+    }
+}
