@@ -6,5 +6,6 @@
 pub mod agent_config;
 pub mod agent_http;
 pub mod json;
+pub mod server;
 
 pub use agent_http::AgentHttp;

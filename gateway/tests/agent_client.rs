@@ -8,7 +8,7 @@ use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{RelayPresence, ServerStatus};
 use medulla_sim::{Options, Running};
-use std::cell::RefCell;
+use std::sync::Mutex;
 use std::time::Duration;
 
 async fn simulator() -> Running {
@@ -50,11 +50,11 @@ async fn the_demo_statuses_natively() {
 
     // General: its relay is absent, so Offline before the agent's own
     // (simulated) connect timeout, then Offline for good.
-    let heard = RefCell::new(Vec::new());
-    let report = agent.status("UUID0", &|p| heard.borrow_mut().push(p)).await.expect("General");
+    let heard = Mutex::new(Vec::new());
+    let report = agent.status("UUID0", &|p| heard.lock().expect("heard").push(p)).await.expect("General");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Absent));
     assert!(
-        heard.borrow().iter().any(|p| matches!(p, Progress::Provisional(r) if r.status == report.status)),
+        heard.lock().expect("heard").iter().any(|p| matches!(p, Progress::Provisional(r) if r.status == report.status)),
         "Offline said before the agent's answer"
     );
 

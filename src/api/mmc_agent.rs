@@ -12,7 +12,7 @@
 
 use super::http::{basic_authorization, Fetch, Http, Method};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
-use super::{ApiError, ImagingApi, Progress, SyncOutcome};
+use super::{ApiError, ImagingApi, OnProgress, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
@@ -148,7 +148,7 @@ impl<H: Http> MmcAgent<H> {
         owner: &str,
         url: Option<&str>,
         provisional: &StatusReport,
-        progress: &dyn Fn(Progress),
+        progress: &OnProgress<'_>,
     ) -> Result<Result<ServerFigures, RelayPresence>, ApiError> {
         let global = Box::pin(async {
             let params = [Value::str(owner)];
@@ -239,7 +239,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
         Ok(())
     }
 
-    async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
         let mut report = StatusReport {
             entity: entity.to_string(),
             inherited_from: None,

@@ -103,6 +103,10 @@ pub enum Progress {
     Provisional(StatusReport),
 }
 
+/// Hears what a check learns before its end. `Sync`, so that a check can
+/// run on a thread pool (the gateway) as well as in the browser.
+pub type OnProgress<'a> = dyn Fn(Progress) + Sync + 'a;
+
 /// What the tab needs from Medulla, whatever the transport.
 #[allow(async_fn_in_trait)]
 pub trait ImagingApi {
@@ -115,7 +119,7 @@ pub trait ImagingApi {
     async fn entities(&self) -> Result<Vec<Entity>, ApiError>;
     /// The imaging server status of an entity, with its figures when
     /// available; `progress` hears what is known before the end.
-    async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError>;
+    async fn status(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError>;
     /// Regenerates the boot menus of an entity on its imaging server.
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
     /// Ends the user's session as far as the transport can.
@@ -159,7 +163,7 @@ impl ImagingApi for Client {
         }
     }
 
-    async fn status(&self, entity: &str, progress: &dyn Fn(Progress)) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
         match self {
             Client::MmcAgent(c) => c.status(entity, progress).await,
             Client::Rest(c) => c.status(entity, progress).await,

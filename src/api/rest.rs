@@ -367,7 +367,7 @@ impl ImagingApi for RestClient {
         entities_from(body(&self.request(Method::Get, "entities", None).await?)?)
     }
 
-    async fn status(&self, entity: &str, _progress: &dyn Fn(super::Progress)) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, _progress: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
         let answer = self.request(Method::Get, &format!("entities/{id}/imaging-server-status"), None).await?;
         // The gateway's clock, so that its own clock's drift from the

@@ -1,0 +1,547 @@
+//! The REST contract of `public/openapi.yaml`, served in front of the MMC
+//! agent with the app's own agent client and status rules.
+//!
+//! - Users sign in through the gateway (their Medulla login, or a console
+//!   token); each gets one agent session, kept here, and a cookie of the
+//!   gateway's own (`HttpOnly; Secure; SameSite=Strict`) that lasts as long
+//!   as the agent's idle timeout.
+//! - It answers only about entities the user's own `getUserLocations`
+//!   lists (any other id: 404, whether it exists or not).
+//! - A server's status is checked at most once per interval and shared
+//!   between users, each status with its `checked_at`; a client that needs
+//!   a younger one says so (`Cache-Control: max-age=N` or `no-cache`).
+//!   At most `max_agent_calls` checks run at once.
+//! - One log line per request (no cookie, no query, no body), `/healthz`,
+//!   Prometheus `/metrics`.
+
+use crate::json;
+use crate::AgentHttp;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, SyncOutcome};
+use medulla_imaging_status::config::{BasicAuth, Config};
+use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Semaphore;
+
+pub const COOKIE: &str = "medulla_imaging_gateway";
+const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
+
+/// How the gateway reaches the agent and shares its checks.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub agent_url: String,
+    pub agent_login: String,
+    pub agent_password: String,
+    /// PEM of the CA of the agent's certificate.
+    pub agent_certificate: Option<Vec<u8>>,
+    /// The agent's idle timeout: a gateway session idle this long ends.
+    pub session_timeout: Duration,
+    /// A status younger than this is shared rather than asked again.
+    pub check_interval: Duration,
+    pub request_timeout_seconds: u32,
+    /// Checks running at once towards the agent.
+    pub max_agent_calls: usize,
+}
+
+struct UserSession {
+    login: String,
+    agent: MmcAgent<AgentHttp>,
+    entities: Mutex<Vec<Entity>>,
+    last_seen: Mutex<Instant>,
+}
+
+struct Checked {
+    report: StatusReport,
+    at: SystemTime,
+}
+
+#[derive(Default)]
+struct Metrics {
+    /// Agent checks by outcome (`ok` or the error's kind).
+    checks: HashMap<&'static str, u64>,
+    check_seconds_sum: f64,
+    check_count: u64,
+    requests: u64,
+}
+
+pub struct Gateway {
+    settings: Settings,
+    agent_config: Config,
+    sessions: Mutex<HashMap<String, Arc<UserSession>>>,
+    checked: Mutex<HashMap<String, Arc<Checked>>>,
+    agent_calls: Semaphore,
+    metrics: Mutex<Metrics>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Gateway {
+    pub fn new(settings: Settings) -> Arc<Self> {
+        let agent_config = Config {
+            agent_url: settings.agent_url.clone(),
+            agent_basic_auth: Some(BasicAuth {
+                login: settings.agent_login.clone(),
+                password: settings.agent_password.clone(),
+            }),
+            request_timeout_seconds: settings.request_timeout_seconds,
+            ..Config::default()
+        };
+        Arc::new(Self {
+            agent_calls: Semaphore::new(settings.max_agent_calls.max(1)),
+            settings,
+            agent_config,
+            sessions: Mutex::new(HashMap::new()),
+            checked: Mutex::new(HashMap::new()),
+            metrics: Mutex::new(Metrics::default()),
+        })
+    }
+
+    /// The session of the request's cookie, if live; an idle one ends.
+    fn session(&self, headers: &HeaderMap) -> Option<Arc<UserSession>> {
+        let id = cookie(headers, COOKIE)?;
+        let mut sessions = lock(&self.sessions);
+        let session = sessions.get(&id)?.clone();
+        let mut last_seen = lock(&session.last_seen);
+        if last_seen.elapsed() > self.settings.session_timeout {
+            drop(last_seen);
+            sessions.remove(&id);
+            return None;
+        }
+        *last_seen = Instant::now();
+        drop(last_seen);
+        Some(session)
+    }
+
+    fn end_session(&self, headers: &HeaderMap) {
+        if let Some(id) = cookie(headers, COOKIE) {
+            lock(&self.sessions).remove(&id);
+        }
+    }
+
+    /// The status of `entity`, checked by `user`'s agent session unless a
+    /// check younger than `max_age` is there to share.
+    async fn status(&self, user: &UserSession, entity: &str, max_age: Duration) -> Result<Arc<Checked>, ApiError> {
+        let fresh = |c: &Arc<Checked>| c.at.elapsed().unwrap_or(Duration::MAX) <= max_age;
+        if let Some(c) = lock(&self.checked).get(entity).filter(|c| fresh(c)) {
+            return Ok(c.clone());
+        }
+        let _permit = self.agent_calls.acquire().await.map_err(|_| ApiError::Network("shutting down".into()))?;
+        // Another request may have checked it while this one waited.
+        if let Some(c) = lock(&self.checked).get(entity).filter(|c| fresh(c)) {
+            return Ok(c.clone());
+        }
+        let at = SystemTime::now();
+        let started = Instant::now();
+        let result = user.agent.status(entity, &|_| {}).await;
+        self.count_check(&result, started.elapsed());
+        let checked = Arc::new(Checked { report: result?, at });
+        lock(&self.checked).insert(entity.to_string(), checked.clone());
+        Ok(checked)
+    }
+
+    fn count_check<T>(&self, result: &Result<T, ApiError>, took: Duration) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(e) => error_kind(e),
+        };
+        let mut m = lock(&self.metrics);
+        *m.checks.entry(outcome).or_default() += 1;
+        m.check_seconds_sum += took.as_secs_f64();
+        m.check_count += 1;
+    }
+
+    fn metrics_text(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP medulla_imaging_server_status The last status checked, per entity (1 for its status).\n");
+        out.push_str("# TYPE medulla_imaging_server_status gauge\n");
+        let mut checked: Vec<_> = lock(&self.checked).iter().map(|(e, c)| (e.clone(), c.clone())).collect();
+        checked.sort_by(|a, b| a.0.cmp(&b.0));
+        for (entity, c) in &checked {
+            let status = json::status(&c.report, "", |_| String::new())["status"].as_str().unwrap_or("").to_string();
+            out.push_str(&format!("medulla_imaging_server_status{{entity=\"{entity}\",status=\"{status}\"}} 1\n"));
+        }
+        let m = lock(&self.metrics);
+        out.push_str("# HELP medulla_imaging_agent_checks_total Status checks made of the MMC agent, by outcome.\n");
+        out.push_str("# TYPE medulla_imaging_agent_checks_total counter\n");
+        let mut outcomes: Vec<_> = m.checks.iter().collect();
+        outcomes.sort();
+        for (outcome, n) in outcomes {
+            out.push_str(&format!("medulla_imaging_agent_checks_total{{outcome=\"{outcome}\"}} {n}\n"));
+        }
+        out.push_str("# HELP medulla_imaging_agent_check_seconds Time the MMC agent took for a status check.\n");
+        out.push_str("# TYPE medulla_imaging_agent_check_seconds summary\n");
+        out.push_str(&format!("medulla_imaging_agent_check_seconds_sum {}\n", m.check_seconds_sum));
+        out.push_str(&format!("medulla_imaging_agent_check_seconds_count {}\n", m.check_count));
+        out.push_str("# HELP medulla_imaging_gateway_requests_total Requests answered.\n");
+        out.push_str("# TYPE medulla_imaging_gateway_requests_total counter\n");
+        out.push_str(&format!("medulla_imaging_gateway_requests_total {}\n", m.requests));
+        out
+    }
+}
+
+fn error_kind(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::SignedOut => "signed_out",
+        ApiError::Fault { .. } => "fault",
+        ApiError::Exception(_) => "exception",
+        ApiError::Timeout => "timeout",
+        ApiError::Network(_) => "network",
+        ApiError::Http(_) => "http",
+        ApiError::Malformed(_) => "malformed",
+        ApiError::TooLarge => "too_large",
+        ApiError::Problem { .. } => "problem",
+    }
+}
+
+/// The value of cookie `name` in the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_string))
+        .filter(|v| !v.is_empty())
+}
+
+/// 128 random bits, from the kernel.
+fn new_session_id() -> Result<String, std::io::Error> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response {
+    let body =
+        json!({"type": format!("{PROBLEM_PREFIX}{kind}"), "title": title, "status": status.as_u16(), "detail": detail});
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+fn signed_out() -> Response {
+    problem(StatusCode::UNAUTHORIZED, "signed-out", "Signed out", "No session, or it has expired: sign in again.")
+}
+
+fn not_found(entity: &str) -> Response {
+    let detail = format!("{entity} is not one of your entities.");
+    problem(StatusCode::NOT_FOUND, "entity-not-found", "Entity not found", &detail)
+}
+
+/// A failure of the agent, as the contract words it.
+fn upstream(e: &ApiError) -> Response {
+    match e {
+        ApiError::SignedOut => signed_out(),
+        ApiError::Timeout => problem(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream-timeout",
+            "Medulla did not answer in time",
+            "The MMC agent did not answer within the request timeout.",
+        ),
+        e => problem(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &e.to_string()),
+    }
+}
+
+fn json_answer(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// The oldest status the client accepts: `Cache-Control: no-cache` (0) or
+/// `max-age=N`, else the check interval.
+fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
+    let directives = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    directives
+        .split(',')
+        .map(str::trim)
+        .find_map(|d| match d {
+            "no-cache" => Some(Duration::ZERO),
+            _ => d.strip_prefix("max-age=")?.parse().ok().map(Duration::from_secs),
+        })
+        .map_or(interval, |asked| asked.min(interval))
+}
+
+fn rfc3339(at: SystemTime) -> String {
+    let seconds = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Civil date from days since 1970 (proleptic Gregorian).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    let api = Router::new()
+        .route("/sessions", post(sign_in))
+        .route("/sessions/current", delete(sign_out))
+        .route("/entities", get(entities))
+        .route("/entities/{id}/imaging-server-status", get(status))
+        .route("/entities/{id}/imaging-activities", get(activities))
+        .route("/entities/{id}/boot-menu-synchronisations", post(synchronise));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(gateway.clone(), log_and_no_store))
+        .with_state(gateway)
+}
+
+/// One line per request: method, path (no query), status, time; and
+/// `Cache-Control: no-store` on every answer.
+async fn log_and_no_store(
+    State(gateway): State<Arc<Gateway>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let started = Instant::now();
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    lock(&gateway.metrics).requests += 1;
+    eprintln!("{method} {path} {} {} ms", response.status().as_u16(), started.elapsed().as_millis());
+    response
+}
+
+async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], gateway.metrics_text()).into_response()
+}
+
+/// A login or token of sane length.
+fn credential(v: &Value) -> Option<&str> {
+    v.as_str().filter(|s| !s.is_empty() && s.len() <= 256)
+}
+
+async fn sign_in(State(gateway): State<Arc<Gateway>>, body: axum::body::Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let login = credential(&request["login"]);
+    let (login, password, token) = match (login, credential(&request["password"]), credential(&request["token"])) {
+        (Some(login), Some(password), None) => (login, Some(password), None),
+        (Some(login), None, Some(token)) => (login, None, Some(token)),
+        _ => {
+            let detail = "Expected {\"login\", \"password\"} or {\"login\", \"token\"}.";
+            return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
+        }
+    };
+    let http = match AgentHttp::new(gateway.settings.agent_certificate.as_deref()) {
+        Ok(http) => http,
+        Err(e) => return upstream(&ApiError::Network(e)),
+    };
+    let agent = MmcAgent::with(http, &gateway.agent_config);
+    let answer = match (password, token) {
+        (Some(password), _) => agent.sign_in(login, password).await,
+        (_, Some(token)) => agent.sign_in_with_token(login, token).await,
+        _ => Ok(false),
+    };
+    match answer {
+        Ok(true) => {}
+        Ok(false) => {
+            let detail = "Medulla refused the login and password, or the token.";
+            return problem(StatusCode::UNAUTHORIZED, "invalid-credentials", "Sign-in refused", detail);
+        }
+        // The agent refused the gateway's own Basic credentials.
+        Err(ApiError::Http(401)) => return upstream(&ApiError::Http(401)),
+        Err(e) => return upstream(&e),
+    }
+    let entities = match agent.entities().await {
+        Ok(list) => list,
+        Err(e) => return upstream(&e),
+    };
+    let Ok(id) = new_session_id() else { return upstream(&ApiError::Network("no randomness".into())) };
+    let session = UserSession {
+        login: login.to_string(),
+        agent,
+        entities: Mutex::new(entities),
+        last_seen: Mutex::new(Instant::now()),
+    };
+    let login = session.login.clone();
+    lock(&gateway.sessions).insert(id.clone(), Arc::new(session));
+    let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
+    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn sign_out(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
+    // The agent has no sign-out call: its session, whose cookie the
+    // gateway drops here, ends at its idle timeout.
+    gateway.end_session(&headers);
+    let clear = format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response()
+}
+
+/// Why a request is not answered.
+enum Refused {
+    SignedOut,
+    /// Not one of the user's entities.
+    NotFound(String),
+}
+
+impl Refused {
+    fn answer(self) -> Response {
+        match self {
+            Refused::SignedOut => signed_out(),
+            Refused::NotFound(id) => not_found(&id),
+        }
+    }
+}
+
+/// The user's session.
+fn user(gateway: &Gateway, headers: &HeaderMap) -> Result<Arc<UserSession>, Refused> {
+    gateway.session(headers).ok_or(Refused::SignedOut)
+}
+
+fn signed_out_upstream(gateway: &Gateway, headers: &HeaderMap, e: &ApiError) -> Response {
+    if *e == ApiError::SignedOut {
+        gateway.end_session(headers);
+    }
+    upstream(e)
+}
+
+async fn entities(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
+    let user = match user(&gateway, &headers) {
+        Ok(u) => u,
+        Err(r) => return r.answer(),
+    };
+    match user.agent.entities().await {
+        Ok(list) => {
+            let body = json::entities(&list);
+            *lock(&user.entities) = list;
+            json_answer(StatusCode::OK, body)
+        }
+        Err(e) => signed_out_upstream(&gateway, &headers, &e),
+    }
+}
+
+/// The user and the entity, when it is one of theirs.
+fn user_and_entity(gateway: &Gateway, headers: &HeaderMap, id: &str) -> Result<Arc<UserSession>, Refused> {
+    let user = user(gateway, headers)?;
+    if lock(&user.entities).iter().any(|e| e.uuid == id) {
+        Ok(user)
+    } else {
+        Err(Refused::NotFound(id.to_string()))
+    }
+}
+
+async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let user = match user_and_entity(&gateway, &headers, &id) {
+        Ok(u) => u,
+        Err(r) => return r.answer(),
+    };
+    let max_age = max_age(&headers, gateway.settings.check_interval);
+    match gateway.status(&user, &id, max_age).await {
+        Ok(checked) => {
+            let entities = lock(&user.entities).clone();
+            let path_of = |uuid: &str| {
+                entities.iter().find(|e| e.uuid == uuid).map_or_else(|| uuid.to_string(), |e| e.completename.clone())
+            };
+            json_answer(StatusCode::OK, json::status(&checked.report, &rfc3339(checked.at), path_of))
+        }
+        Err(e) => signed_out_upstream(&gateway, &headers, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Page {
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+async fn activities(
+    State(gateway): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(page): Query<Page>,
+) -> Response {
+    let user = match user_and_entity(&gateway, &headers, &id) {
+        Ok(u) => u,
+        Err(r) => return r.answer(),
+    };
+    let (offset, limit) = (page.offset.unwrap_or(0), page.limit.unwrap_or(10).clamp(1, 100));
+    match gateway.status(&user, &id, gateway.settings.check_interval).await {
+        Ok(checked) => {
+            let lines = match &checked.report.status {
+                ServerStatus::Available(f) => f.activity.clone(),
+                _ => Vec::new(),
+            };
+            json_answer(StatusCode::OK, json::activities(&lines, offset, limit))
+        }
+        Err(e) => signed_out_upstream(&gateway, &headers, &e),
+    }
+}
+
+async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let user = match user_and_entity(&gateway, &headers, &id) {
+        Ok(u) => u,
+        Err(r) => return r.answer(),
+    };
+    match user.agent.synchronise(&id).await {
+        Ok(SyncOutcome::Done) => json_answer(StatusCode::OK, json!({"succeeded": true, "steps": []})),
+        Ok(SyncOutcome::Failed(reasons)) => {
+            let steps: Vec<Value> = reasons.iter().map(|r| json!({"succeeded": false, "detail": r})).collect();
+            json_answer(StatusCode::OK, json!({"succeeded": false, "steps": steps}))
+        }
+        Err(e) => signed_out_upstream(&gateway, &headers, &e),
+    }
+}
+
+/// Answers from `listener` until `shutdown` resolves, then finishes the
+/// requests in flight.
+pub async fn serve(
+    gateway: Arc<Gateway>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(gateway)).with_graceful_shutdown(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_597_507);
+        assert_eq!(rfc3339(at), "2026-11-25T09:05:07Z");
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn a_client_may_ask_for_a_younger_status_never_an_older_one() {
+        let interval = Duration::from_secs(30);
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_str(v).expect("header"));
+            max_age(&h, interval)
+        };
+        assert_eq!(max_age(&HeaderMap::new(), interval), interval);
+        assert_eq!(with("no-cache"), Duration::ZERO);
+        assert_eq!(with("max-age=5"), Duration::from_secs(5));
+        assert_eq!(with("max-age=3600"), interval);
+        assert_eq!(with("private, max-age=2"), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_session_cookie_is_read_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; medulla_imaging_gateway=abc; b=2"));
+        assert_eq!(cookie(&h, COOKIE).as_deref(), Some("abc"));
+        h.insert(header::COOKIE, HeaderValue::from_static("medulla_imaging_gatewayx=abc"));
+        assert_eq!(cookie(&h, COOKIE), None);
+    }
+}
