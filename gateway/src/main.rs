@@ -1,0 +1,79 @@
+//! `medulla-imaging-gateway [--config PATH]`: the REST gateway, configured
+//! by its own file (default `/etc/medulla-imaging-gateway/gateway.ini`):
+//!
+//! ```ini
+//! [gateway]
+//! listen = 127.0.0.1:7081
+//! check_interval_seconds = 30
+//! request_timeout_seconds = 10
+//! max_agent_calls = 4
+//! ; where the agent's own settings are (root-readable only)
+//! agent_config = /etc/mmc/agent/config.ini
+//! [agent]
+//! ; each overrides what the agent's config.ini says
+//! ; url = https://127.0.0.1:7080/
+//! ; login = mmc
+//! ; password = s3cr3t
+//! ; cacert = /etc/mmc/agent/keys/cacert.pem
+//! ```
+
+use medulla_imaging_gateway::agent_config::{parse_ini, AgentSettings};
+use medulla_imaging_gateway::server::{serve, Gateway, Settings};
+use std::time::Duration;
+
+const DEFAULT_CONFIG: &str = "/etc/medulla-imaging-gateway/gateway.ini";
+
+fn fail(problem: &str) -> ! {
+    eprintln!("medulla-imaging-gateway: {problem}");
+    std::process::exit(2)
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("{path}: {e}")))
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let path = match args.as_slice() {
+        [] => DEFAULT_CONFIG.to_string(),
+        [flag, path] if flag == "--config" => path.clone(),
+        _ => fail("usage: medulla-imaging-gateway [--config PATH]"),
+    };
+    let ini = parse_ini(&read(&path));
+    let get = |section: &str, key: &str| ini.get(&(section.to_string(), key.to_string())).cloned();
+    let number = |key: &str, default: u64| match get("gateway", key) {
+        Some(v) => {
+            v.parse::<u64>().unwrap_or_else(|_| fail(&format!("{path}: [gateway] {key}: {v:?} is not a number")))
+        }
+        None => default,
+    };
+    let agent_config = get("gateway", "agent_config").unwrap_or_else(|| "/etc/mmc/agent/config.ini".into());
+    let agent = AgentSettings::from_ini(&read(&agent_config)).unwrap_or_else(|e| fail(&format!("{agent_config}: {e}")));
+    let cacert = get("agent", "cacert").or(agent.cacert.clone());
+    let settings = Settings {
+        agent_url: get("agent", "url").unwrap_or(agent.url),
+        agent_login: get("agent", "login").unwrap_or(agent.login),
+        agent_password: get("agent", "password").unwrap_or(agent.password),
+        agent_certificate: cacert.map(|p| std::fs::read(&p).unwrap_or_else(|e| fail(&format!("{p}: {e}")))),
+        session_timeout: Duration::from_secs(agent.session_timeout_seconds),
+        check_interval: Duration::from_secs(number("check_interval_seconds", 30).max(1)),
+        request_timeout_seconds: number("request_timeout_seconds", 10).clamp(1, 300) as u32,
+        max_agent_calls: number("max_agent_calls", 4).clamp(1, 64) as usize,
+    };
+    let listen = get("gateway", "listen").unwrap_or_else(|| "127.0.0.1:7081".into());
+    let listener = tokio::net::TcpListener::bind(&listen).await.unwrap_or_else(|e| fail(&format!("{listen}: {e}")));
+    eprintln!("medulla-imaging-gateway: listening on {listen}, agent {}", settings.agent_url);
+    let shutdown = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .unwrap_or_else(|e| fail(&format!("SIGTERM: {e}")));
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        eprintln!("medulla-imaging-gateway: stopping, finishing the requests in flight");
+    };
+    if let Err(e) = serve(Gateway::new(settings), listener, shutdown).await {
+        fail(&e.to_string());
+    }
+}

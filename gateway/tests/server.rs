@@ -1,0 +1,184 @@
+//! The gateway in front of the simulated agent, as a browser uses it:
+//! sign-in and its cookie, the user's entities only, statuses shared
+//! between users within the interval, sign-out, idle sessions, health and
+//! metrics. Its answers are read back with the app's own REST readers.
+
+use medulla_imaging_gateway::server::{serve, Gateway, Settings, COOKIE};
+use medulla_imaging_status::api::rest::{entities_from, report_from};
+use medulla_imaging_status::domain::ServerStatus;
+use medulla_sim::Running;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+struct Setup {
+    sim: Running,
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn setup(session_timeout: Duration) -> Setup {
+    let options = medulla_sim::Options { connect_timeout: Duration::from_millis(300), ..Default::default() };
+    let sim = medulla_sim::start(options).await.expect("simulator");
+    let settings = Settings {
+        agent_url: format!("{}mmc-agent/", sim.url()),
+        agent_login: medulla_sim::AGENT_LOGIN.into(),
+        agent_password: medulla_sim::AGENT_PASSWORD.into(),
+        agent_certificate: None,
+        session_timeout,
+        check_interval: Duration::from_secs(30),
+        request_timeout_seconds: 2,
+        max_agent_calls: 2,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(serve(Gateway::new(settings), listener, std::future::pending()));
+    Setup { sim, base, http: reqwest::Client::new() }
+}
+
+impl Setup {
+    /// Signs in; the cookie to send back.
+    async fn sign_in(&self, password: &str) -> Result<String, (u16, Value)> {
+        let answer = self
+            .http
+            .post(format!("{}/api/v1/sessions", self.base))
+            .json(&json!({"login": medulla_sim::USER_LOGIN, "password": password}))
+            .send()
+            .await
+            .expect("sent");
+        let status = answer.status().as_u16();
+        let set_cookie = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body: Value = answer.json().await.unwrap_or_default();
+        match (status, set_cookie) {
+            (201, Some(cookie)) => {
+                for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+                    assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+                }
+                Ok(cookie.split(';').next().unwrap_or_default().to_string())
+            }
+            (status, _) => Err((status, body)),
+        }
+    }
+
+    async fn get(&self, cookie: &str, path: &str, cache_control: Option<&str>) -> (u16, Vec<u8>) {
+        let mut request = self.http.get(format!("{}/api/v1/{path}", self.base)).header("cookie", cookie);
+        if let Some(c) = cache_control {
+            request = request.header("cache-control", c);
+        }
+        let answer = request.send().await.expect("sent");
+        assert_eq!(answer.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        (answer.status().as_u16(), answer.bytes().await.expect("body").to_vec())
+    }
+}
+
+fn problem_type(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body).unwrap_or_default()["type"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_in_and_sees_the_statuses_of_their_entities() {
+    let s = setup(Duration::from_secs(900)).await;
+    let (status, body) = s.sign_in("wrong").await.expect_err("a wrong password");
+    assert_eq!((status, body["type"].as_str()), (401, Some("urn:medulla:problem:invalid-credentials")));
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    assert!(cookie.starts_with(&format!("{COOKIE}=")) && cookie.len() > COOKIE.len() + 30, "{cookie}");
+
+    let (status, body) = s.get(&cookie, "entities", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(entities_from(&body).expect("entities").len(), 5);
+
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    for (entity, expected) in [
+        ("UUID0", "offline"),
+        ("UUID1", "connection_error"),
+        ("UUID2", "available"),
+        ("UUID3", "available"),
+        ("UUID4", "not_linked"),
+    ] {
+        let (status, body) = s.get(&cookie, &format!("entities/{entity}/imaging-server-status"), None).await;
+        assert_eq!(status, 200, "{entity}: {}", String::from_utf8_lossy(&body));
+        let json: Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!((json["entity_id"].as_str(), json["status"].as_str()), (Some(entity), Some(expected)));
+        let report = report_from(&body, now).expect("the app reads it");
+        assert!(report.age_ms < 60_000, "checked just now: {}", json["checked_at"]);
+        if entity == "UUID3" {
+            assert_eq!(json["served_by"], json!({"id": "UUID2", "full_path": "General > Public"}));
+            assert!(matches!(report.status, ServerStatus::Available(_)));
+        }
+    }
+    let (status, body) = s.get(&cookie, "entities/UUID2/imaging-activities?offset=0&limit=3", None).await;
+    let page: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!((status, page["limit"].as_u64()), (200, Some(3)));
+    assert!(!page["items"].as_array().expect("items").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_are_shared_between_users_within_the_interval() {
+    let s = setup(Duration::from_secs(900)).await;
+    let (alice, bob) = (
+        s.sign_in(medulla_sim::USER_PASSWORD).await.expect("a"),
+        s.sign_in(medulla_sim::USER_PASSWORD).await.expect("b"),
+    );
+    assert_ne!(alice, bob, "one session each");
+    let path = "entities/UUID2/imaging-server-status";
+    assert_eq!(s.get(&alice, path, None).await.0, 200);
+    let asked = s.sim.sim.calls("imaging.getGlobalStatus");
+    let (status, first) = s.get(&bob, path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(s.sim.sim.calls("imaging.getGlobalStatus"), asked, "Bob gets Alice's check");
+    let checked_at = |body: &[u8]| serde_json::from_slice::<Value>(body).expect("json")["checked_at"].clone();
+    // A client that needs a younger status says so.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (_, fresh) = s.get(&bob, path, Some("no-cache")).await;
+    assert_eq!(s.sim.sim.calls("imaging.getGlobalStatus"), asked + 1);
+    assert_ne!(checked_at(&fresh), checked_at(&first));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_without_a_session_nor_about_another_entity() {
+    let s = setup(Duration::from_secs(1)).await;
+    let (status, body) = s.get("medulla_imaging_gateway=forged", "entities", None).await;
+    assert_eq!((status, problem_type(&body).as_str()), (401, "urn:medulla:problem:signed-out"));
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    let before = s.sim.sim.calls("XML-RPC");
+    assert!(before > 0, "signing in asked the agent");
+    let (status, body) = s.get(&cookie, "entities/UUID99/imaging-server-status", None).await;
+    assert_eq!((status, problem_type(&body).as_str()), (404, "urn:medulla:problem:entity-not-found"));
+    assert_eq!(s.sim.sim.calls("XML-RPC"), before, "the agent is not asked about an entity the user does not see");
+
+    // Idle longer than the agent's timeout: signed out.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(s.get(&cookie, "entities", None).await.0, 401);
+
+    // Signing out ends the session at once.
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in again");
+    let out = s
+        .http
+        .delete(format!("{}/api/v1/sessions/current", s.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(out.status().as_u16(), 204);
+    assert!(out.headers().get("set-cookie").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(s.get(&cookie, "entities", None).await.0, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics() {
+    let s = setup(Duration::from_secs(900)).await;
+    let health = s.http.get(format!("{}/healthz", s.base)).send().await.expect("sent");
+    assert_eq!(health.status().as_u16(), 200);
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    for entity in ["UUID0", "UUID2"] {
+        s.get(&cookie, &format!("entities/{entity}/imaging-server-status"), None).await;
+    }
+    let text = s.http.get(format!("{}/metrics", s.base)).send().await.expect("sent").text().await.expect("text");
+    for line in [
+        "medulla_imaging_server_status{entity=\"UUID0\",status=\"offline\"} 1",
+        "medulla_imaging_server_status{entity=\"UUID2\",status=\"available\"} 1",
+        "medulla_imaging_agent_checks_total{outcome=\"ok\"} 2",
+        "medulla_imaging_agent_check_seconds_count 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+    }
+}
