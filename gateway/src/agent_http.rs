@@ -41,7 +41,7 @@ impl Http for AgentHttp {
         method: Method,
         url: &str,
         body: Option<(&str, String)>,
-        authorization: Option<&str>,
+        headers: &[(&str, &str)],
         timeout_ms: u32,
     ) -> Result<Answer, ApiError> {
         let method = match method {
@@ -51,8 +51,8 @@ impl Http for AgentHttp {
         };
         // The timeout covers the whole exchange, the body included.
         let mut request = self.client.request(method, url).timeout(Duration::from_millis(timeout_ms.into()));
-        if let Some(authorization) = authorization {
-            request = request.header(reqwest::header::AUTHORIZATION, authorization);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some((content_type, text)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);

@@ -141,7 +141,7 @@ impl Gateway {
         }
         let at = SystemTime::now();
         let started = Instant::now();
-        let result = user.agent.status(entity, &|_| {}).await;
+        let result = user.agent.status(entity, 0, &|_| {}).await;
         self.count_check(&result, started.elapsed());
         let checked = Arc::new(Checked { report: result?, at });
         lock(&self.checked).insert(entity.to_string(), checked.clone());

@@ -51,7 +51,7 @@ async fn the_demo_statuses_natively() {
     // General: its relay is absent, so Offline before the agent's own
     // (simulated) connect timeout, then Offline for good.
     let heard = Mutex::new(Vec::new());
-    let report = agent.status("UUID0", &|p| heard.lock().expect("heard").push(p)).await.expect("General");
+    let report = agent.status("UUID0", 0, &|p| heard.lock().expect("heard").push(p)).await.expect("General");
     assert_eq!(report.status, ServerStatus::Offline(RelayPresence::Absent));
     assert!(
         heard.lock().expect("heard").iter().any(|p| matches!(p, Progress::Provisional(r) if r.status == report.status)),
@@ -59,15 +59,15 @@ async fn the_demo_statuses_natively() {
     );
 
     let nothing = |_| {};
-    assert_eq!(agent.status("UUID1", &nothing).await.expect("Private").status, ServerStatus::ConnectionError);
-    let public = agent.status("UUID2", &nothing).await.expect("Public");
+    assert_eq!(agent.status("UUID1", 0, &nothing).await.expect("Private").status, ServerStatus::ConnectionError);
+    let public = agent.status("UUID2", 0, &nothing).await.expect("Public");
     let ServerStatus::Available(figures) = public.status else { panic!("Public: {public:?}") };
     assert_eq!((figures.registered, figures.rescue, figures.masters), (42, 7, 3), "numbers sent as strings");
     assert!(figures.image_store.is_some() && figures.memory.is_some() && !figures.activity.is_empty());
-    let library = agent.status("UUID3", &nothing).await.expect("Library");
+    let library = agent.status("UUID3", 0, &nothing).await.expect("Library");
     assert_eq!(library.inherited_from.as_deref(), Some("UUID2"));
     assert!(matches!(library.status, ServerStatus::Available(_)));
-    assert_eq!(agent.status("UUID4", &nothing).await.expect("Workshop").status, ServerStatus::NotLinked);
+    assert_eq!(agent.status("UUID4", 0, &nothing).await.expect("Workshop").status, ServerStatus::NotLinked);
 }
 
 #[tokio::test]
@@ -97,5 +97,5 @@ async fn failures_are_typed_natively_as_in_the_browser() {
         assert_eq!(kind, expected, "{mode}: {got:?}");
     }
     control(&sim, serde_json::json!({"expire_sessions": true}));
-    assert_eq!(agent.status("UUID2", &nothing).await, Err(ApiError::SignedOut));
+    assert_eq!(agent.status("UUID2", 0, &nothing).await, Err(ApiError::SignedOut));
 }

@@ -48,8 +48,8 @@ pub enum Method {
 /// The network, as the clients see it.
 #[allow(async_fn_in_trait)]
 pub trait Http {
-    /// Sends a request with the session cookie, the optional
-    /// `Authorization` header, and `body` as `(content type, text)`; gives
+    /// Sends a request with the session cookie, `headers` (`Authorization`,
+    /// `Cache-Control`), and `body` as `(content type, text)`; gives
     /// up after `timeout_ms` ([`ApiError::Timeout`]). A body over
     /// [`MAX_BODY_BYTES`] is [`ApiError::TooLarge`].
     async fn send(
@@ -57,7 +57,7 @@ pub trait Http {
         method: Method,
         url: &str,
         body: Option<(&str, String)>,
-        authorization: Option<&str>,
+        headers: &[(&str, &str)],
         timeout_ms: u32,
     ) -> Result<Answer, ApiError>;
 
@@ -75,10 +75,10 @@ impl Http for Fetch {
         method: Method,
         url: &str,
         body: Option<(&str, String)>,
-        authorization: Option<&str>,
+        headers: &[(&str, &str)],
         timeout_ms: u32,
     ) -> Result<Answer, ApiError> {
-        fetch(method, url, body, authorization, timeout_ms).await
+        fetch(method, url, body, headers, timeout_ms).await
     }
 
     async fn sleep(&self, ms: u32) {
@@ -90,7 +90,7 @@ async fn fetch(
     method: Method,
     url: &str,
     body: Option<(&str, String)>,
-    authorization: Option<&str>,
+    headers: &[(&str, &str)],
     timeout_ms: u32,
 ) -> Result<Answer, ApiError> {
     let method = match method {
@@ -107,8 +107,8 @@ async fn fetch(
         // holds a GET behind an aborted one for the same URL (its cache lock).
         .cache(RequestCache::NoStore)
         .abort_signal(Some(&controller.signal()));
-    if let Some(auth) = authorization {
-        request = request.header("Authorization", auth);
+    for (name, value) in headers {
+        request = request.header(name, value);
     }
     let request = match body {
         Some((content_type, text)) => request.header("Content-Type", content_type).body(text),

@@ -72,9 +72,8 @@ impl<H: Http> MmcAgent<H> {
     /// an answer holding `faultCode` is the failure it reports.
     async fn call_within(&self, method: &str, params: &[Value], timeout_ms: u32) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
-        let authorization = self.authorization.as_deref();
-        let answer =
-            self.http.send(Method::Post, &self.url, Some(("text/xml", body)), authorization, timeout_ms).await?;
+        let headers: Vec<(&str, &str)> = self.authorization.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let answer = self.http.send(Method::Post, &self.url, Some(("text/xml", body)), &headers, timeout_ms).await?;
         match answer.status {
             401 => return Err(ApiError::SignedOut),
             200..=299 => {}
@@ -239,7 +238,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
         Ok(())
     }
 
-    async fn status(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
         let mut report = StatusReport {
             entity: entity.to_string(),
             inherited_from: None,

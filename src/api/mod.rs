@@ -119,7 +119,14 @@ pub trait ImagingApi {
     async fn entities(&self) -> Result<Vec<Entity>, ApiError>;
     /// The imaging server status of an entity, with its figures when
     /// available; `progress` hears what is known before the end.
-    async fn status(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError>;
+    /// `max_age_seconds`: the oldest shared check (a gateway's) the caller
+    /// accepts, 0 for a check made now; the agent always checks now.
+    async fn status(
+        &self,
+        entity: &str,
+        max_age_seconds: u32,
+        progress: &OnProgress<'_>,
+    ) -> Result<StatusReport, ApiError>;
     /// Regenerates the boot menus of an entity on its imaging server.
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
     /// Ends the user's session as far as the transport can.
@@ -163,10 +170,10 @@ impl ImagingApi for Client {
         }
     }
 
-    async fn status(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
         match self {
-            Client::MmcAgent(c) => c.status(entity, progress).await,
-            Client::Rest(c) => c.status(entity, progress).await,
+            Client::MmcAgent(c) => c.status(entity, max_age, progress).await,
+            Client::Rest(c) => c.status(entity, max_age, progress).await,
         }
     }
 

@@ -331,8 +331,18 @@ impl RestClient {
     }
 
     async fn request(&self, method: Method, path: &str, body: Option<String>) -> Result<Answer, ApiError> {
+        self.request_with(method, path, body, &[]).await
+    }
+
+    async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, ApiError> {
         let url = format!("{}/{path}", self.base);
-        Fetch.send(method, &url, body.map(|b| ("application/json", b)), None, self.timeout_ms).await
+        Fetch.send(method, &url, body.map(|b| ("application/json", b)), headers, self.timeout_ms).await
     }
 
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
@@ -367,9 +377,12 @@ impl ImagingApi for RestClient {
         entities_from(body(&self.request(Method::Get, "entities", None).await?)?)
     }
 
-    async fn status(&self, entity: &str, _progress: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
+    async fn status(&self, entity: &str, max_age: u32, _: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
-        let answer = self.request(Method::Get, &format!("entities/{id}/imaging-server-status"), None).await?;
+        // The gateway shares its checks between users: how old one may be.
+        let cache = if max_age == 0 { "no-cache".to_string() } else { format!("max-age={max_age}") };
+        let path = format!("entities/{id}/imaging-server-status");
+        let answer = self.request_with(Method::Get, &path, None, &[("Cache-Control", &cache)]).await?;
         // The gateway's clock, so that its own clock's drift from the
         // browser's does not count; the browser's when it gives none.
         let server_now = answer.date.as_deref().and_then(Timestamp::http_date_ms);

@@ -79,7 +79,7 @@ async fn load_config() -> Result<Config, String> {
     let timeout_ms = Config::default().request_timeout_seconds.saturating_mul(1000);
     use crate::api::http::{Fetch, Http, Method};
     let answer = Fetch
-        .send(Method::Get, CONFIG_FILE, None, None, timeout_ms)
+        .send(Method::Get, CONFIG_FILE, None, &[], timeout_ms)
         .await
         .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;
     if !(200..300).contains(&answer.status) {

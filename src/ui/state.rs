@@ -83,6 +83,9 @@ pub struct Ctx {
     checks: StoredValue<Checks>,
     /// An entity the host page asked for before the list was loaded.
     requested: StoredValue<Option<String>>,
+    /// The next check must be made now, not taken from a gateway's shared
+    /// check ("Refresh now", the re-check before an action).
+    check_now: StoredValue<bool>,
     monitor: StoredValue<Option<AbortHandle>>,
 }
 
@@ -106,6 +109,7 @@ impl Ctx {
             last_input: StoredValue::new(browser::now_ms()),
             sign_on: StoredValue::new(None),
             requested: StoredValue::new(None),
+            check_now: StoredValue::new(false),
             checks: StoredValue::new(Checks::default()),
             monitor: StoredValue::new(None),
         }
@@ -243,6 +247,7 @@ impl Ctx {
     /// "Refresh now": a new generation, checked at once.
     pub fn refresh(self) {
         self.checks.update_value(Checks::new_generation);
+        self.check_now.set_value(true);
         self.restart_monitor();
     }
 
@@ -321,7 +326,10 @@ impl Ctx {
                 self.server_slow.set(true);
             }
         };
-        let result = self.api().status(entity, &progress).await;
+        // A poll accepts a gateway's check as old as the polling interval.
+        let now = self.check_now.try_update_value(std::mem::take).unwrap_or(false);
+        let max_age = if now { 0 } else { self.config.with_value(|c| c.poll_seconds) };
+        let result = self.api().status(entity, max_age, &progress).await;
         if !current(true) {
             return Some(true);
         }
@@ -370,6 +378,7 @@ impl Ctx {
         let same = move || self.generation() == generation && self.selected.get_untracked().as_deref() == Some(entity);
         if !self.fresh() {
             let before = self.checks.with_value(Checks::issued);
+            self.check_now.set_value(true);
             self.restart_monitor();
             while same()
                 && self.session.get_untracked() == Session::SignedIn
