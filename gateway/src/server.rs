@@ -21,7 +21,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, SyncOutcome};
+use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport};
 use serde_json::{json, Value};
@@ -128,24 +128,55 @@ impl Gateway {
     }
 
     /// The status of `entity`, checked by `user`'s agent session unless a
-    /// check younger than `max_age` is there to share.
-    async fn status(&self, user: &UserSession, entity: &str, max_age: Duration) -> Result<Arc<Checked>, ApiError> {
-        let fresh = |c: &Arc<Checked>| c.at.elapsed().unwrap_or(Duration::MAX) <= max_age;
+    /// check younger than `max_age` is there to share. The check runs on
+    /// its own: its first word is the answer (an Offline known from the
+    /// relay, while the agent still waits up to 30 s for a dead host, as
+    /// the tab does with the agent itself), and its last word is kept for
+    /// the next requests.
+    async fn status(
+        self: &Arc<Self>,
+        user: Arc<UserSession>,
+        entity: &str,
+        max_age: Duration,
+    ) -> Result<Arc<Checked>, ApiError> {
+        let fresh = move |c: &Arc<Checked>| c.at.elapsed().unwrap_or(Duration::MAX) <= max_age;
         if let Some(c) = lock(&self.checked).get(entity).filter(|c| fresh(c)) {
             return Ok(c.clone());
         }
-        let _permit = self.agent_calls.acquire().await.map_err(|_| ApiError::Network("shutting down".into()))?;
-        // Another request may have checked it while this one waited.
-        if let Some(c) = lock(&self.checked).get(entity).filter(|c| fresh(c)) {
-            return Ok(c.clone());
-        }
-        let at = SystemTime::now();
-        let started = Instant::now();
-        let result = user.agent.status(entity, 0, &|_| {}).await;
-        self.count_check(&result, started.elapsed());
-        let checked = Arc::new(Checked { report: result?, at });
-        lock(&self.checked).insert(entity.to_string(), checked.clone());
-        Ok(checked)
+        let (first, answer) = tokio::sync::oneshot::channel();
+        let first = Arc::new(Mutex::new(Some(first)));
+        let gateway = self.clone();
+        let entity = entity.to_string();
+        tokio::spawn(async move {
+            let say = |result: Result<Arc<Checked>, ApiError>| {
+                if let Some(first) = lock(&first).take() {
+                    let _ = first.send(result);
+                }
+            };
+            let Ok(_permit) = gateway.agent_calls.acquire().await else {
+                return say(Err(ApiError::Network("shutting down".into())));
+            };
+            // Another request may have checked it while this one waited.
+            if let Some(c) = lock(&gateway.checked).get(&entity).filter(|c| fresh(c)) {
+                return say(Ok(c.clone()));
+            }
+            let at = SystemTime::now();
+            let keep = |report: StatusReport| {
+                let checked = Arc::new(Checked { report, at });
+                lock(&gateway.checked).insert(entity.clone(), checked.clone());
+                checked
+            };
+            let progress = |p: Progress| {
+                if let Progress::Provisional(report) = p {
+                    say(Ok(keep(report)));
+                }
+            };
+            let started = Instant::now();
+            let result = user.agent.status(&entity, 0, &progress).await;
+            gateway.count_check(&result, started.elapsed());
+            say(result.map(keep));
+        });
+        answer.await.unwrap_or_else(|_| Err(ApiError::Network("the check stopped".into())))
     }
 
     fn count_check<T>(&self, result: &Result<T, ApiError>, took: Duration) {
@@ -444,7 +475,7 @@ async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Path(id
         Err(r) => return r.answer(),
     };
     let max_age = max_age(&headers, gateway.settings.check_interval);
-    match gateway.status(&user, &id, max_age).await {
+    match gateway.status(user.clone(), &id, max_age).await {
         Ok(checked) => {
             let entities = lock(&user.entities).clone();
             let path_of = |uuid: &str| {
@@ -473,7 +504,7 @@ async fn activities(
         Err(r) => return r.answer(),
     };
     let (offset, limit) = (page.offset.unwrap_or(0), page.limit.unwrap_or(10).clamp(1, 100));
-    match gateway.status(&user, &id, gateway.settings.check_interval).await {
+    match gateway.status(user.clone(), &id, gateway.settings.check_interval).await {
         Ok(checked) => {
             let lines = match &checked.report.status {
                 ServerStatus::Available(f) => f.activity.clone(),

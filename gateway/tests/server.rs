@@ -172,7 +172,15 @@ async fn health_and_metrics() {
     for entity in ["UUID0", "UUID2"] {
         s.get(&cookie, &format!("entities/{entity}/imaging-server-status"), None).await;
     }
-    let text = s.http.get(format!("{}/metrics", s.base)).send().await.expect("sent").text().await.expect("text");
+    // General's check ends after the agent's wait for its dead host.
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = s.http.get(format!("{}/metrics", s.base)).send().await.expect("sent").text().await.expect("text");
+        if text.contains("medulla_imaging_agent_check_seconds_count 2") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for line in [
         "medulla_imaging_server_status{entity=\"UUID0\",status=\"offline\"} 1",
         "medulla_imaging_server_status{entity=\"UUID2\",status=\"available\"} 1",

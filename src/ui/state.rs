@@ -183,7 +183,12 @@ impl Ctx {
             let answer = loop {
                 tries += 1;
                 match self.api().sign_in_with_token(&login, &token).await {
-                    Err(ApiError::Timeout | ApiError::Network(_) | ApiError::Http(500..=599)) if tries < 3 => {
+                    Err(
+                        ApiError::Timeout
+                        | ApiError::Network(_)
+                        | ApiError::Http(500..=599)
+                        | ApiError::Problem { status: 500..=599, .. },
+                    ) if tries < 3 => {
                         TimeoutFuture::new(1000 * tries).await;
                     }
                     answer => break answer,

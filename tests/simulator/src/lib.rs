@@ -13,6 +13,7 @@
 //! It is driven while running by `POST /_sim/control` (see [`Control`]).
 
 pub mod headers;
+mod proxy;
 pub mod rest;
 pub mod world;
 pub mod xmlrpc;
@@ -52,6 +53,10 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// The transport of the served `config.json`: `mmc-agent` or `rest`.
     pub transport: String,
+    /// The base URL of a REST gateway (`http://127.0.0.1:7081`) to which
+    /// the tab's `/api/v1/` is passed, in place of the simulator's own REST
+    /// side.
+    pub rest_upstream: Option<String>,
     /// Where the tab is served: `/` or a prefix such as `/imaging-status/`
     /// (with its `config.json` and REST API; the agent stays at
     /// `/mmc-agent/`, as behind the console's Apache).
@@ -74,6 +79,7 @@ impl Default for Options {
             transport: "mmc-agent".into(),
             host_app_origin: None,
             base_path: "/".into(),
+            rest_upstream: None,
         }
     }
 }
@@ -117,6 +123,10 @@ pub struct Control {
     pub config_text: Option<String>,
     /// `config.json` answers 404.
     pub config_missing: Option<bool>,
+    /// Origins the served Content-Security-Policy lets frame the tab
+    /// besides those of `embed_allowed_origins`: a server policy looser than
+    /// the tab's config, to test the tab's own defence.
+    pub frame_ancestors: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -178,8 +188,12 @@ pub struct Sim {
     dist: PathBuf,
     host_app_origin: Option<String>,
     base_path: String,
+    rest_upstream: Option<String>,
+    /// The proxy's client, towards `rest_upstream`.
+    http: reqwest::Client,
     /// Content-Security-Policy violations the browser reported.
     csp_reports: Mutex<Vec<String>>,
+    frame_ancestors: Mutex<Vec<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -222,6 +236,9 @@ impl Sim {
             host_app_origin: options.host_app_origin.clone(),
             base_path: format!("/{}/", options.base_path.trim_matches('/')).replace("//", "/"),
             csp_reports: Mutex::new(Vec::new()),
+            frame_ancestors: Mutex::new(Vec::new()),
+            rest_upstream: options.rest_upstream.clone(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
         })
     }
 
@@ -239,15 +256,22 @@ impl Sim {
         lock(&self.csp_reports).clone()
     }
 
+    /// Takes the violations reported so far (a test that provokes one).
+    pub fn take_csp_reports(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.csp_reports))
+    }
+
     /// `embed_allowed_origins` of the served `config.json`.
     pub(crate) fn embed_allowed_origins(&self) -> Vec<String> {
         let config = lock(&self.config).clone().unwrap_or_default();
         let json: serde_json::Value = serde_json::from_str(&config).unwrap_or_default();
         let origins = json["embed_allowed_origins"].as_array().cloned().unwrap_or_default();
         // Only origins go into the header: anything else is left out.
+        let extra = lock(&self.frame_ancestors).clone();
         origins
             .iter()
             .filter_map(|o| o.as_str())
+            .chain(extra.iter().map(String::as_str))
             .filter(|o| o.bytes().all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b)))
             .map(str::to_string)
             .collect()
@@ -315,6 +339,9 @@ impl Sim {
         if let Some(text) = c.config_text {
             *lock(&self.config) = Some(text);
         }
+        if let Some(origins) = c.frame_ancestors {
+            *lock(&self.frame_ancestors) = origins;
+        }
         if c.config_missing == Some(true) {
             *lock(&self.config) = None;
         }
@@ -355,6 +382,12 @@ impl Sim {
     }
 
     /// The failure to inject into a call of `method`, if any is pending.
+    /// A failure asked of this method by name only (never one for any call).
+    pub(crate) fn take_failure_of(&self, method: &str) -> Option<String> {
+        let named = lock(&self.fail).as_ref().is_some_and(|f| f.method.as_deref() == Some(method));
+        named.then(|| self.take_failure(method)).flatten()
+    }
+
     pub(crate) fn take_failure(&self, method: &str) -> Option<String> {
         let mut pending = lock(&self.fail);
         let fail = pending.as_mut()?;
@@ -404,9 +437,13 @@ pub fn router(sim: Arc<Sim>) -> Router {
     let files = tower_http::services::ServeDir::new(&dist)
         .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
     // The tab, its config.json and its REST API, where it is served.
+    let rest = match sim.rest_upstream {
+        Some(_) => Router::new().route("/{*path}", axum::routing::any(proxy::forward)),
+        None => rest::router(),
+    };
     let tab = Router::new()
         .route("/config.json", get(config))
-        .nest("/api/v1", rest::router())
+        .nest("/api/v1", rest)
         .fallback_service(files)
         .layer(axum::middleware::from_fn_with_state(sim.clone(), headers::production_headers));
     let machine = Router::new()
@@ -572,6 +609,10 @@ fn new_session_id() -> String {
 
 /// The agent's endpoint.
 async fn agent(State(sim): State<Arc<Sim>>, method: Method, headers: HeaderMap, body: String) -> Response {
+    // Browsers mark their fetches; the gateway's calls are not marked.
+    if headers.contains_key("sec-fetch-mode") {
+        *lock(&sim.calls).entry("XML-RPC from a browser".into()).or_default() += 1;
+    }
     let mut response = answer(&sim, &method, &headers, &body).await;
     cors(&headers, &mut response);
     response

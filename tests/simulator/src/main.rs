@@ -4,7 +4,7 @@ use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_
 use std::time::Duration;
 
 const USAGE: &str =
-    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--transport T] [--base-path P]
+    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--transport T] [--base-path P] [--rest-upstream URL]
   --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
   --dist DIR               the built app (default dist)
   --session-timeout S      idle seconds before a session expires (default 900)
@@ -14,7 +14,9 @@ const USAGE: &str =
   --transport T            what the served config.json asks the app to use:
                            mmc-agent (XML-RPC, default) or rest (the REST contract)
   --base-path P            serve the tab, its config.json and REST API under P
-                           (/imaging-status/, as behind an Apache Alias; default /)";
+                           (/imaging-status/, as behind an Apache Alias; default /)
+  --rest-upstream URL      pass the tab's api/v1/ to this REST gateway
+                           (medulla-imaging-gateway) instead of answering it";
 
 fn usage(problem: &str) -> ! {
     eprintln!("medulla-sim: {problem}\n{USAGE}");
@@ -37,6 +39,7 @@ async fn main() {
             "--connect-timeout" => options.connect_timeout = Duration::from_secs(number(value())),
             "--entities" => options.extra_entities = number(value()) as usize,
             "--base-path" => options.base_path = value(),
+            "--rest-upstream" => options.rest_upstream = Some(value()),
             "--transport" => match value().as_str() {
                 t @ ("mmc-agent" | "rest") => options.transport = t.into(),
                 other => usage(&format!("--transport: {other:?} is neither mmc-agent nor rest")),

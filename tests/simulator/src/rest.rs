@@ -56,7 +56,7 @@ fn not_found(id: &str) -> Response {
 
 /// A failure injected by the control endpoint, as a gateway (or the proxy
 /// in front of it) would show it.
-async fn failure(sim: &Sim, mode: &str) -> Response {
+pub(crate) async fn failure(sim: &Sim, mode: &str) -> Response {
     if let Some(response) = sim.proxy_failure(mode).await {
         return response;
     }

@@ -152,6 +152,8 @@ async fn a_foreign_host_is_ignored(t: Transport) {
     let allowed = host_server(&b).await;
     let foreign = host_server(&b).await;
     allow(&b, &allowed);
+    // The tab's own defence, should a server's policy let the page frame it.
+    b.control(json!({"frame_ancestors": [origin(&foreign)]}));
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
     open_host(&b, &foreign, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
     enter_tab(&b).await;
@@ -253,6 +255,8 @@ async fn the_protocol_works_without_a_referrer(t: Transport) {
     let host = host_server(&b).await;
     let foreign = host_server(&b).await;
     allow(&b, &host);
+    // The tab's own defence, should a server's policy let the page frame it.
+    b.control(json!({"frame_ancestors": [origin(&foreign)]}));
     let hand_token = |server: &Running| {
         let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
         let app = encode("/?embed=1&sso=1&entity=UUID2");
@@ -280,7 +284,27 @@ async fn the_protocol_works_without_a_referrer(t: Transport) {
     b.close().await;
 }
 
+/// The production policy (`frame-ancestors`) keeps a page of an origin
+/// that is not allowed from showing the tab at all; the browser reports it.
+async fn a_foreign_page_cannot_even_frame_the_tab(t: Transport) {
+    let b = open(t).await;
+    let foreign = host_server(&b).await;
+    open_host(&b, &foreign, "/?embed=1&entity=UUID2").await;
+    until("the refusal reported", || async {
+        let reports = b.sim.sim.csp_reports();
+        reports.iter().any(|r| r.contains("frame-ancestors")).then_some(())
+    })
+    .await;
+    b.sim.sim.take_csp_reports();
+    enter_tab(&b).await;
+    assert!(b.c.find(Locator::Css("section.status")).await.is_err(), "the tab showed in a foreign page");
+    b.c.enter_parent_frame().await.ok();
+    assert!(host_log(&b).await.is_empty());
+    b.close().await;
+}
+
 on_both_transports!(
+    a_foreign_page_cannot_even_frame_the_tab,
     the_protocol_works_without_a_referrer,
     a_token_in_a_plain_link_is_not_used,
     a_sign_on_lost_to_the_network_is_tried_again,

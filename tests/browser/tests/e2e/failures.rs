@@ -33,7 +33,13 @@ async fn malformed_answers_show_medulla_unreachable_and_recover(t: Transport) {
 async fn medulla_down_at_start_recovers_by_itself(t: Transport) {
     let b = open(t).await;
     b.configure(json!({"poll_seconds": 5}));
-    b.control(json!({"fail": {"mode": "http_500", "method": "medulla_server.getUserLocations"}}));
+    // The agent down; on REST, the gateway (the tab is not signed in to it
+    // yet, so it would not even ask the agent).
+    let method = match t {
+        Transport::MmcAgent => "medulla_server.getUserLocations",
+        Transport::Rest => "GET /api/v1/entities",
+    };
+    b.control(json!({"fail": {"mode": "http_500", "method": method}}));
     b.goto("/").await;
     b.wait_status("unreachable").await;
     assert!(b.body_text().await.contains("HTTP error 500"));

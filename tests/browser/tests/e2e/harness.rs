@@ -145,9 +145,20 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
     (driver, port, caps)
 }
 
+/// On REST, the app talks to our gateway (`medulla-imaging-gateway`) in
+/// front of the simulated agent, through the simulator's `/api/v1/` (same
+/// origin, as behind Apache). `tune` may set `rest_upstream` to `None` to
+/// use the simulator's own REST side instead.
 pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) -> Browser {
     let mut options = Options { dist: dist(), transport: transport.name().into(), ..Options::default() };
+    if let Transport::Rest = transport {
+        options.rest_upstream = Some(String::new());
+    }
     tune(&mut options);
+    if options.rest_upstream.is_some() {
+        options.port = free_port();
+        options.rest_upstream = Some(start_gateway(&options).await);
+    }
     let sim = medulla_sim::start(options).await.expect("simulator started");
     let (driver, port, caps) = start_driver(engine());
     let started = Instant::now();
@@ -162,6 +173,27 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
         .await
         .expect("a browser session");
     Browser { c, sim, transport, _driver: driver }
+}
+
+/// A gateway in front of the simulator that `options` starts; its URL.
+/// It shares a check for a second at most, so that polling follows the
+/// simulated servers as closely as with the agent.
+async fn start_gateway(options: &Options) -> String {
+    use medulla_imaging_gateway::server::{serve, Gateway, Settings};
+    let settings = Settings {
+        agent_url: format!("http://127.0.0.1:{}/mmc-agent/", options.port),
+        agent_login: medulla_sim::AGENT_LOGIN.into(),
+        agent_password: medulla_sim::AGENT_PASSWORD.into(),
+        agent_certificate: None,
+        session_timeout: options.session_timeout,
+        check_interval: Duration::from_secs(1),
+        request_timeout_seconds: 10,
+        max_agent_calls: 4,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gateway listener");
+    let url = format!("http://{}", listener.local_addr().expect("gateway address"));
+    tokio::spawn(serve(Gateway::new(settings), listener, std::future::pending()));
+    url
 }
 
 /// Waits until `check` gives `Some`, or fails naming `what`.
@@ -346,7 +378,7 @@ impl Browser {
     pub async fn close(self) {
         let (other, mine) = match self.transport {
             Transport::MmcAgent => ("REST", "XML-RPC"),
-            Transport::Rest => ("XML-RPC", "REST"),
+            Transport::Rest => ("XML-RPC from a browser", "REST"),
         };
         assert_eq!(self.sim.sim.calls(other), 0, "configured for {mine}, the app spoke {other}");
         // The browser reports any breach of the Content-Security-Policy.

@@ -58,8 +58,10 @@ async fn signing_out_ends_the_session_and_survives_a_reload(t: Transport) {
     match t {
         Transport::MmcAgent => assert!(!page_cookie(&b).await.contains("TWISTED_SESSION="), "the cookie is forgotten"),
         Transport::Rest => {
-            until("DELETE /sessions/current", || async { (b.sim.sim.calls("sessions.delete") == 1).then_some(()) })
-                .await
+            until("DELETE /sessions/current", || async {
+                (b.sim.sim.calls("DELETE /api/v1/sessions/current") == 1).then_some(())
+            })
+            .await
         }
     }
 
