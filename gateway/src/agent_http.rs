@@ -4,7 +4,7 @@
 //! body of at most `MAX_BODY_BYTES`, refused on its announced length or as
 //! soon as it goes past.
 
-use medulla_imaging_status::api::http::{Answer, Http, Method, MAX_BODY_BYTES};
+use medulla_imaging_status::api::http::{Answer, Http, Method, Request, MAX_BODY_BYTES};
 use medulla_imaging_status::api::ApiError;
 use std::time::Duration;
 
@@ -36,14 +36,7 @@ fn failed(e: reqwest::Error) -> ApiError {
 }
 
 impl Http for AgentHttp {
-    async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<(&str, String)>,
-        headers: &[(&str, &str)],
-        timeout_ms: u32,
-    ) -> Result<Answer, ApiError> {
+    async fn send(&self, Request { method, url, body, headers, timeout_ms }: Request<'_>) -> Result<Answer, ApiError> {
         let method = match method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,

@@ -105,9 +105,7 @@ pub fn status(report: &StatusReport, checked_at: &str, path_of: impl Fn(&str) ->
 }
 
 fn activity(a: &Activity) -> Value {
-    let timestamp = a
-        .timestamp
-        .map(|t| format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute, t.second));
+    let timestamp = a.timestamp.map(|t| t.iso());
     json!({
         "timestamp": timestamp,
         "computer": {"id": a.computer, "name": a.computer},

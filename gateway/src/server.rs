@@ -23,7 +23,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
-use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport};
+use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport, Timestamp};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,6 +48,24 @@ pub struct Settings {
     pub request_timeout_seconds: u32,
     /// Checks running at once towards the agent.
     pub max_agent_calls: usize,
+}
+
+impl Settings {
+    /// An agent reached in plain HTTP with these credentials; the agent's
+    /// default idle timeout, checks shared for 30 s, 10 s per request, 4
+    /// checks at once.
+    pub fn new(agent_url: String, agent_login: &str, agent_password: &str) -> Self {
+        Self {
+            agent_url,
+            agent_login: agent_login.into(),
+            agent_password: agent_password.into(),
+            agent_certificate: None,
+            session_timeout: Duration::from_secs(900),
+            check_interval: Duration::from_secs(30),
+            request_timeout_seconds: 10,
+            max_agent_calls: 4,
+        }
+    }
 }
 
 struct UserSession {
@@ -301,18 +319,7 @@ fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
 
 fn rfc3339(at: SystemTime) -> String {
     let seconds = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    // Civil date from days since 1970 (proleptic Gregorian).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+    format!("{}Z", Timestamp::from_unix_seconds(seconds as i64).iso())
 }
 
 pub fn router(gateway: Arc<Gateway>) -> Router {

@@ -19,15 +19,12 @@ struct Setup {
 async fn setup(session_timeout: Duration) -> Setup {
     let options = medulla_sim::Options { connect_timeout: Duration::from_millis(300), ..Default::default() };
     let sim = medulla_sim::start(options).await.expect("simulator");
+    let agent = format!("{}mmc-agent/", sim.url());
     let settings = Settings {
-        agent_url: format!("{}mmc-agent/", sim.url()),
-        agent_login: medulla_sim::AGENT_LOGIN.into(),
-        agent_password: medulla_sim::AGENT_PASSWORD.into(),
-        agent_certificate: None,
         session_timeout,
-        check_interval: Duration::from_secs(30),
         request_timeout_seconds: 2,
         max_agent_calls: 2,
+        ..Settings::new(agent, medulla_sim::AGENT_LOGIN, medulla_sim::AGENT_PASSWORD)
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));

@@ -45,21 +45,24 @@ pub enum Method {
     Delete,
 }
 
+/// A request, as the clients make it.
+pub struct Request<'a> {
+    pub method: Method,
+    pub url: &'a str,
+    /// `(content type, text)`.
+    pub body: Option<(&'a str, String)>,
+    /// `Authorization`, `Cache-Control`.
+    pub headers: &'a [(&'a str, &'a str)],
+    pub timeout_ms: u32,
+}
+
 /// The network, as the clients see it.
 #[allow(async_fn_in_trait)]
 pub trait Http {
-    /// Sends a request with the session cookie, `headers` (`Authorization`,
-    /// `Cache-Control`), and `body` as `(content type, text)`; gives
-    /// up after `timeout_ms` ([`ApiError::Timeout`]). A body over
-    /// [`MAX_BODY_BYTES`] is [`ApiError::TooLarge`].
-    async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<(&str, String)>,
-        headers: &[(&str, &str)],
-        timeout_ms: u32,
-    ) -> Result<Answer, ApiError>;
+    /// Sends `request` with the session cookie; gives up after its
+    /// `timeout_ms` ([`ApiError::Timeout`]). A body over [`MAX_BODY_BYTES`]
+    /// is [`ApiError::TooLarge`].
+    async fn send(&self, request: Request<'_>) -> Result<Answer, ApiError>;
 
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u32);
@@ -70,15 +73,8 @@ pub trait Http {
 pub struct Fetch;
 
 impl Http for Fetch {
-    async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<(&str, String)>,
-        headers: &[(&str, &str)],
-        timeout_ms: u32,
-    ) -> Result<Answer, ApiError> {
-        fetch(method, url, body, headers, timeout_ms).await
+    async fn send(&self, request: Request<'_>) -> Result<Answer, ApiError> {
+        fetch(request).await
     }
 
     async fn sleep(&self, ms: u32) {
@@ -86,13 +82,7 @@ impl Http for Fetch {
     }
 }
 
-async fn fetch(
-    method: Method,
-    url: &str,
-    body: Option<(&str, String)>,
-    headers: &[(&str, &str)],
-    timeout_ms: u32,
-) -> Result<Answer, ApiError> {
+async fn fetch(Request { method, url, body, headers, timeout_ms }: Request<'_>) -> Result<Answer, ApiError> {
     let method = match method {
         Method::Get => gloo_net::http::Method::GET,
         Method::Post => gloo_net::http::Method::POST,

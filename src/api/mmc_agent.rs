@@ -10,7 +10,7 @@
 //! same time, says Offline as soon as the relay is known absent, and gives
 //! that one call a longer deadline than the others.
 
-use super::http::{basic_authorization, Fetch, Http, Method};
+use super::http::{basic_authorization, Fetch, Http, Method, Request};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
 use super::{ApiError, ImagingApi, OnProgress, Progress, SyncOutcome};
 use crate::config::Config;
@@ -73,7 +73,14 @@ impl<H: Http> MmcAgent<H> {
     async fn call_within(&self, method: &str, params: &[Value], timeout_ms: u32) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
         let headers: Vec<(&str, &str)> = self.authorization.iter().map(|a| ("Authorization", a.as_str())).collect();
-        let answer = self.http.send(Method::Post, &self.url, Some(("text/xml", body)), &headers, timeout_ms).await?;
+        let request = Request {
+            method: Method::Post,
+            url: &self.url,
+            body: Some(("text/xml", body)),
+            headers: &headers,
+            timeout_ms,
+        };
+        let answer = self.http.send(request).await?;
         match answer.status {
             401 => return Err(ApiError::SignedOut),
             200..=299 => {}

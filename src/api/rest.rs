@@ -4,7 +4,7 @@
 //! functions, and any body (wrong types, cut JSON, an HTML page from a
 //! proxy, nothing) becomes a typed error.
 
-use super::http::{Answer, Fetch, Http, Method};
+use super::http::{Answer, Fetch, Http, Method, Request};
 use super::{ApiError, ImagingApi, SyncOutcome};
 use crate::config::Config;
 use crate::domain::*;
@@ -342,7 +342,8 @@ impl RestClient {
         headers: &[(&str, &str)],
     ) -> Result<Answer, ApiError> {
         let url = format!("{}/{path}", self.base);
-        Fetch.send(method, &url, body.map(|b| ("application/json", b)), headers, self.timeout_ms).await
+        let body = body.map(|b| ("application/json", b));
+        Fetch.send(Request { method, url: &url, body, headers, timeout_ms: self.timeout_ms }).await
     }
 
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {

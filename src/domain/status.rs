@@ -237,6 +237,33 @@ impl Timestamp {
         days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
     }
 
+    /// The time `seconds` after 1970-01-01 00:00:00 (UTC).
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+        // The civil date of a day count, years counted from March.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let m = (5 * day_of_year + 2) / 153;
+        let month = if m < 10 { m + 3 } else { m - 9 };
+        Self {
+            year: (year_of_era + era * 400 + i64::from(month <= 2)) as i32,
+            month: month as u8,
+            day: (day_of_year - (153 * m + 2) / 5 + 1) as u8,
+            hour: (rest / 3600) as u8,
+            minute: (rest % 3600 / 60) as u8,
+            second: (rest % 60) as u8,
+        }
+    }
+
+    /// `2026-11-25T09:05:07`.
+    pub fn iso(&self) -> String {
+        let Self { year, month, day, hour, minute, second } = self;
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}")
+    }
+
     /// An RFC 3339 time (`2026-11-25T09:05:07Z`, `…07.250+01:00`), in
     /// milliseconds since 1970.
     pub fn rfc3339_ms(text: &str) -> Option<i64> {
@@ -452,6 +479,12 @@ mod tests {
         assert_eq!(Timestamp::rfc3339_ms("2026-11-25T10:05:07.25+01:00"), Some(1_795_597_507_250));
         assert_eq!(Timestamp::rfc3339_ms("2024-02-29T23:59:59-00:30"), Some(1_709_252_999_000));
         assert_eq!(Timestamp::http_date_ms("Wed, 25 Nov 2026 09:05:07 GMT"), Some(1_795_597_507_000));
+        for seconds in [0, 951_782_400, 1_709_252_999, 1_795_597_507, -86_400] {
+            let t = Timestamp::from_unix_seconds(seconds);
+            assert_eq!(t.unix_seconds(), seconds, "{t:?}");
+            assert_eq!(Timestamp::rfc3339_ms(&format!("{}Z", t.iso())), Some(seconds * 1000));
+        }
+        assert_eq!(Timestamp::from_unix_seconds(951_782_400).iso(), "2000-02-29T00:00:00");
         for bad in [
             "",
             "2026-11-25",

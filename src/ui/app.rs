@@ -77,9 +77,9 @@ pub fn App() -> impl IntoView {
 /// request (its own timeout is not known yet: the default one).
 async fn load_config() -> Result<Config, String> {
     let timeout_ms = Config::default().request_timeout_seconds.saturating_mul(1000);
-    use crate::api::http::{Fetch, Http, Method};
+    use crate::api::http::{Fetch, Http, Method, Request};
     let answer = Fetch
-        .send(Method::Get, CONFIG_FILE, None, &[], timeout_ms)
+        .send(Request { method: Method::Get, url: CONFIG_FILE, body: None, headers: &[], timeout_ms })
         .await
         .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;
     if !(200..300).contains(&answer.status) {

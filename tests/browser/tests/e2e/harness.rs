@@ -180,15 +180,11 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
 /// simulated servers as closely as with the agent.
 async fn start_gateway(options: &Options) -> String {
     use medulla_imaging_gateway::server::{serve, Gateway, Settings};
+    let agent = format!("http://127.0.0.1:{}/mmc-agent/", options.port);
     let settings = Settings {
-        agent_url: format!("http://127.0.0.1:{}/mmc-agent/", options.port),
-        agent_login: medulla_sim::AGENT_LOGIN.into(),
-        agent_password: medulla_sim::AGENT_PASSWORD.into(),
-        agent_certificate: None,
         session_timeout: options.session_timeout,
         check_interval: Duration::from_secs(1),
-        request_timeout_seconds: 10,
-        max_agent_calls: 4,
+        ..Settings::new(agent, medulla_sim::AGENT_LOGIN, medulla_sim::AGENT_PASSWORD)
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gateway listener");
     let url = format!("http://{}", listener.local_addr().expect("gateway address"));
