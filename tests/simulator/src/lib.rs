@@ -251,6 +251,13 @@ impl Sim {
         Some(rest::verdict_name(world.verdict(i).0))
     }
 
+    /// Every count of calls, by protocol and method.
+    pub fn all_calls(&self) -> Vec<(String, usize)> {
+        let mut calls: Vec<_> = lock(&self.calls).iter().map(|(k, v)| (k.clone(), *v)).collect();
+        calls.sort();
+        calls
+    }
+
     /// The Content-Security-Policy violations the browser reported.
     pub fn csp_reports(&self) -> Vec<String> {
         lock(&self.csp_reports).clone()

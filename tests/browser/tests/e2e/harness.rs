@@ -52,6 +52,20 @@ pub struct Browser {
     pub sim: Running,
     pub transport: Transport,
     _driver: Child,
+    _group: ProcessGroup,
+}
+
+/// The WebDriver and the browser it started, killed together when the test
+/// ends, even by a failure: a browser left behind would keep polling a port
+/// that a later test's simulator may get.
+struct ProcessGroup(Option<u32>);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if let Some(id) = self.0 {
+            let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{id}")]).status();
+        }
+    }
 }
 
 /// The built app. Missing is a failure with the command to fix it, never a skip.
@@ -137,6 +151,7 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
     };
     let driver = Command::new(&driver_path)
         .args(&args)
+        .process_group(0)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -161,6 +176,7 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
     }
     let sim = medulla_sim::start(options).await.expect("simulator started");
     let (driver, port, caps) = start_driver(engine());
+    let group = ProcessGroup(driver.id());
     let started = Instant::now();
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         assert!(started.elapsed() < PATIENCE, "the WebDriver did not listen on port {port}");
@@ -172,7 +188,7 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a browser session");
-    Browser { c, sim, transport, _driver: driver }
+    Browser { c, sim, transport, _driver: driver, _group: group }
 }
 
 /// A gateway in front of the simulator that `options` starts; its URL.
@@ -376,7 +392,8 @@ impl Browser {
             Transport::MmcAgent => ("REST", "XML-RPC"),
             Transport::Rest => ("XML-RPC from a browser", "REST"),
         };
-        assert_eq!(self.sim.sim.calls(other), 0, "configured for {mine}, the app spoke {other}");
+        let spoken = self.sim.sim.calls(other);
+        assert_eq!(spoken, 0, "configured for {mine}, the app spoke {other}: {:?}", self.sim.sim.all_calls());
         // The browser reports any breach of the Content-Security-Policy.
         tokio::time::sleep(Duration::from_millis(100)).await;
         let breaches = self.sim.sim.csp_reports();
