@@ -496,8 +496,18 @@ async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Path(id
 
 #[derive(serde::Deserialize)]
 struct Page {
-    offset: Option<usize>,
-    limit: Option<usize>,
+    offset: Option<String>,
+    limit: Option<String>,
+}
+
+impl Page {
+    /// `(offset, limit)`: offset from 0, limit from 1 to 100 (10 when
+    /// absent); anything else is a bad request.
+    fn read(&self) -> Option<(usize, usize)> {
+        let offset = self.offset.as_deref().map_or(Some(0), |o| o.parse().ok())?;
+        let limit = self.limit.as_deref().map_or(Some(10), |l| l.parse().ok()).filter(|l| (1..=100).contains(l))?;
+        Some((offset, limit))
+    }
 }
 
 async fn activities(
@@ -510,7 +520,10 @@ async fn activities(
         Ok(u) => u,
         Err(r) => return r.answer(),
     };
-    let (offset, limit) = (page.offset.unwrap_or(0), page.limit.unwrap_or(10).clamp(1, 100));
+    let Some((offset, limit)) = page.read() else {
+        let detail = "offset is a whole number from 0, limit from 1 to 100.";
+        return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
+    };
     match gateway.status(user.clone(), &id, gateway.settings.check_interval).await {
         Ok(checked) => {
             let lines = match &checked.report.status {
@@ -528,11 +541,28 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Pa
         Ok(u) => u,
         Err(r) => return r.answer(),
     };
+    // Only on an available server, as of a check made now.
+    let checked = match gateway.status(user.clone(), &id, Duration::ZERO).await {
+        Ok(checked) => checked,
+        Err(e) => return signed_out_upstream(&gateway, &headers, &e),
+    };
+    if !matches!(checked.report.status, ServerStatus::Available(_)) {
+        let written = json::status(&checked.report, "", |_| String::new());
+        let body = json!({
+            "type": format!("{PROBLEM_PREFIX}imaging-server-unavailable"),
+            "title": "The imaging server is not available",
+            "status": 409,
+            "detail": written["reason"],
+            "imaging_status": written["status"],
+        });
+        return (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
+            .into_response();
+    }
     match user.agent.synchronise(&id).await {
-        Ok(SyncOutcome::Done) => json_answer(StatusCode::OK, json!({"succeeded": true, "steps": []})),
+        Ok(SyncOutcome::Done) => json_answer(StatusCode::CREATED, json!({"succeeded": true, "steps": []})),
         Ok(SyncOutcome::Failed(reasons)) => {
             let steps: Vec<Value> = reasons.iter().map(|r| json!({"succeeded": false, "detail": r})).collect();
-            json_answer(StatusCode::OK, json!({"succeeded": false, "steps": steps}))
+            json_answer(StatusCode::CREATED, json!({"succeeded": false, "steps": steps}))
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }

@@ -102,6 +102,25 @@ async fn a_user_signs_in_and_sees_the_statuses_of_their_entities() {
             assert!(matches!(report.status, ServerStatus::Available(_)));
         }
     }
+    for bad in ["limit=0", "limit=101", "offset=x", "offset=-1"] {
+        let (status, body) = s.get(&cookie, &format!("entities/UUID2/imaging-activities?{bad}"), None).await;
+        assert_eq!((status, problem_type(&body).as_str()), (400, "urn:medulla:problem:bad-request"), "{bad}");
+    }
+    // Boot menus: synchronised only on an available server.
+    let sync = |id: &str| {
+        let url = format!("{}/api/v1/entities/{id}/boot-menu-synchronisations", s.base);
+        s.http.post(url).header("cookie", &cookie).header("content-type", "application/json").body("{}").send()
+    };
+    let done = sync("UUID3").await.expect("sent");
+    assert_eq!(done.status().as_u16(), 201);
+    assert_eq!(done.json::<Value>().await.expect("json")["succeeded"], true);
+    let refused = sync("UUID0").await.expect("sent");
+    assert_eq!(refused.status().as_u16(), 409);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(
+        (problem["type"].as_str(), problem["imaging_status"].as_str()),
+        (Some("urn:medulla:problem:imaging-server-unavailable"), Some("offline"))
+    );
     let (status, body) = s.get(&cookie, "entities/UUID2/imaging-activities?offset=0&limit=3", None).await;
     let page: Value = serde_json::from_slice(&body).expect("json");
     assert_eq!((status, page["limit"].as_u64()), (200, Some(3)));
