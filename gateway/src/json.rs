@@ -14,7 +14,7 @@ pub fn entities(list: &[Entity]) -> Value {
     json!({"items": list.iter().map(entity).collect::<Vec<_>>()})
 }
 
-fn status_name(status: &ServerStatus) -> &'static str {
+pub fn status_name(status: &ServerStatus) -> &'static str {
     match status {
         ServerStatus::Available(_) => "available",
         ServerStatus::ConnectionError => "connection_error",
@@ -34,7 +34,7 @@ fn relay_name(relay: RelayPresence) -> &'static str {
 }
 
 /// Why the server is not available, in words (the contract's `reason`).
-fn reason(status: &ServerStatus) -> Option<&'static str> {
+pub fn reason(status: &ServerStatus) -> Option<&'static str> {
     Some(match status {
         ServerStatus::Available(_) => return None,
         ServerStatus::ConnectionError => {

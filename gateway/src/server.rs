@@ -215,7 +215,7 @@ impl Gateway {
         let mut checked: Vec<_> = lock(&self.checked).iter().map(|(e, c)| (e.clone(), c.clone())).collect();
         checked.sort_by(|a, b| a.0.cmp(&b.0));
         for (entity, c) in &checked {
-            let status = json::status(&c.report, "", |_| String::new())["status"].as_str().unwrap_or("").to_string();
+            let status = json::status_name(&c.report.status);
             out.push_str(&format!("medulla_imaging_server_status{{entity=\"{entity}\",status=\"{status}\"}} 1\n"));
         }
         let m = lock(&self.metrics);
@@ -547,13 +547,13 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Pa
         Err(e) => return signed_out_upstream(&gateway, &headers, &e),
     };
     if !matches!(checked.report.status, ServerStatus::Available(_)) {
-        let written = json::status(&checked.report, "", |_| String::new());
+        let status = &checked.report.status;
         let body = json!({
             "type": format!("{PROBLEM_PREFIX}imaging-server-unavailable"),
             "title": "The imaging server is not available",
             "status": 409,
-            "detail": written["reason"],
-            "imaging_status": written["status"],
+            "detail": json::reason(status),
+            "imaging_status": json::status_name(status),
         });
         return (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response();
