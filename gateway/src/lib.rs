@@ -7,5 +7,6 @@ pub mod agent_config;
 pub mod agent_http;
 pub mod json;
 pub mod server;
+pub mod shared;
 
 pub use agent_http::AgentHttp;

@@ -15,12 +15,14 @@
 //!   Prometheus `/metrics`.
 
 use crate::json;
+use crate::shared::Shared;
 use crate::AgentHttp;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
+use medulla_imaging_status::api::mmc_agent::ServerConfig;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport, Timestamp};
@@ -75,8 +77,16 @@ struct UserSession {
     last_seen: Mutex<Instant>,
 }
 
+/// A status, and when its check began.
 struct Checked {
     report: StatusReport,
+    at: SystemTime,
+}
+
+/// The entity whose imaging server serves an entity, and that server
+/// (`None`: no server), as learnt at `at`.
+struct Topology {
+    serving: Option<(String, ServerConfig)>,
     at: SystemTime,
 }
 
@@ -93,7 +103,11 @@ pub struct Gateway {
     settings: Settings,
     agent_config: Config,
     sessions: Mutex<HashMap<String, Arc<UserSession>>>,
-    checked: Mutex<HashMap<String, Arc<Checked>>>,
+    topology: Arc<Shared<Arc<Topology>>>,
+    /// Statuses by the entity that owns the imaging server.
+    checks: Arc<Shared<Arc<Checked>>>,
+    /// The last status answered, by entity (for `/metrics`).
+    reported: Mutex<HashMap<String, &'static str>>,
     agent_calls: Semaphore,
     metrics: Mutex<Metrics>,
 }
@@ -118,7 +132,9 @@ impl Gateway {
             settings,
             agent_config,
             sessions: Mutex::new(HashMap::new()),
-            checked: Mutex::new(HashMap::new()),
+            topology: Arc::default(),
+            checks: Arc::default(),
+            reported: Mutex::new(HashMap::new()),
             metrics: Mutex::new(Metrics::default()),
         })
     }
@@ -145,56 +161,97 @@ impl Gateway {
         }
     }
 
-    /// The status of `entity`, checked by `user`'s agent session unless a
-    /// check younger than `max_age` is there to share. The check runs on
-    /// its own: its first word is the answer (an Offline known from the
-    /// relay, while the agent still waits up to 30 s for a dead host, as
-    /// the tab does with the agent itself), and its last word is kept for
-    /// the next requests.
+    /// The status of `entity`, as `user` may see it. What serves the entity
+    /// (its topology) and the status of that imaging server are each shared
+    /// while younger than `max_age`: checked once for every user and every
+    /// entity that server serves. A check runs on its own: its first word
+    /// is the answer (an Offline known from the relay, while the agent still
+    /// waits up to 30 s for a dead host, as the tab does with the agent
+    /// itself), and its last word is kept for the next requests.
     async fn status(
         self: &Arc<Self>,
         user: Arc<UserSession>,
         entity: &str,
         max_age: Duration,
     ) -> Result<Arc<Checked>, ApiError> {
-        let fresh = move |c: &Arc<Checked>| c.at.elapsed().unwrap_or(Duration::MAX) <= max_age;
-        if let Some(c) = lock(&self.checked).get(entity).filter(|c| fresh(c)) {
-            return Ok(c.clone());
-        }
-        let (first, answer) = tokio::sync::oneshot::channel();
-        let first = Arc::new(Mutex::new(Some(first)));
-        let gateway = self.clone();
-        let entity = entity.to_string();
-        tokio::spawn(async move {
-            let say = |result: Result<Arc<Checked>, ApiError>| {
-                if let Some(first) = lock(&first).take() {
-                    let _ = first.send(result);
-                }
-            };
-            let Ok(_permit) = gateway.agent_calls.acquire().await else {
-                return say(Err(ApiError::Network("shutting down".into())));
-            };
-            // Another request may have checked it while this one waited.
-            if let Some(c) = lock(&gateway.checked).get(&entity).filter(|c| fresh(c)) {
-                return say(Ok(c.clone()));
+        let checked = match self.shared_status(user.clone(), entity, max_age).await {
+            // The session that ran a shared check may be another user's:
+            // this user's own says whether they are signed out.
+            Err(ApiError::SignedOut) => {
+                let at = SystemTime::now();
+                let report = user.agent.status(entity, 0, &|_| {}).await?;
+                Arc::new(Checked { report, at })
             }
-            let at = SystemTime::now();
-            let keep = |report: StatusReport| {
-                let checked = Arc::new(Checked { report, at });
-                lock(&gateway.checked).insert(entity.clone(), checked.clone());
-                checked
-            };
-            let progress = |p: Progress| {
-                if let Progress::Provisional(report) = p {
-                    say(Ok(keep(report)));
-                }
-            };
-            let started = Instant::now();
-            let result = user.agent.status(&entity, 0, &progress).await;
-            gateway.count_check(&result, started.elapsed());
-            say(result.map(keep));
-        });
-        answer.await.unwrap_or_else(|_| Err(ApiError::Network("the check stopped".into())))
+            other => other?,
+        };
+        lock(&self.reported).insert(entity.to_string(), json::status_name(&checked.report.status));
+        Ok(checked)
+    }
+
+    async fn shared_status(
+        self: &Arc<Self>,
+        user: Arc<UserSession>,
+        entity: &str,
+        max_age: Duration,
+    ) -> Result<Arc<Checked>, ApiError> {
+        let fresh = move |at: SystemTime| at.elapsed().unwrap_or(Duration::MAX) <= max_age;
+        let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
+        let topology = self
+            .topology
+            .get(
+                entity,
+                |t| fresh(t.at),
+                move |_| async move {
+                    let at = SystemTime::now();
+                    let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
+                    Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
+                },
+            )
+            .await?;
+        let mut report = StatusReport {
+            entity: entity.to_string(),
+            inherited_from: None,
+            server_name: None,
+            status: ServerStatus::NotLinked,
+            age_ms: 0,
+        };
+        let Some((owner, server)) = topology.serving.clone() else {
+            return Ok(Arc::new(Checked { report, at: topology.at }));
+        };
+        let gateway = self.clone();
+        let (of_owner, name) = (owner.clone(), server.name.clone());
+        let check = self
+            .checks
+            .get(
+                &owner,
+                |c| fresh(c.at),
+                move |words| async move {
+                    let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
+                    let at = SystemTime::now();
+                    let mut report = StatusReport {
+                        entity: of_owner.clone(),
+                        inherited_from: None,
+                        server_name: server.name.clone(),
+                        status: ServerStatus::NotLinked,
+                        age_ms: 0,
+                    };
+                    let progress = |p: Progress| {
+                        if let Progress::Provisional(report) = p {
+                            words.provisional(Arc::new(Checked { report, at }));
+                        }
+                    };
+                    let started = Instant::now();
+                    let result = user.agent.check_server(&report, &of_owner, &server, &progress).await;
+                    gateway.count_check(&result, started.elapsed());
+                    report.status = result?;
+                    Ok(Arc::new(Checked { report, at }))
+                },
+            )
+            .await?;
+        report.inherited_from = (owner != entity).then_some(owner);
+        report.server_name = name;
+        report.status = check.report.status.clone();
+        Ok(Arc::new(Checked { report, at: check.at }))
     }
 
     fn count_check<T>(&self, result: &Result<T, ApiError>, took: Duration) {
@@ -212,10 +269,9 @@ impl Gateway {
         let mut out = String::new();
         out.push_str("# HELP medulla_imaging_server_status The last status checked, per entity (1 for its status).\n");
         out.push_str("# TYPE medulla_imaging_server_status gauge\n");
-        let mut checked: Vec<_> = lock(&self.checked).iter().map(|(e, c)| (e.clone(), c.clone())).collect();
-        checked.sort_by(|a, b| a.0.cmp(&b.0));
-        for (entity, c) in &checked {
-            let status = json::status_name(&c.report.status);
+        let mut reported: Vec<_> = lock(&self.reported).iter().map(|(e, s)| (e.clone(), *s)).collect();
+        reported.sort();
+        for (entity, status) in &reported {
             out.push_str(&format!("medulla_imaging_server_status{{entity=\"{entity}\",status=\"{status}\"}} 1\n"));
         }
         let m = lock(&self.metrics);
@@ -235,6 +291,10 @@ impl Gateway {
         out.push_str(&format!("medulla_imaging_gateway_requests_total {}\n", m.requests));
         out
     }
+}
+
+fn shutting_down() -> ApiError {
+    ApiError::Network("the gateway is shutting down".into())
 }
 
 fn error_kind(e: &ApiError) -> &'static str {
@@ -338,8 +398,9 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .with_state(gateway)
 }
 
-/// One line per request: method, path (no query), status, time; and
-/// `Cache-Control: no-store` on every answer.
+/// One line per request: method, path (no query), status, time; and on
+/// every answer `Cache-Control: no-store` and the headers of a document
+/// that is never a page: nothing may run in it, frame it, or sniff it.
 async fn log_and_no_store(
     State(gateway): State<Arc<Gateway>>,
     request: axum::extract::Request,
@@ -348,7 +409,14 @@ async fn log_and_no_store(
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let started = Instant::now();
     let mut response = next.run(request).await;
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     lock(&gateway.metrics).requests += 1;
     eprintln!("{method} {path} {} {} ms", response.status().as_u16(), started.elapsed().as_millis());
     response

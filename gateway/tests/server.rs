@@ -17,15 +17,19 @@ struct Setup {
 }
 
 async fn setup(session_timeout: Duration) -> Setup {
+    setup_with(|s| s.session_timeout = session_timeout).await
+}
+
+async fn setup_with(tune: impl FnOnce(&mut Settings)) -> Setup {
     let options = medulla_sim::Options { connect_timeout: Duration::from_millis(300), ..Default::default() };
     let sim = medulla_sim::start(options).await.expect("simulator");
     let agent = format!("{}mmc-agent/", sim.url());
-    let settings = Settings {
-        session_timeout,
+    let mut settings = Settings {
         request_timeout_seconds: 2,
         max_agent_calls: 2,
         ..Settings::new(agent, medulla_sim::AGENT_LOGIN, medulla_sim::AGENT_PASSWORD)
     };
+    tune(&mut settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(serve(Gateway::new(settings), listener, std::future::pending()));
@@ -62,7 +66,10 @@ impl Setup {
             request = request.header("cache-control", c);
         }
         let answer = request.send().await.expect("sent");
-        assert_eq!(answer.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert_eq!(header("cache-control"), "no-store");
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert!(header("content-security-policy").starts_with("default-src 'none'; frame-ancestors 'none'"));
         (answer.status().as_u16(), answer.bytes().await.expect("body").to_vec())
     }
 }
@@ -147,6 +154,50 @@ async fn checks_are_shared_between_users_within_the_interval() {
     let (_, fresh) = s.get(&bob, path, Some("no-cache")).await;
     assert_eq!(s.sim.sim.calls("imaging.getGlobalStatus"), asked + 1);
     assert_ne!(checked_at(&fresh), checked_at(&first));
+}
+
+/// 50 tabs, each its own user's session, polling all five demo entities
+/// at once: one check of each imaging server per interval (three servers:
+/// General's, Tenant A's, and Public's, which also serves Library).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_tabs_polling_make_one_check_per_server_per_interval() {
+    let s = setup_with(|s| s.check_interval = Duration::from_secs(4)).await;
+    let mut tabs = Vec::new();
+    for _ in 0..50 {
+        tabs.push(s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in"));
+    }
+    let poll = || {
+        let requests = tabs.iter().flat_map(|cookie| {
+            ["UUID0", "UUID1", "UUID2", "UUID3", "UUID4"].map(|entity| {
+                let (http, cookie) = (s.http.clone(), cookie.clone());
+                let url = format!("{}/api/v1/entities/{entity}/imaging-server-status", s.base);
+                tokio::spawn(async move {
+                    let answer = http.get(url).header("cookie", cookie).send().await.expect("sent");
+                    let json: Value = answer.json().await.expect("json");
+                    json["status"].as_str().map(str::to_string).expect("a status")
+                })
+            })
+        });
+        let requests: Vec<_> = requests.collect();
+        async move {
+            let mut statuses = Vec::new();
+            for r in requests {
+                statuses.push(r.await.expect("joined"));
+            }
+            statuses
+        }
+    };
+    let checks = || s.sim.sim.calls("imaging.getGlobalStatus");
+    let statuses = poll().await;
+    assert_eq!(statuses.len(), 250);
+    assert_eq!(statuses.iter().filter(|s| *s == "available").count(), 100, "UUID2 and UUID3 for each tab");
+    assert_eq!(checks(), 3, "one check per server");
+    poll().await;
+    assert_eq!(checks(), 3, "within the interval, the same checks");
+    // Offline's check goes on until the agent gives up on its dead host.
+    tokio::time::sleep(Duration::from_millis(4200)).await;
+    poll().await;
+    assert_eq!(checks(), 6, "the next interval: one more check per server");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

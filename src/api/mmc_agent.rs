@@ -122,7 +122,7 @@ impl<H: Http> MmcAgent<H> {
     /// server (`getImagingServerConfig` of the entity); its owner is the
     /// farthest ancestor that Medulla resolves to the same server (an
     /// ancestor in between inherits it from that one). `None`: no server.
-    async fn serving_server(&self, entity: &str) -> Result<Option<(String, ServerConfig)>, ApiError> {
+    pub async fn serving_server(&self, entity: &str) -> Result<Option<(String, ServerConfig)>, ApiError> {
         let (own, resolved) = join(self.has_server(entity), self.server_config(entity)).await;
         let Some(server) = resolved? else { return Ok(None) };
         if own? {
@@ -203,6 +203,35 @@ impl<H: Http> MmcAgent<H> {
         Ok(figures.ok_or_else(|| relay_presence(url, relays.flatten().as_deref())))
     }
 
+    /// The status of `server`, the imaging server of `owner`, with its
+    /// figures when it answers; `report` is what a provisional answer says
+    /// besides the status. Asked about the owner: the same server as for
+    /// an entity it serves, and the counts of Medulla's database mean
+    /// something only there (`getEntityStatus` counts the computers of the
+    /// entity asked about that sit on a server of that same entity).
+    pub async fn check_server(
+        &self,
+        report: &StatusReport,
+        owner: &str,
+        server: &ServerConfig,
+        progress: &OnProgress<'_>,
+    ) -> Result<ServerStatus, ApiError> {
+        Ok(match self.server_answer(owner, server.url.as_deref(), report, progress).await? {
+            Ok(mut figures) => {
+                let page = [Value::Int(0), Value::Int(ACTIVITY_LINES), Value::str("")];
+                let (custom, activity) = join(
+                    self.optional("imaging.getCustomMenuCount", owner, &[], |v| v.as_i64().map(|n| n.max(0) as u64)),
+                    self.optional("imaging.getLogs4Location", owner, &page, |v| Some(activity_from(v))),
+                )
+                .await;
+                figures.custom_menus = custom?;
+                figures.activity = activity?.unwrap_or_default();
+                ServerStatus::Available(Box::new(figures))
+            }
+            Err(relay) => server_status(None, relay),
+        })
+    }
+
     /// Extra figures of an available server; a failure other than a lost
     /// session leaves them out rather than hiding the status.
     async fn optional<T>(
@@ -260,24 +289,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
             report.inherited_from = Some(owner.clone());
         }
         report.server_name = server.name.clone();
-        // Asked about the owner: the same server as for the entity (it was
-        // matched above), and the counts of Medulla's database mean
-        // something only there (`getEntityStatus` counts the computers of
-        // the entity asked about that sit on a server of that same entity).
-        report.status = match self.server_answer(&owner, server.url.as_deref(), &report, progress).await? {
-            Ok(mut figures) => {
-                let page = [Value::Int(0), Value::Int(ACTIVITY_LINES), Value::str("")];
-                let (custom, activity) = join(
-                    self.optional("imaging.getCustomMenuCount", &owner, &[], |v| v.as_i64().map(|n| n.max(0) as u64)),
-                    self.optional("imaging.getLogs4Location", &owner, &page, |v| Some(activity_from(v))),
-                )
-                .await;
-                figures.custom_menus = custom?;
-                figures.activity = activity?.unwrap_or_default();
-                ServerStatus::Available(Box::new(figures))
-            }
-            Err(relay) => server_status(None, relay),
-        };
+        report.status = self.check_server(&report, &owner, &server, progress).await?;
         Ok(report)
     }
 
