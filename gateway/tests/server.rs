@@ -3,76 +3,14 @@
 //! between users within the interval, sign-out, idle sessions, health and
 //! metrics. Its answers are read back with the app's own REST readers.
 
-use medulla_imaging_gateway::server::{serve, Gateway, Settings, COOKIE};
+mod common;
+
+use common::{setup, setup_with};
+use medulla_imaging_gateway::server::COOKIE;
 use medulla_imaging_status::api::rest::{entities_from, report_from};
 use medulla_imaging_status::domain::ServerStatus;
-use medulla_sim::Running;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-struct Setup {
-    sim: Running,
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn setup(session_timeout: Duration) -> Setup {
-    setup_with(|s| s.session_timeout = session_timeout).await
-}
-
-async fn setup_with(tune: impl FnOnce(&mut Settings)) -> Setup {
-    let options = medulla_sim::Options { connect_timeout: Duration::from_millis(300), ..Default::default() };
-    let sim = medulla_sim::start(options).await.expect("simulator");
-    let agent = format!("{}mmc-agent/", sim.url());
-    let mut settings = Settings {
-        request_timeout_seconds: 2,
-        max_agent_calls: 2,
-        ..Settings::new(agent, medulla_sim::AGENT_LOGIN, medulla_sim::AGENT_PASSWORD)
-    };
-    tune(&mut settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(serve(Gateway::new(settings), listener, std::future::pending()));
-    Setup { sim, base, http: reqwest::Client::new() }
-}
-
-impl Setup {
-    /// Signs in; the cookie to send back.
-    async fn sign_in(&self, password: &str) -> Result<String, (u16, Value)> {
-        let answer = self
-            .http
-            .post(format!("{}/api/v1/sessions", self.base))
-            .json(&json!({"login": medulla_sim::USER_LOGIN, "password": password}))
-            .send()
-            .await
-            .expect("sent");
-        let status = answer.status().as_u16();
-        let set_cookie = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body: Value = answer.json().await.unwrap_or_default();
-        match (status, set_cookie) {
-            (201, Some(cookie)) => {
-                for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
-                    assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
-                }
-                Ok(cookie.split(';').next().unwrap_or_default().to_string())
-            }
-            (status, _) => Err((status, body)),
-        }
-    }
-
-    async fn get(&self, cookie: &str, path: &str, cache_control: Option<&str>) -> (u16, Vec<u8>) {
-        let mut request = self.http.get(format!("{}/api/v1/{path}", self.base)).header("cookie", cookie);
-        if let Some(c) = cache_control {
-            request = request.header("cache-control", c);
-        }
-        let answer = request.send().await.expect("sent");
-        let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert_eq!(header("cache-control"), "no-store");
-        assert_eq!(header("x-content-type-options"), "nosniff");
-        assert!(header("content-security-policy").starts_with("default-src 'none'; frame-ancestors 'none'"));
-        (answer.status().as_u16(), answer.bytes().await.expect("body").to_vec())
-    }
-}
 
 fn problem_type(body: &[u8]) -> String {
     serde_json::from_slice::<Value>(body).unwrap_or_default()["type"].as_str().unwrap_or_default().to_string()

@@ -14,7 +14,6 @@
 
 pub mod headers;
 mod proxy;
-pub mod rest;
 pub mod world;
 pub mod xmlrpc;
 
@@ -30,7 +29,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use world::{Failure, ServerState, World};
+use world::{Failure, ServerState, Verdict, World};
 use xmlrpc::V;
 
 pub const AGENT_LOGIN: &str = "mmc";
@@ -53,9 +52,8 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// The transport of the served `config.json`: `mmc-agent` or `rest`.
     pub transport: String,
-    /// The base URL of a REST gateway (`http://127.0.0.1:7081`) to which
-    /// the tab's `/api/v1/` is passed, in place of the simulator's own REST
-    /// side.
+    /// The base URL of our REST gateway (`http://127.0.0.1:7081`) to which
+    /// the tab's `api/v1/` is passed; without it, the tab has no REST API.
     pub rest_upstream: Option<String>,
     /// Where the tab is served: `/` or a prefix such as `/imaging-status/`
     /// (with its `config.json` and REST API; the agent stays at
@@ -105,8 +103,9 @@ pub struct Control {
     pub connect_timeout_ms: Option<u64>,
     /// Delay before every agent answer.
     pub latency_ms: Option<u64>,
-    /// REST: the statuses are as old as this (a gateway answering from a
-    /// shared check): their `checked_at` is that far in the past.
+    /// REST: the statuses are as old as this (a cache between the tab and
+    /// the gateway, which ignores `no-cache`): the proxy sets their
+    /// `checked_at` that far in the past.
     pub rest_check_age_ms: Option<u64>,
     /// Delay before answers about one entity: `{"uuid": "UUID2", "ms": 3000}`
     /// (`ms` 0 removes it).
@@ -242,13 +241,18 @@ impl Sim {
         })
     }
 
-    /// The status the simulated Medulla gives an entity now, named as its
-    /// REST side names it (`available`, `connection_error`, `offline`,
+    /// The status the simulated Medulla gives an entity now, named as the
+    /// REST contract names it (`available`, `connection_error`, `offline`,
     /// `not_linked`).
     pub fn truth(&self, uuid: &str) -> Option<&'static str> {
         let world = self.world();
         let i = world.index(uuid)?;
-        Some(rest::verdict_name(world.verdict(i).0))
+        Some(match world.verdict(i).0 {
+            Verdict::Available => "available",
+            Verdict::ConnectionError => "connection_error",
+            Verdict::Offline(_) => "offline",
+            Verdict::NotLinked => "not_linked",
+        })
     }
 
     /// Every count of calls, by protocol and method.
@@ -444,10 +448,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
     let files = tower_http::services::ServeDir::new(&dist)
         .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
     // The tab, its config.json and its REST API, where it is served.
-    let rest = match sim.rest_upstream {
-        Some(_) => Router::new().route("/{*path}", axum::routing::any(proxy::forward)),
-        None => rest::router(),
-    };
+    let rest = Router::new().route("/{*path}", axum::routing::any(proxy::forward));
     let tab = Router::new()
         .route("/config.json", get(config))
         .nest("/api/v1", rest)
@@ -646,12 +647,6 @@ impl Sim {
         }
         session.last_seen = Instant::now();
         SessionCheck::Live
-    }
-
-    pub(crate) fn close_session(&self, headers: &HeaderMap) {
-        if let Some(id) = session_cookie(headers) {
-            lock(&self.sessions).remove(&id);
-        }
     }
 
     /// Counts the call (by method, and by protocol: `XML-RPC` or `REST`),

@@ -12,11 +12,12 @@ const USAGE: &str =
                            whose host is down, as the agent does (default 30)
   --entities N             add N entities under General > Public
   --transport T            what the served config.json asks the app to use:
-                           mmc-agent (XML-RPC, default) or rest (the REST contract)
+                           mmc-agent (XML-RPC, default) or rest (the REST contract,
+                           served by the gateway at --rest-upstream)
   --base-path P            serve the tab, its config.json and REST API under P
                            (/imaging-status/, as behind an Apache Alias; default /)
   --rest-upstream URL      pass the tab's api/v1/ to this REST gateway
-                           (medulla-imaging-gateway) instead of answering it";
+                           (medulla-imaging-gateway), as Apache does in production";
 
 fn usage(problem: &str) -> ! {
     eprintln!("medulla-sim: {problem}\n{USAGE}");
@@ -50,6 +51,9 @@ async fn main() {
             }
             other => usage(&format!("unknown argument {other}")),
         }
+    }
+    if options.transport == "rest" && options.rest_upstream.is_none() {
+        usage("--transport rest needs --rest-upstream (the gateway: scripts/demo.sh --transport rest starts one)");
     }
     if !options.dist.join("index.html").exists() {
         usage(&format!("{} has no index.html: build the app first (trunk build --release)", options.dist.display()));

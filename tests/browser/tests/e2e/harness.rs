@@ -162,8 +162,7 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
 
 /// On REST, the app talks to our gateway (`medulla-imaging-gateway`) in
 /// front of the simulated agent, through the simulator's `/api/v1/` (same
-/// origin, as behind Apache). `tune` may set `rest_upstream` to `None` to
-/// use the simulator's own REST side instead.
+/// origin, as behind Apache).
 pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) -> Browser {
     let mut options = Options { dist: dist(), transport: transport.name().into(), ..Options::default() };
     if let Transport::Rest = transport {

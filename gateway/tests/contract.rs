@@ -1,0 +1,194 @@
+//! Contract tests: every answer the gateway gives, in every documented
+//! case, in front of the simulated agent, is validated against
+//! `public/openapi.yaml` (status code documented for the operation, media
+//! type, JSON Schema of the body). `scripts/contract.sh` adds a
+//! property-based run of the whole API (schemathesis).
+
+mod common;
+
+use common::setup_with;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        (name == "content-type").then_some(self.content_type.as_str())
+    }
+}
+
+fn contract() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../public/openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml is YAML")
+}
+
+/// The operation of `doc` whose path template matches `path`.
+fn operation<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
+    let path = path.split('?').next().unwrap_or_default().trim_start_matches("/api/v1");
+    let segments: Vec<&str> = path.split('/').collect();
+    let (_, item) = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .find(|(template, _)| {
+            let t: Vec<&str> = template.split('/').collect();
+            t.len() == segments.len() && t.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .unwrap_or_else(|| panic!("{path} is not in the contract"));
+    item.get(method.to_lowercase()).unwrap_or_else(|| panic!("{method} {path} is not in the contract"))
+}
+
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or_else(|| panic!("dangling {r}")),
+        None => v,
+    }
+}
+
+/// Checks one answer against the contract; returns its JSON body.
+fn check(doc: &Value, method: &str, path: &str, answer: &Answer) -> Value {
+    let what = format!("{method} {path} -> {} {}", answer.status, answer.body);
+    let op = operation(doc, method, path);
+    let response = op["responses"]
+        .get(answer.status.to_string())
+        .map(|r| resolve(doc, r))
+        .unwrap_or_else(|| panic!("{what}: status not documented"));
+    let Some(content) = response.get("content").and_then(Value::as_object) else {
+        assert!(answer.body.is_empty(), "{what}: documented without a body");
+        return Value::Null;
+    };
+    let media = answer.header("content-type").unwrap_or_default().to_string();
+    let schema = &content.get(&media).unwrap_or_else(|| panic!("{what}: media type {media} not documented"))["schema"];
+    let body: Value = serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
+    // The response's schema, with the document's components beside it so
+    // that its `#/components/...` references resolve.
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"],
+        "allOf": [schema],
+    });
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("{what}: schema does not compile: {e}"));
+    let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+    body
+}
+
+struct Api<'a> {
+    setup: &'a common::Setup,
+    doc: Value,
+    cookie: Option<String>,
+    checked: usize,
+}
+
+impl Api<'_> {
+    async fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.setup.base);
+        let mut request = self.setup.http.request(method.parse().expect("a method"), url);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let answer = request.send().await.expect("sent");
+        if let Some(set) = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+            self.cookie = set.split(';').next().map(String::from).filter(|c| !c.ends_with('='));
+        }
+        let content_type = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let answer = Answer {
+            status: answer.status().as_u16(),
+            content_type: content_type.to_string(),
+            body: answer.text().await.expect("a body"),
+        };
+        let body = check(&self.doc, method, path, &answer);
+        self.checked += 1;
+        (answer.status, body)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_follows_the_contract() {
+    // Every request checks anew, so that each control shows at once.
+    let s = setup_with(|g| g.check_interval = Duration::ZERO).await;
+    let sim = s.sim.sim.clone();
+    let control = |c: Value| sim.control(serde_json::from_value(c).expect("control")).expect("applied");
+    let token = sim.create_token(medulla_sim::USER_LOGIN);
+    let mut api = Api { setup: &s, doc: contract(), cookie: None, checked: 0 };
+    let (user, password) = (medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD);
+
+    assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 401);
+    assert_eq!(api.call("POST", "/api/v1/sessions", Some(json!({"login": user, "password": "nope"}))).await.0, 401);
+    assert_eq!(api.call("POST", "/api/v1/sessions", Some(json!({"login": 3}))).await.0, 400);
+    assert_eq!(api.call("POST", "/api/v1/sessions", Some(json!({"login": user, "token": "forged"}))).await.0, 401);
+    assert_eq!(api.call("POST", "/api/v1/sessions", Some(json!({"login": user, "token": token}))).await.0, 201);
+    assert_eq!(api.call("POST", "/api/v1/sessions", Some(json!({"login": user, "password": password}))).await.0, 201);
+
+    let (status, entities) = api.call("GET", "/api/v1/entities", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(entities["items"].as_array().map(Vec::len), Some(5));
+
+    for (id, expected) in [
+        ("UUID0", "offline"),
+        ("UUID1", "connection_error"),
+        ("UUID2", "available"),
+        ("UUID3", "available"),
+        ("UUID4", "not_linked"),
+    ] {
+        let (status, body) = api.call("GET", &format!("/api/v1/entities/{id}/imaging-server-status"), None).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some(expected)), "{id}");
+    }
+    let (_, library) = api.call("GET", "/api/v1/entities/UUID3/imaging-server-status", None).await;
+    assert_eq!(library["served_by"]["id"], "UUID2");
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID99/imaging-server-status", None).await.0, 404);
+
+    let (status, page) = api.call("GET", "/api/v1/entities/UUID2/imaging-activities?offset=1&limit=3", None).await;
+    assert_eq!((status, page["items"].as_array().map(Vec::len)), (200, Some(3)));
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID4/imaging-activities", None).await.0, 200);
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID2/imaging-activities?limit=0", None).await.0, 400);
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID2/imaging-activities?offset=x", None).await.0, 400);
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID99/imaging-activities", None).await.0, 404);
+
+    let sync = |id: &str| format!("/api/v1/entities/{id}/boot-menu-synchronisations");
+    let (status, done) = api.call("POST", &sync("UUID3"), Some(json!({}))).await;
+    assert_eq!((status, &done["succeeded"]), (201, &json!(true)));
+    control(json!({"sync_fails": true}));
+    let (status, failed) = api.call("POST", &sync("UUID2"), Some(json!({}))).await;
+    assert_eq!((status, &failed["succeeded"]), (201, &json!(false)));
+    for id in ["UUID0", "UUID1", "UUID4"] {
+        let (status, problem) = api.call("POST", &sync(id), Some(json!({}))).await;
+        assert_eq!(status, 409, "{id}");
+        assert!(problem["detail"].is_string());
+    }
+    assert_eq!(api.call("POST", &sync("UUID99"), Some(json!({}))).await.0, 404);
+
+    // Flipping a status on the simulated Medulla shows here too.
+    control(json!({"entity": "UUID2", "status": "offline"}));
+    let (_, flipped) = api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None).await;
+    assert_eq!((&flipped["status"], &flipped["relay"]), (&json!("offline"), &json!("absent")));
+    control(json!({"entity": "UUID1", "server_address": false}));
+    let (_, unmatched) = api.call("GET", "/api/v1/entities/UUID1/imaging-server-status", None).await;
+    assert_eq!((&unmatched["status"], &unmatched["relay"]), (&json!("offline"), &json!("no_address")));
+
+    // The agent failing, or silent, as the gateway reports it.
+    control(json!({"fail": {"mode": "fault", "method": "imaging.doesLocationHasImagingServer"}}));
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None).await.0, 502);
+    control(json!({"fail": {"mode": "hang", "method": "medulla_server.getUserLocations"}}));
+    assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 504);
+
+    // Sign out, then a session the agent expired: 401 both.
+    assert_eq!(api.call("DELETE", "/api/v1/sessions/current", None).await.0, 204);
+    assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 401);
+    api.call("POST", "/api/v1/sessions", Some(json!({"login": user, "password": password}))).await;
+    control(json!({"expire_sessions": true}));
+    assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 401);
+    assert!(api.checked >= 30, "only {} answers checked", api.checked);
+}
