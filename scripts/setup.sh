@@ -56,3 +56,17 @@ if ! geckodriver --version >/dev/null 2>&1; then
   step "cargo install geckodriver (Firefox's WebDriver, built from the registry: about 2 minutes)"
   cargo install geckodriver --locked
 fi
+if ! cargo deb --version 2>/dev/null | grep -q ' 3\.8\.0'; then
+  step "cargo install cargo-deb 3.8.0 (the Debian package: about 2 minutes)"
+  cargo install cargo-deb@3.8.0 --locked
+fi
+if ! tools/venv/bin/schemathesis --version 2>/dev/null | grep -q ' 4\.32\.5'; then
+  step "pip install schemathesis 4.32.5 into tools/venv (property-based tests of the REST contract)"
+  python3 -m venv tools/venv
+  tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
+if ! command -v dpkg-deb >/dev/null; then
+  step "apt-get install dpkg (dpkg-deb unpacks the package for its tests)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y dpkg
+fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: native unit tests (codec, parsers, status rules,
-# config, simulator), then the release build of the app, then the browser
-# tests (the built app against the simulator) in headless Chromium, then in
-# headless Firefox ESR.
+# config, simulator, gateway, the REST contract with schemathesis), then the
+# release build of the app and the Debian package, then the browser tests
+# (the built app against the simulator, directly or through the gateway,
+# and the unpacked package) in headless Chromium, then in headless Firefox
+# ESR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,9 +14,8 @@ export RUST_BACKTRACE=0
 echo "==> native unit tests"
 cargo test --workspace --exclude browser-tests
 
-echo "==> release build of the app (trunk)"
-cargo fetch --quiet
-trunk build --release --offline
+echo "==> release build of the app (trunk) and the Debian package, unpacked for the tests"
+bash scripts/package.sh
 
 echo "==> browser tests (headless Chromium)"
 BROWSER=chromium cargo test -p browser-tests --test e2e -- --test-threads=2

@@ -1,5 +1,13 @@
 //! `medulla-imaging-gateway [--config PATH]`: the REST gateway, configured
-//! by its own file (default `/etc/medulla-imaging-gateway/gateway.ini`):
+//! by its own file (default `/etc/medulla-imaging-gateway/gateway.ini`).
+//!
+//! Under systemd, the unit hands it root-only files as credentials
+//! (`LoadCredential=`, read in `$CREDENTIALS_DIRECTORY`): `gateway.ini`,
+//! `agent-config.ini` (the agent's `config.ini`) and `agent-cacert.pem`; each
+//! one there is used in place of its default path. Medulla installs the
+//! agent's `config.ini` and `keys/cacert.pem` mode 0640 root:root
+//! (packaging/rpm/rhel/SPECS/medulla.spec, `%attr(0640,root,root)`), so a
+//! service of its own user cannot read them otherwise.
 //!
 //! ```ini
 //! [gateway]
@@ -35,8 +43,12 @@ fn read(path: &str) -> String {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let credential = |name: &str| {
+        let path = std::path::Path::new(&std::env::var_os("CREDENTIALS_DIRECTORY")?).join(name);
+        path.exists().then(|| path.to_string_lossy().into_owned())
+    };
     let path = match args.as_slice() {
-        [] => DEFAULT_CONFIG.to_string(),
+        [] => credential("gateway.ini").unwrap_or_else(|| DEFAULT_CONFIG.to_string()),
         [flag, path] if flag == "--config" => path.clone(),
         _ => fail("usage: medulla-imaging-gateway [--config PATH]"),
     };
@@ -48,9 +60,11 @@ async fn main() {
         }
         None => default,
     };
-    let agent_config = get("gateway", "agent_config").unwrap_or_else(|| "/etc/mmc/agent/config.ini".into());
+    let agent_config = get("gateway", "agent_config")
+        .or_else(|| credential("agent-config.ini"))
+        .unwrap_or_else(|| "/etc/mmc/agent/config.ini".into());
     let agent = AgentSettings::from_ini(&read(&agent_config)).unwrap_or_else(|e| fail(&format!("{agent_config}: {e}")));
-    let cacert = get("agent", "cacert").or(agent.cacert.clone());
+    let cacert = get("agent", "cacert").or_else(|| credential("agent-cacert.pem")).or(agent.cacert.clone());
     let settings = Settings {
         agent_url: get("agent", "url").unwrap_or(agent.url),
         agent_login: get("agent", "login").unwrap_or(agent.login),

@@ -81,7 +81,7 @@ pub fn dist() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
@@ -166,10 +166,11 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
 pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) -> Browser {
     let mut options = Options { dist: dist(), transport: transport.name().into(), ..Options::default() };
     if let Transport::Rest = transport {
+        // Empty: our gateway, started here (`tune` may name another).
         options.rest_upstream = Some(String::new());
     }
     tune(&mut options);
-    if options.rest_upstream.is_some() {
+    if options.rest_upstream.as_deref() == Some("") {
         options.port = free_port();
         options.rest_upstream = Some(start_gateway(&options).await);
     }
