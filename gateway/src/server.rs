@@ -17,7 +17,9 @@
 use crate::json;
 use crate::shared::Shared;
 use crate::AgentHttp;
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -544,7 +546,20 @@ fn user_and_entity(gateway: &Gateway, headers: &HeaderMap, id: &str) -> Result<A
     }
 }
 
-async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+/// The `{id}` of the path; one that does not decode is no entity's (a
+/// 404 problem like any other unknown id, not axum's plain-text 400).
+struct EntityId(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for EntityId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let id = Path::<String>::from_request_parts(parts, state).await.map(|Path(id)| id);
+        Ok(EntityId(id.unwrap_or_default()))
+    }
+}
+
+async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, EntityId(id): EntityId) -> Response {
     let user = match user_and_entity(&gateway, &headers, &id) {
         Ok(u) => u,
         Err(r) => return r.answer(),
@@ -569,10 +584,10 @@ struct Page {
 }
 
 impl Page {
-    /// `(offset, limit)`: offset from 0, limit from 1 to 100 (10 when
-    /// absent); anything else is a bad request.
+    /// `(offset, limit)`: offset from 0 to 10,000, limit from 1 to 100 (10
+    /// when absent); anything else is a bad request.
     fn read(&self) -> Option<(usize, usize)> {
-        let offset = self.offset.as_deref().map_or(Some(0), |o| o.parse().ok())?;
+        let offset = self.offset.as_deref().map_or(Some(0), |o| o.parse().ok()).filter(|o| *o <= 10_000)?;
         let limit = self.limit.as_deref().map_or(Some(10), |l| l.parse().ok()).filter(|l| (1..=100).contains(l))?;
         Some((offset, limit))
     }
@@ -581,15 +596,15 @@ impl Page {
 async fn activities(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(page): Query<Page>,
+    EntityId(id): EntityId,
+    page: Result<Query<Page>, QueryRejection>,
 ) -> Response {
     let user = match user_and_entity(&gateway, &headers, &id) {
         Ok(u) => u,
         Err(r) => return r.answer(),
     };
-    let Some((offset, limit)) = page.read() else {
-        let detail = "offset is a whole number from 0, limit from 1 to 100.";
+    let Some((offset, limit)) = page.ok().and_then(|Query(page)| page.read()) else {
+        let detail = "offset is a whole number from 0 to 10000, limit from 1 to 100.";
         return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
     };
     match gateway.status(user.clone(), &id, gateway.settings.check_interval).await {
@@ -604,7 +619,7 @@ async fn activities(
     }
 }
 
-async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, EntityId(id): EntityId) -> Response {
     let user = match user_and_entity(&gateway, &headers, &id) {
         Ok(u) => u,
         Err(r) => return r.answer(),

@@ -192,3 +192,35 @@ async fn every_answer_follows_the_contract() {
     assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 401);
     assert!(api.checked >= 30, "only {} answers checked", api.checked);
 }
+
+/// A property-based run of the whole API by schemathesis (installed in
+/// `tools/venv` by scripts/setup.sh): generated requests, valid and not,
+/// and every answer held to the contract (status codes, media types,
+/// schemas, no server error, bad input refused, authentication required).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_answer_outside_the_contract() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let schemathesis = root.join("tools/venv/bin/schemathesis");
+    assert!(schemathesis.exists(), "{} is missing: run scripts/setup.sh", schemathesis.display());
+    let s = setup_with(|g| g.check_interval = Duration::from_secs(5)).await;
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    let report = root.join("target/schemathesis");
+    let output = tokio::process::Command::new(schemathesis)
+        .arg("run")
+        .arg(root.join("public/openapi.yaml"))
+        .args(["--url", &format!("{}/api/v1", s.base)])
+        .args(["--header", &format!("Cookie: {cookie}")])
+        .args(["--checks", "all", "--max-examples", "40", "--seed", "1", "--workers", "1", "--no-color"])
+        // Signing out would end the session every other request uses: the
+        // test above covers it.
+        .args(["--exclude-operation-id", "signOut"])
+        .args(["--generation-database", "none", "--report", "junit", "--report-dir"])
+        .arg(&report)
+        .output()
+        .await
+        .expect("schemathesis ran");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "schemathesis failed:\n{text}\n{}", String::from_utf8_lossy(&output.stderr));
+    let generated = text.lines().find_map(|l| l.trim().split_once(" generated")?.0.parse::<u32>().ok());
+    assert!(generated.is_some_and(|n| n >= 300), "too few cases generated:\n{text}");
+}

@@ -185,12 +185,20 @@ fn encode_value(out: &mut String, value: &Value) {
     out.push_str("</value>");
 }
 
+/// Text as XML 1.0 carries it: markup escaped, a carriage return as a
+/// reference (a parser would read a raw one as a line feed), and the
+/// characters XML cannot carry at all (other controls, U+FFFE, U+FFFF) as
+/// U+FFFD, so that the call stays well-formed: a password holding one is
+/// then simply refused, where the agent would reject the whole call.
 fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

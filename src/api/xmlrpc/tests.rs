@@ -182,6 +182,18 @@ fn encoded_call_escapes_and_round_trips_through_the_decoder() {
     assert_eq!(values, params);
 }
 
+/// A string XML cannot carry whole still makes a well-formed call: a
+/// carriage return survives as a reference, the other controls become
+/// U+FFFD (regression: a password holding U+000F made the agent reject the
+/// whole call, fault 8002, found by schemathesis through the gateway).
+#[test]
+fn an_encoded_call_is_well_formed_whatever_its_strings_hold() {
+    let call = encode_call("base.ldapAuth", &[Value::str("a\u{f}b\rc\td\u{0}\u{ffff}")]);
+    let doc = roxmltree::Document::parse(call.trim_start_matches("<?xml version=\"1.0\"?>")).expect("well-formed");
+    let text = doc.descendants().find(|n| n.has_tag_name("string")).and_then(|n| n.text()).unwrap_or_default();
+    assert_eq!(text, "a\u{fffd}b\rc\td\u{fffd}\u{fffd}");
+}
+
 fn nested_arrays(depth: usize) -> String {
     let open = "<value><array><data>".repeat(depth);
     let close = "</data></array></value>".repeat(depth);

@@ -94,8 +94,7 @@ fn a_file_of_another_shape_is_left_untouched() {
 /// only over TLS, and proxies the gateway alone: no agent, no credentials.
 #[test]
 fn the_apache_configuration_sends_the_tested_headers_and_proxies_only_the_gateway() {
-    let conf =
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../packaging/apache-medulla-imaging-status.conf"));
+    let conf = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../packaging/apache-medulla-imaging-status.conf"));
     let header = |name: &str| {
         let prefix = format!("Header always set {name} \"");
         conf.lines().find_map(|l| l.trim().strip_prefix(prefix.as_str())?.strip_suffix('"').map(str::to_string))
@@ -103,9 +102,12 @@ fn the_apache_configuration_sends_the_tested_headers_and_proxies_only_the_gatewa
     assert_eq!(header("Content-Security-Policy"), Some(medulla_sim::headers::content_security_policy(&[])));
     assert_eq!(header("X-Content-Type-Options").as_deref(), Some("nosniff"));
     assert_eq!(header("Referrer-Policy").as_deref(), Some("same-origin"));
-    let directives: Vec<&str> =
-        conf.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-    let proxied: Vec<&str> = directives.iter().filter(|l| l.starts_with("ProxyPass ") || l.starts_with("ProxyPassReverse ")).copied().collect();
+    let directives: Vec<&str> = conf.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    let proxied: Vec<&str> = directives
+        .iter()
+        .filter(|l| l.starts_with("ProxyPass ") || l.starts_with("ProxyPassReverse "))
+        .copied()
+        .collect();
     assert!(!proxied.is_empty() && proxied.iter().all(|l| l.contains(" http://127.0.0.1:7081/api/")), "{proxied:?}");
     for never in ["Authorization", "SSLProxy", "mmc-agent", ":7080"] {
         assert!(!directives.iter().any(|l| l.contains(never)), "{never} in the Apache configuration");
