@@ -269,6 +269,38 @@ fn origin_of(url: &str) -> Option<String> {
     origin(&format!("{scheme}://{host}"))
 }
 
+/// `agent_basic_auth` hands the agent's master credentials to every
+/// browser that loads the tab, and with them the whole MMC agent API:
+/// accepted only when `agent_url` (resolved against the page) is a loopback
+/// address, i.e. an agent on the very machine that runs the browser (a
+/// development set-up). In production the gateway holds them.
+pub fn check_agent_credentials(config: &Config) -> Result<(), ConfigError> {
+    if config.agent_basic_auth.is_none() {
+        return Ok(());
+    }
+    let authority = config.agent_url.split_once("://").map_or("", |(_, rest)| rest);
+    let host = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    let loopback =
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            key: Some("agent_basic_auth".into()),
+            problem: format!(
+                "refused: it would give every browser the MMC agent's own credentials; it is accepted only for an \
+                 agent on this machine's loopback address, and {} is not (use \"transport\": \"rest\" and the gateway)",
+                config.agent_url
+            ),
+        })
+    }
+}
+
 fn whole_number(v: &Value, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
     match v.as_u64() {
         Some(n) if (min..=max).contains(&n) => Ok(n as u32),
@@ -279,6 +311,35 @@ fn whole_number(v: &Value, key: &str, min: u64, max: u64) -> Result<u32, ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agent_credentials_only_for_an_agent_on_the_loopback() {
+        let with = |url: &str, auth: bool| Config {
+            agent_url: url.into(),
+            agent_basic_auth: auth.then(|| BasicAuth { login: "mmc".into(), password: "s3cr3t".into() }),
+            ..Config::default()
+        };
+        for url in [
+            "http://127.0.0.1:8080/mmc-agent/",
+            "https://localhost/mmc-agent/",
+            "http://[::1]:7080/",
+            "http://127.8.0.1/",
+        ] {
+            assert_eq!(check_agent_credentials(&with(url, true)), Ok(()), "{url}");
+        }
+        for url in [
+            "https://medulla.example.org/mmc-agent/",
+            "https://10.0.0.5:7080/",
+            "http://localhost.example.org/",
+            "http://127.0.0.1.example.org/",
+            "https://user@example.org/",
+            "/mmc-agent/",
+        ] {
+            let e = check_agent_credentials(&with(url, true)).expect_err(url);
+            assert_eq!(e.key.as_deref(), Some("agent_basic_auth"));
+            assert_eq!(check_agent_credentials(&with(url, false)), Ok(()), "no credentials, no question");
+        }
+    }
 
     #[test]
     fn idle_sign_out_is_in_minutes_and_0_means_never() {

@@ -6,7 +6,7 @@ use super::{
     state::{Ctx, Ended, Session},
     status_panel::StatusPanel,
 };
-use crate::config::{parse_config, Config, LanguageSetting, CONFIG_FILE};
+use crate::config::{check_agent_credentials, parse_config, Config, LanguageSetting, CONFIG_FILE};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -91,6 +91,7 @@ async fn load_config() -> Result<Config, String> {
     for url in [&mut config.agent_url, &mut config.rest_url, &mut config.console_url] {
         *url = browser::absolute_url(url);
     }
+    check_agent_credentials(&config).map_err(|e| e.to_string())?;
     Ok(config)
 }
 

@@ -44,6 +44,9 @@ async fn a_broken_config_names_the_file_and_the_key(t: Transport) {
     )
     .await;
     problem_shown(t, json!({"config_missing": true}), "config.json: could not be fetched (HTTP 404)").await;
+    // The agent's own credentials, for an agent beyond this machine.
+    let config = json!({"agent_url": "https://medulla.example.org/mmc-agent/", "agent_basic_auth": {"login": "mmc", "password": "s3cr3t"}});
+    problem_shown(t, json!({ "config": config }), "config.json, key \"agent_basic_auth\": refused").await;
 }
 
 on_both_transports!(language_from_config_then_host_page_then_browser, a_broken_config_names_the_file_and_the_key);
