@@ -202,16 +202,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The `config.json` the simulator serves by default, for a transport
 /// (`mmc-agent` or `rest`).
 pub fn demo_config(transport: &str) -> serde_json::Value {
-    serde_json::json!({
+    let mut config = serde_json::json!({
         "transport": transport,
         "agent_url": "/mmc-agent/",
         "rest_url": "api/v1/",
-        "agent_basic_auth": {"login": AGENT_LOGIN, "password": AGENT_PASSWORD},
         "poll_seconds": 30,
         "request_timeout_seconds": 10,
         "console_url": "/mmc/",
         "language": "auto"
-    })
+    });
+    // Straight to the agent, the browser needs the agent's own credentials
+    // (the simulator is on the loopback: the tab accepts them there only).
+    if transport == "mmc-agent" {
+        config["agent_basic_auth"] = serde_json::json!({"login": AGENT_LOGIN, "password": AGENT_PASSWORD});
+    }
+    config
 }
 
 impl Sim {

@@ -67,7 +67,9 @@ async fn main() {
     println!("Medulla Imaging Status on the simulated Medulla: {url} (transport: {transport})");
     println!("  embedded in a console-like page: {url}_sim/host.html");
     println!("  sign in as {USER_LOGIN} / {USER_PASSWORD}");
-    println!("  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)");
+    if transport == "mmc-agent" {
+        println!("  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)");
+    }
     println!("  drive it: curl -X POST {url}_sim/control -H 'content-type: application/json' -d '{{\"entity\":\"UUID2\",\"status\":\"offline\"}}'");
     println!("  stop it with Ctrl-C");
     let _ = tokio::signal::ctrl_c().await;
