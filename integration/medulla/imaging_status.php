@@ -18,7 +18,7 @@ $p = new PageGenerator(_T("Imaging server status (live)", "imaging"));
 $p->setSideMenu($sidemenu);
 $p->display();
 
-// Where the tab is served (see apache-imaging-status.conf).
+// Where the tab is served (see the package's /etc/apache2/conf-available/medulla-imaging-status.conf).
 $tabUrl = "/imaging-status/";
 
 // A sign-on token for the signed-in user, made as the console makes them

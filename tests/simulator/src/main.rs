@@ -68,7 +68,9 @@ async fn main() {
     println!("  embedded in a console-like page: {url}_sim/host.html");
     println!("  sign in as {USER_LOGIN} / {USER_PASSWORD}");
     if transport == "mmc-agent" {
-        println!("  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)");
+        println!(
+            "  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)"
+        );
     }
     println!("  drive it: curl -X POST {url}_sim/control -H 'content-type: application/json' -d '{{\"entity\":\"UUID2\",\"status\":\"offline\"}}'");
     println!("  stop it with Ctrl-C");

@@ -58,7 +58,7 @@ pub struct Browser {
 /// The WebDriver and the browser it started, killed together when the test
 /// ends, even by a failure: a browser left behind would keep polling a port
 /// that a later test's simulator may get.
-struct ProcessGroup(Option<u32>);
+pub struct ProcessGroup(pub Option<u32>);
 
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
@@ -114,6 +114,7 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
             vec![format!("--port={port}")],
             json!({
+                "acceptInsecureCerts": true,
                 "goog:chromeOptions": {
                     "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
                     "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -132,6 +133,7 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
             // Each geckodriver lets the system pick Firefox's Marionette port.
             vec!["--host=127.0.0.1".into(), format!("--port={port}")],
             json!({
+                "acceptInsecureCerts": true,
                 "moz:firefoxOptions": {
                     "binary": std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()),
                     "args": ["-headless", "--width=1000", "--height=900"],

@@ -87,3 +87,151 @@ async fn rest_the_unpacked_package_serves_the_tab_through_its_gateway() {
     assert!(log.contains("GET /api/v1/entities/UUID0/imaging-server-status 200"), "one line per request: {log}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Apache (Debian's `apache2`, as on a Medulla server) with the packaged
+/// configuration, in a TLS virtual host and a plain one, its paths pointed
+/// at the unpacked package and the gateway's port at the packaged gateway.
+/// Stopped with its process group when dropped.
+struct Apache {
+    tls: u16,
+    plain: u16,
+    _group: ProcessGroup,
+    _process: tokio::process::Child,
+}
+
+async fn start_apache(root: &std::path::Path, dir: &std::path::Path, gateway: &str, sim_port: u16) -> Apache {
+    let apache = PathBuf::from("/usr/sbin/apache2");
+    assert!(apache.exists(), "{} is missing: run scripts/setup.sh", apache.display());
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl ran");
+    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    let packaged = std::fs::read_to_string(root.join("etc/apache2/conf-available/medulla-imaging-status.conf"))
+        .expect("the packaged Apache configuration");
+    let gateway_authority = gateway.trim_start_matches("http://");
+    let site = packaged
+        .replace(" /usr/share/medulla-imaging-status", &format!(" {}/usr/share/medulla-imaging-status", root.display()))
+        .replace(" /etc/medulla-imaging-status", &format!(" {}/etc/medulla-imaging-status", root.display()))
+        .replace("127.0.0.1:7081", gateway_authority)
+        // Violations reported to the simulator, as every browser test's are.
+        .replace("form-action 'self'\"", "form-action 'self'; report-uri /_sim/csp-report\"");
+    assert!(
+        site.contains(gateway_authority) && site.contains("report-uri"),
+        "the configuration changed shape:\n{site}"
+    );
+    std::fs::write(dir.join("site.conf"), site).expect("site.conf written");
+    let (tls, plain) = (free_port(), free_port());
+    let modules = "/usr/lib/apache2/modules";
+    let load: String =
+        ["mpm_event", "authz_core", "alias", "dir", "mime", "headers", "proxy", "proxy_http", "socache_shmcb", "ssl"]
+            .iter()
+            .map(|m| format!("LoadModule {m}_module {modules}/mod_{m}.so\n"))
+            .collect();
+    let d = dir.display();
+    let httpd = format!(
+        "ServerRoot {d}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName 127.0.0.1\n\
+         {user}{load}TypesConfig /etc/mime.types\nListen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\n\
+         <Directory />\n    Require all denied\n</Directory>\n\
+         <VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n</VirtualHost>\n\
+         <VirtualHost 127.0.0.1:{plain}>\n</VirtualHost>\n\
+         ProxyPass /_sim/csp-report http://127.0.0.1:{sim_port}/_sim/csp-report\n\
+         Include {d}/site.conf\n",
+        user = if std::env::var("USER").as_deref() == Ok("root") { "User www-data\nGroup www-data\n" } else { "" },
+        cert = cert.display(),
+        key = key.display(),
+    );
+    let conf = dir.join("httpd.conf");
+    std::fs::write(&conf, httpd).expect("httpd.conf written");
+    let checked = std::process::Command::new(&apache).arg("-t").arg("-f").arg(&conf).output().expect("apache2 -t");
+    assert!(checked.status.success(), "apache2 -t: {}", String::from_utf8_lossy(&checked.stderr));
+    let process = tokio::process::Command::new(&apache)
+        .args(["-DFOREGROUND", "-f"])
+        .arg(&conf)
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("apache2 started");
+    let group = ProcessGroup(process.id());
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", tls)).await.is_err() {
+        let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+        assert!(started.elapsed() < Duration::from_secs(10), "Apache did not listen on {tls}:\n{log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Apache { tls, plain, _group: group, _process: process }
+}
+
+/// The status line and headers `curl` gets for `url` (TLS unverified: the
+/// test's own certificate).
+fn head(url: &str) -> String {
+    let out =
+        std::process::Command::new("curl").args(["-sk", "-o", "/dev/null", "-D", "-", url]).output().expect("curl");
+    String::from_utf8_lossy(&out.stdout).to_ascii_lowercase()
+}
+
+/// The package as installed on a Medulla server: Apache in front, TLS only,
+/// the gateway alone proxied, the production headers, and the tab working
+/// in the browser through all of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_the_package_behind_apache_over_tls() {
+    let root = root();
+    let sim_port = free_port();
+    let (_gateway, url, dir) = start_packaged_gateway(&root, sim_port).await;
+    let b = open_with(Transport::Rest, |o| {
+        o.port = sim_port;
+        o.rest_upstream = Some(url.clone());
+    })
+    .await;
+    let apache = start_apache(&root, &dir, &url, sim_port).await;
+    let tab = format!("https://127.0.0.1:{}/imaging-status/", apache.tls);
+
+    let page = head(&tab);
+    assert!(page.starts_with("http/1.1 200"), "{page}");
+    for header in [
+        "content-security-policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
+        "x-content-type-options: nosniff",
+        "referrer-policy: same-origin",
+        "cache-control: no-cache",
+    ] {
+        assert!(page.contains(header), "{header} missing:\n{page}");
+    }
+    let wasm = std::fs::read_dir(root.join("usr/share/medulla-imaging-status/www"))
+        .expect("www")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|n| n.ends_with(".wasm"))
+        .expect("a wasm file");
+    assert!(head(&format!("{tab}{wasm}")).contains("cache-control: public, max-age=31536000, immutable"));
+    assert!(head(&format!("{tab}config.json")).contains("cache-control: no-cache"));
+    let api = head(&format!("{tab}api/v1/entities"));
+    assert!(api.starts_with("http/1.1 401") && api.contains("application/problem+json"), "{api}");
+    for refused in [
+        format!("http://127.0.0.1:{}/imaging-status/", apache.plain),
+        format!("http://127.0.0.1:{}/imaging-status/api/v1/entities", apache.plain),
+    ] {
+        assert!(head(&refused).starts_with("http/1.1 403"), "plain HTTP must be refused: {refused}");
+    }
+    for unexposed in ["mmc-agent/", "metrics", "healthz", "api/v1/entities"] {
+        let answer = head(&format!("https://127.0.0.1:{}/{unexposed}", apache.tls));
+        assert!(!answer.starts_with("http/1.1 2") && !answer.starts_with("http/1.1 401"), "/{unexposed}: {answer}");
+    }
+
+    b.c.goto(&format!("{tab}?entity=UUID3")).await.expect("opened");
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    b.wait_status("available").await;
+    let cookies = b.c.get_all_cookies().await.expect("cookies");
+    let session = cookies.iter().find(|c| c.name() == "medulla_imaging_gateway").expect("the gateway's cookie");
+    assert_eq!(
+        (session.path(), session.secure(), session.http_only()),
+        (Some("/imaging-status/"), Some(true), Some(true))
+    );
+    b.c.goto(&format!("{tab}?entity=UUID0")).await.expect("opened");
+    b.wait_status("offline").await;
+    b.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
