@@ -168,6 +168,39 @@ async fn nothing_without_a_session_nor_about_another_entity() {
     assert_eq!(s.get(&cookie, "entities", None).await.0, 401);
 }
 
+/// A user whose Medulla entity is Public gets Public and Library, and
+/// nothing of General, Private or Workshop, although they exist and the
+/// agent itself would answer about them to any signed-in session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_gets_only_the_entities_of_their_own_get_user_locations() {
+    let s = setup(Duration::from_secs(900)).await;
+    let cookie = s.sign_in_as(medulla_sim::SCOPED_LOGIN, medulla_sim::SCOPED_PASSWORD).await.expect("signed in");
+    let (status, body) = s.get(&cookie, "entities", None).await;
+    let ids: Vec<String> = entities_from(&body).expect("entities").into_iter().map(|e| e.uuid).collect();
+    assert_eq!((status, ids), (200, vec!["UUID2".to_string(), "UUID3".to_string()]));
+    assert_eq!(s.get(&cookie, "entities/UUID3/imaging-server-status", None).await.0, 200);
+    let asked = s.sim.sim.calls("XML-RPC");
+    for other in ["UUID0", "UUID1", "UUID4"] {
+        for path in [format!("entities/{other}/imaging-server-status"), format!("entities/{other}/imaging-activities")]
+        {
+            let (status, body) = s.get(&cookie, &path, None).await;
+            assert_eq!((status, problem_type(&body).as_str()), (404, "urn:medulla:problem:entity-not-found"), "{path}");
+        }
+        let sync = s
+            .http
+            .post(format!("{}/api/v1/entities/{other}/boot-menu-synchronisations", s.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(sync.status().as_u16(), 404, "{other}");
+    }
+    assert_eq!(s.sim.sim.calls("XML-RPC"), asked, "the agent is never asked about them");
+    // The administrator, on the same gateway, sees them all.
+    let admin = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    assert_eq!(s.get(&admin, "entities/UUID0/imaging-server-status", None).await.0, 200);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_metrics() {
     let s = setup(Duration::from_secs(900)).await;

@@ -37,10 +37,14 @@ pub async fn setup_with(tune: impl FnOnce(&mut Settings)) -> Setup {
 impl Setup {
     /// Signs in; the cookie to send back.
     pub async fn sign_in(&self, password: &str) -> Result<String, (u16, Value)> {
+        self.sign_in_as(medulla_sim::USER_LOGIN, password).await
+    }
+
+    pub async fn sign_in_as(&self, login: &str, password: &str) -> Result<String, (u16, Value)> {
         let answer = self
             .http
             .post(format!("{}/api/v1/sessions", self.base))
-            .json(&json!({"login": medulla_sim::USER_LOGIN, "password": password}))
+            .json(&json!({"login": login, "password": password}))
             .send()
             .await
             .expect("sent");

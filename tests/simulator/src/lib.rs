@@ -36,6 +36,10 @@ pub const AGENT_LOGIN: &str = "mmc";
 pub const AGENT_PASSWORD: &str = "s3cr3t";
 pub const USER_LOGIN: &str = "admin";
 pub const USER_PASSWORD: &str = "medulla";
+/// A user whose own entity is General > Public (UUID2): Medulla lists them
+/// that entity and those below it only (`getUserLocations`).
+pub const SCOPED_LOGIN: &str = "tech";
+pub const SCOPED_PASSWORD: &str = "imaging";
 
 pub struct Options {
     /// 0 picks a free port.
@@ -155,6 +159,7 @@ fn one() -> u32 {
 struct Session {
     last_seen: Instant,
     expired: bool,
+    login: String,
 }
 
 /// How long a sign-on token lives (`magic_link_ttl_minutes`, default 5).
@@ -376,9 +381,10 @@ impl Sim {
     }
 
     /// A new session, and its `Set-Cookie` header with these attributes.
-    pub(crate) fn open_session(&self, attributes: &str) -> Option<HeaderValue> {
+    pub(crate) fn open_session(&self, attributes: &str, login: &str) -> Option<HeaderValue> {
         let id = new_session_id();
-        lock(&self.sessions).insert(id.clone(), Session { last_seen: Instant::now(), expired: false });
+        let session = Session { last_seen: Instant::now(), expired: false, login: login.to_string() };
+        lock(&self.sessions).insert(id.clone(), session);
         HeaderValue::from_str(&format!("TWISTED_SESSION={id}; {attributes}")).ok()
     }
 
@@ -633,7 +639,8 @@ async fn agent(State(sim): State<Arc<Sim>>, method: Method, headers: HeaderMap, 
 
 /// Whether a request comes with a live user session.
 pub(crate) enum SessionCheck {
-    Live,
+    /// Live, for this login.
+    Live(String),
     /// No session cookie, or an unknown one.
     Missing,
     /// It was live but has expired (idle too long, or expired by control).
@@ -651,7 +658,7 @@ impl Sim {
             return SessionCheck::Expired;
         }
         session.last_seen = Instant::now();
-        SessionCheck::Live
+        SessionCheck::Live(session.login.clone())
     }
 
     /// Counts the call (by method, and by protocol: `XML-RPC` or `REST`),
@@ -672,7 +679,7 @@ impl Sim {
 
     /// Whether `user` with `password` is a user of the simulated Medulla.
     pub(crate) fn password_ok(user: &str, password: &str) -> bool {
-        user == USER_LOGIN && password == USER_PASSWORD
+        (user, password) == (USER_LOGIN, USER_PASSWORD) || (user, password) == (SCOPED_LOGIN, SCOPED_PASSWORD)
     }
 
     /// Whether `token` is a live sign-on token of `user`.
@@ -760,24 +767,24 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         let mut response = xml(StatusCode::OK, xmlrpc::response(&V::Bool(ok)));
         // As Twisted writes it: `Path=/`, no `HttpOnly`, no `SameSite`
         // (twisted/web/server.py, `Request.getSession`).
-        if let Some(cookie) = ok.then(|| sim.open_session("Path=/")).flatten() {
+        if let Some(cookie) = ok.then(|| sim.open_session("Path=/", text(0))).flatten() {
             response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
         return response;
     }
-    match sim.check_session(headers) {
-        SessionCheck::Live => {}
+    let login = match sim.check_session(headers) {
+        SessionCheck::Live(login) => login,
         SessionCheck::Missing => {
             return xml(StatusCode::OK, xmlrpc::fault(8003, &format!("Authentification nécessaire : {name}")))
         }
         SessionCheck::Expired => return StatusCode::UNAUTHORIZED.into_response(),
-    }
+    };
     if sim.world().waits_for_dead_host(&name, &params) {
         let wait = *lock(&sim.connect_timeout);
         tokio::time::sleep(wait).await;
         return xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![])));
     }
-    let result = sim.world().call(&name, &params);
+    let result = sim.world().call(&name, &params, &login);
     match result {
         Ok(value) => xml(StatusCode::OK, xmlrpc::response(&value)),
         Err(Failure::Fault(code, message)) => xml(StatusCode::OK, xmlrpc::fault(code, &message)),

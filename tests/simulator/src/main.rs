@@ -1,6 +1,8 @@
 //! `medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]`
 
-use medulla_sim::{start, Options, AGENT_LOGIN, AGENT_PASSWORD, USER_LOGIN, USER_PASSWORD};
+use medulla_sim::{
+    start, Options, AGENT_LOGIN, AGENT_PASSWORD, SCOPED_LOGIN, SCOPED_PASSWORD, USER_LOGIN, USER_PASSWORD,
+};
 use std::time::Duration;
 
 const USAGE: &str =
@@ -66,7 +68,9 @@ async fn main() {
     let transport = running.sim.transport();
     println!("Medulla Imaging Status on the simulated Medulla: {url} (transport: {transport})");
     println!("  embedded in a console-like page: {url}_sim/host.html");
-    println!("  sign in as {USER_LOGIN} / {USER_PASSWORD}");
+    println!(
+        "  sign in as {USER_LOGIN} / {USER_PASSWORD} (or {SCOPED_LOGIN} / {SCOPED_PASSWORD}: Public and Library only)"
+    );
     if transport == "mmc-agent" {
         println!(
             "  (the agent's own Basic credentials, {AGENT_LOGIN} / {AGENT_PASSWORD}, are in the served config.json)"

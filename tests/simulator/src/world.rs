@@ -246,12 +246,18 @@ impl World {
 
     /// Answers one agent call as the agent does: the function's result,
     /// through the clean-up step where the real function applies it.
-    pub fn call(&self, method: &str, params: &[V]) -> Result<V, Failure> {
+    /// `user` is the session's login: [`crate::SCOPED_LOGIN`] sees Public
+    /// and below; any other user, every entity.
+    pub fn call(&self, method: &str, params: &[V], user: &str) -> Result<V, Failure> {
         let arg = |n: usize| params.get(n).and_then(V::as_str).unwrap_or_default();
         let entity = || self.index(arg(0)).ok_or_else(|| Failure::Exception("KeyError", format!("'{}'", arg(0))));
         Ok(match method {
             "medulla_server.getUserLocations" => cleanup(V::Array(
                 (0..self.entities.len())
+                    .filter(|&i| {
+                        let root = (user == crate::SCOPED_LOGIN).then(|| self.index("UUID2")).flatten();
+                        root.is_none_or(|r| i == r || self.ancestors(i).contains(&r))
+                    })
                     .map(|i| {
                         let e = &self.entities[i];
                         V::obj(&[
