@@ -210,13 +210,7 @@ impl Gateway {
                 },
             )
             .await?;
-        let mut report = StatusReport {
-            entity: entity.to_string(),
-            inherited_from: None,
-            server_name: None,
-            status: ServerStatus::NotLinked,
-            age_ms: 0,
-        };
+        let mut report = StatusReport::not_linked(entity);
         let Some((owner, server)) = topology.serving.clone() else {
             return Ok(Arc::new(Checked { report, at: topology.at }));
         };
@@ -230,13 +224,8 @@ impl Gateway {
                 move |words| async move {
                     let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                     let at = SystemTime::now();
-                    let mut report = StatusReport {
-                        entity: of_owner.clone(),
-                        inherited_from: None,
-                        server_name: server.name.clone(),
-                        status: ServerStatus::NotLinked,
-                        age_ms: 0,
-                    };
+                    let mut report =
+                        StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&of_owner) };
                     let progress = |p: Progress| {
                         if let Progress::Provisional(report) = p {
                             words.provisional(Arc::new(Checked { report, at }));

@@ -156,13 +156,7 @@ async fn nothing_without_a_session_nor_about_another_entity() {
 
     // Signing out ends the session at once.
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in again");
-    let out = s
-        .http
-        .delete(format!("{}/api/v1/sessions/current", s.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("sent");
+    let out = s.send(reqwest::Method::DELETE, &cookie, "sessions/current").await;
     assert_eq!(out.status().as_u16(), 204);
     assert!(out.headers().get("set-cookie").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("Max-Age=0")));
     assert_eq!(s.get(&cookie, "entities", None).await.0, 401);
@@ -186,13 +180,8 @@ async fn a_user_gets_only_the_entities_of_their_own_get_user_locations() {
             let (status, body) = s.get(&cookie, &path, None).await;
             assert_eq!((status, problem_type(&body).as_str()), (404, "urn:medulla:problem:entity-not-found"), "{path}");
         }
-        let sync = s
-            .http
-            .post(format!("{}/api/v1/entities/{other}/boot-menu-synchronisations", s.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .expect("sent");
+        let sync =
+            s.send(reqwest::Method::POST, &cookie, &format!("entities/{other}/boot-menu-synchronisations")).await;
         assert_eq!(sync.status().as_u16(), 404, "{other}");
     }
     assert_eq!(s.sim.sim.calls("XML-RPC"), asked, "the agent is never asked about them");

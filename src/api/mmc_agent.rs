@@ -275,13 +275,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     }
 
     async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
-        let mut report = StatusReport {
-            entity: entity.to_string(),
-            inherited_from: None,
-            server_name: None,
-            status: ServerStatus::NotLinked,
-            age_ms: 0,
-        };
+        let mut report = StatusReport::not_linked(entity);
         let Some((owner, server)) = self.serving_server(entity).await? else {
             return Ok(report);
         };

@@ -62,6 +62,20 @@ pub struct StatusReport {
     pub age_ms: u64,
 }
 
+impl StatusReport {
+    /// `entity` without an imaging server, as of now: what a check starts
+    /// from.
+    pub fn not_linked(entity: &str) -> Self {
+        Self {
+            entity: entity.to_string(),
+            inherited_from: None,
+            server_name: None,
+            status: ServerStatus::NotLinked,
+            age_ms: 0,
+        }
+    }
+}
+
 /// Figures of an available imaging server and of its entity.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerFigures {

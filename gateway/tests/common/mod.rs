@@ -62,6 +62,12 @@ impl Setup {
         }
     }
 
+    /// `method` on `path` (under `api/v1/`) with the session's cookie.
+    pub async fn send(&self, method: reqwest::Method, cookie: &str, path: &str) -> reqwest::Response {
+        let url = format!("{}/api/v1/{path}", self.base);
+        self.http.request(method, url).header("cookie", cookie).send().await.expect("sent")
+    }
+
     pub async fn get(&self, cookie: &str, path: &str, cache_control: Option<&str>) -> (u16, Vec<u8>) {
         let mut request = self.http.get(format!("{}/api/v1/{path}", self.base)).header("cookie", cookie);
         if let Some(c) = cache_control {

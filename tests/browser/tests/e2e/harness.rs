@@ -68,16 +68,19 @@ impl Drop for ProcessGroup {
     }
 }
 
-/// The built app. Missing is a failure with the command to fix it, never a skip.
+/// The built app.
 pub fn dist() -> PathBuf {
-    let dir = std::env::var_os("DIST_DIR")
+    built("DIST_DIR", "dist", "index.html", "the built app: run `trunk build --release`")
+}
+
+/// Something the suite needs built: the folder `$var`, else `default`
+/// under the repository, holding `marker`. Missing is a failure saying
+/// `what` and how to build it, never a skip.
+pub fn built(var: &str, default: &str, marker: &str, what: &str) -> PathBuf {
+    let dir = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
-    assert!(
-        dir.join("index.html").exists(),
-        "{} has no built app: run `trunk build --release` (scripts/test.sh does) first",
-        dir.display()
-    );
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(default));
+    assert!(dir.join(marker).exists(), "{} has no {what} (scripts/test.sh does) first", dir.display());
     dir
 }
 

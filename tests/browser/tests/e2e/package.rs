@@ -10,15 +10,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
-    let root = std::env::var_os("PACKAGE_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debian/root"));
-    assert!(
-        root.join("usr/bin/medulla-imaging-gateway").exists(),
-        "{} has no unpacked package: run `bash scripts/package.sh` (scripts/test.sh does) first",
-        root.display()
-    );
-    root
+    let what = "unpacked package: run `bash scripts/package.sh`";
+    built("PACKAGE_ROOT", "target/debian/root", "usr/bin/medulla-imaging-gateway", what)
 }
 
 /// The packaged gateway, as its unit starts it but for what only a real
