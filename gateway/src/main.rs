@@ -75,6 +75,12 @@ async fn main() {
         request_timeout_seconds: number("request_timeout_seconds", 10).clamp(1, 300) as u32,
         max_agent_calls: number("max_agent_calls", 4).clamp(1, 64) as usize,
     };
+    // A certificate file that cannot be read stops the start, not a sign-in.
+    if let Some(pem) = &settings.agent_certificate {
+        if let Err(e) = medulla_imaging_gateway::agent_http::AgentTrust::from_pem(pem) {
+            fail(&e);
+        }
+    }
     let listen = get("gateway", "listen").unwrap_or_else(|| "127.0.0.1:7081".into());
     let listener = tokio::net::TcpListener::bind(&listen).await.unwrap_or_else(|e| fail(&format!("{listen}: {e}")));
     eprintln!("medulla-imaging-gateway: listening on {listen}, agent {}", settings.agent_url);

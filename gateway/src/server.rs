@@ -15,7 +15,7 @@
 //!   Prometheus `/metrics`.
 
 use crate::json;
-use crate::shared::Shared;
+use crate::shared::{Shared, Stamped};
 use crate::AgentHttp;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -83,6 +83,18 @@ struct UserSession {
 struct Checked {
     report: StatusReport,
     at: SystemTime,
+}
+
+impl Stamped for Arc<Checked> {
+    fn at(&self) -> SystemTime {
+        self.at
+    }
+}
+
+impl Stamped for Arc<Topology> {
+    fn at(&self) -> SystemTime {
+        self.at
+    }
 }
 
 /// The entity whose imaging server serves an entity, and that server
@@ -200,15 +212,11 @@ impl Gateway {
         let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
         let topology = self
             .topology
-            .get(
-                entity,
-                |t| fresh(t.at),
-                move |_| async move {
-                    let at = SystemTime::now();
-                    let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
-                    Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
-                },
-            )
+            .get(entity, fresh, move |_| async move {
+                let at = SystemTime::now();
+                let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
+                Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
+            })
             .await?;
         let mut report = StatusReport::not_linked(entity);
         let Some((owner, server)) = topology.serving.clone() else {
@@ -218,26 +226,22 @@ impl Gateway {
         let (of_owner, name) = (owner.clone(), server.name.clone());
         let check = self
             .checks
-            .get(
-                &owner,
-                |c| fresh(c.at),
-                move |words| async move {
-                    let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
-                    let at = SystemTime::now();
-                    let mut report =
-                        StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&of_owner) };
-                    let progress = |p: Progress| {
-                        if let Progress::Provisional(report) = p {
-                            words.provisional(Arc::new(Checked { report, at }));
-                        }
-                    };
-                    let started = Instant::now();
-                    let result = user.agent.check_server(&report, &of_owner, &server, &progress).await;
-                    gateway.count_check(&result, started.elapsed());
-                    report.status = result?;
-                    Ok(Arc::new(Checked { report, at }))
-                },
-            )
+            .get(&owner, fresh, move |words| async move {
+                let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
+                let at = SystemTime::now();
+                let mut report =
+                    StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&of_owner) };
+                let progress = |p: Progress| {
+                    if let Progress::Provisional(report) = p {
+                        words.provisional(Arc::new(Checked { report, at }));
+                    }
+                };
+                let started = Instant::now();
+                let result = user.agent.check_server(&report, &of_owner, &server, &progress).await;
+                gateway.count_check(&result, started.elapsed());
+                report.status = result?;
+                Ok(Arc::new(Checked { report, at }))
+            })
             .await?;
         report.inherited_from = (owner != entity).then_some(owner);
         report.server_name = name;

@@ -2,20 +2,35 @@
 //! fresh enough for the asker, else the run in progress for that key, else
 //! a new run. A run says its words in turn (a provisional answer, then its
 //! final one); each asker takes the first word it hears, and every word is
-//! kept as the key's last answer. So a hundred tabs asking at once about
-//! one imaging server make one check of it.
+//! kept as the key's last answer unless a younger one is there. So a
+//! hundred tabs asking at once about one imaging server make one check of
+//! it. A run older than the asker allows is not joined (a hung check of a
+//! while ago answers nobody who asks now): a new one starts beside it.
 
 use medulla_imaging_status::api::ApiError;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 use tokio::sync::watch;
 
 type Word<V> = Option<Result<V, ApiError>>;
 
+/// An answer, and when the run that made it began.
+pub trait Stamped {
+    fn at(&self) -> SystemTime;
+}
+
+struct Running<V> {
+    heard: watch::Receiver<Word<V>>,
+    started: SystemTime,
+    id: u64,
+}
+
 struct Slot<V> {
     last: Option<V>,
-    running: Option<watch::Receiver<Word<V>>>,
+    running: Option<Running<V>>,
+    runs: u64,
 }
 
 pub struct Shared<V> {
@@ -26,21 +41,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<V: Clone + Send + Sync + 'static> Default for Shared<V> {
+impl<V: Stamped + Clone + Send + Sync + 'static> Default for Shared<V> {
     fn default() -> Self {
         Self { slots: Mutex::new(HashMap::new()) }
     }
 }
 
-impl<V: Clone + Send + Sync + 'static> Shared<V> {
-    /// The answer for `key`: the last one if `fresh` says it will do, else
-    /// the first word of the run in progress, else of a new run of `run`,
-    /// which gets the [`Words`] to say a provisional answer and returns the
-    /// final one.
+impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
+    /// The answer for `key`: the last one if `fresh` says its time will do,
+    /// else the first word of the run in progress if it began fresh enough,
+    /// else of a new run of `run`, which gets the [`Words`] to say a
+    /// provisional answer and returns the final one.
     pub async fn get<Fut>(
         self: &Arc<Self>,
         key: &str,
-        fresh: impl Fn(&V) -> bool,
+        fresh: impl Fn(SystemTime) -> bool,
         run: impl FnOnce(Words<V>) -> Fut,
     ) -> Result<V, ApiError>
     where
@@ -48,16 +63,18 @@ impl<V: Clone + Send + Sync + 'static> Shared<V> {
     {
         let mut heard = {
             let mut slots = lock(&self.slots);
-            let slot = slots.entry(key.to_string()).or_insert(Slot { last: None, running: None });
-            if let Some(last) = slot.last.as_ref().filter(|v| fresh(v)) {
+            let slot = slots.entry(key.to_string()).or_insert(Slot { last: None, running: None, runs: 0 });
+            if let Some(last) = slot.last.as_ref().filter(|v| fresh(v.at())) {
                 return Ok(last.clone());
             }
-            match &slot.running {
-                Some(running) => running.clone(),
+            match slot.running.as_ref().filter(|r| fresh(r.started)) {
+                Some(running) => running.heard.clone(),
                 None => {
                     let (say, heard) = watch::channel(None);
-                    slot.running = Some(heard.clone());
-                    let words = Words { shared: self.clone(), key: key.to_string(), say: Arc::new(say) };
+                    slot.runs += 1;
+                    let id = slot.runs;
+                    slot.running = Some(Running { heard: heard.clone(), started: SystemTime::now(), id });
+                    let words = Words { shared: self.clone(), key: key.to_string(), id, say: Arc::new(say) };
                     let task = run(words.clone());
                     tokio::spawn(async move {
                         let result = task.await;
@@ -76,33 +93,49 @@ impl<V: Clone + Send + Sync + 'static> Shared<V> {
 pub struct Words<V> {
     shared: Arc<Shared<V>>,
     key: String,
+    id: u64,
     say: Arc<watch::Sender<Word<V>>>,
 }
 
 impl<V> Clone for Words<V> {
     fn clone(&self) -> Self {
-        Self { shared: self.shared.clone(), key: self.key.clone(), say: self.say.clone() }
+        Self { shared: self.shared.clone(), key: self.key.clone(), id: self.id, say: self.say.clone() }
     }
 }
 
-impl<V: Clone + Send + Sync + 'static> Words<V> {
+impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
     /// An answer before the final one: the askers waiting take it, and it
     /// is kept until the final one.
     pub fn provisional(&self, v: V) {
-        if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
-            slot.last = Some(v.clone());
-        }
+        self.keep(&v, false);
         self.say.send_replace(Some(Ok(v)));
     }
 
     fn last(&self, result: Result<V, ApiError>) {
-        if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
-            if let Ok(v) = &result {
-                slot.last = Some(v.clone());
-            }
-            slot.running = None;
+        match &result {
+            Ok(v) => self.keep(v, true),
+            Err(_) => self.keep_nothing(),
         }
         self.say.send_replace(Some(result));
+    }
+
+    /// Keeps `v` as the last answer unless a younger one is there; `done`:
+    /// this run is over.
+    fn keep(&self, v: &V, done: bool) {
+        if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
+            if slot.last.as_ref().is_none_or(|last| last.at() <= v.at()) {
+                slot.last = Some(v.clone());
+            }
+            if done {
+                slot.running = slot.running.take().filter(|r| r.id != self.id);
+            }
+        }
+    }
+
+    fn keep_nothing(&self) {
+        if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
+            slot.running = slot.running.take().filter(|r| r.id != self.id);
+        }
     }
 }
 
@@ -112,45 +145,89 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
+    /// A number, stamped now.
+    #[derive(Clone, Debug, PartialEq)]
+    struct N(u32, SystemTime);
+
+    impl Stamped for N {
+        fn at(&self) -> SystemTime {
+            self.1
+        }
+    }
+
+    fn n(v: u32) -> N {
+        N(v, SystemTime::now())
+    }
+
+    fn value(answer: Result<N, ApiError>) -> Result<u32, ApiError> {
+        answer.map(|N(v, _)| v)
+    }
+
+    fn younger_than(max_age: Duration) -> impl Fn(SystemTime) -> bool {
+        move |at| at.elapsed().unwrap_or(Duration::MAX) <= max_age
+    }
+
     #[tokio::test]
     async fn askers_at_once_share_one_run_and_its_first_word() {
-        let shared = Arc::new(Shared::<u32>::default());
+        let shared = Arc::new(Shared::<N>::default());
         let runs = Arc::new(AtomicUsize::new(0));
-        let ask = |fresh: bool| {
+        let ask = |max_age: Duration| {
             let (shared, runs) = (shared.clone(), runs.clone());
             async move {
-                shared
-                    .get(
-                        "server",
-                        move |_| fresh,
-                        move |words| async move {
-                            runs.fetch_add(1, Ordering::SeqCst);
-                            words.provisional(1);
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            Ok(2)
-                        },
-                    )
-                    .await
+                let answer = shared
+                    .get("server", younger_than(max_age), move |words| async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        words.provisional(n(1));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(n(2))
+                    })
+                    .await;
+                value(answer)
             }
         };
-        let answers = futures_join_all((0..20).map(|_| tokio::spawn(ask(false)))).await;
+        let second = Duration::from_secs(1);
+        let answers = futures_join_all((0..20).map(|_| tokio::spawn(ask(second)))).await;
         assert!(answers.iter().all(|a| *a == Ok(1)), "{answers:?}");
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(ask(true).await, Ok(2), "the final word is kept");
+        assert_eq!(ask(second).await, Ok(2), "the final word is kept");
         assert_eq!(runs.load(Ordering::SeqCst), 1);
-        assert_eq!(ask(false).await, Ok(1), "not fresh: a new run");
+        assert_eq!(ask(Duration::ZERO).await, Ok(1), "too old for the asker: a new run");
         assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    /// A run that hangs is not joined once it is older than the asker
+    /// allows; its late answer does not replace a younger one.
+    #[tokio::test]
+    async fn a_hung_run_is_not_joined_by_later_askers() {
+        let shared = Arc::new(Shared::<N>::default());
+        let hung = N(1, SystemTime::now());
+        let first = shared.clone();
+        let late = tokio::spawn(async move {
+            first
+                .get("k", younger_than(Duration::from_secs(1)), move |_| async move {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Ok(hung)
+                })
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = shared.get("k", younger_than(Duration::from_millis(50)), |_| async { Ok(n(2)) }).await;
+        assert_eq!(value(now), Ok(2), "a new run, not the hung one");
+        assert_eq!(value(late.await.expect("joined")), Ok(1));
+        let kept = shared.get("k", younger_than(Duration::from_secs(1)), |_| async { Ok(n(3)) }).await;
+        assert_eq!(value(kept), Ok(2), "the younger answer is kept");
     }
 
     #[tokio::test]
     async fn a_failed_run_keeps_the_last_answer_and_lets_the_next_asker_run_again() {
-        let shared = Arc::new(Shared::<u32>::default());
-        assert_eq!(shared.get("k", |_| false, |_| async { Ok(7) }).await, Ok(7));
-        let failed = shared.get("k", |_| false, |_| async { Err(ApiError::Timeout) }).await;
-        assert_eq!(failed, Err(ApiError::Timeout));
-        assert_eq!(shared.get("k", |_| true, |_| async { Ok(9) }).await, Ok(7));
-        assert_eq!(shared.get("k", |_| false, |_| async { Ok(9) }).await, Ok(9));
+        let shared = Arc::new(Shared::<N>::default());
+        let (never, always) = (|_| false, |_| true);
+        assert_eq!(value(shared.get("k", never, |_| async { Ok(n(7)) }).await), Ok(7));
+        let failed = shared.get("k", never, |_| async { Err(ApiError::Timeout) }).await;
+        assert_eq!(value(failed), Err(ApiError::Timeout));
+        assert_eq!(value(shared.get("k", always, |_| async { Ok(n(9)) }).await), Ok(7));
+        assert_eq!(value(shared.get("k", never, |_| async { Ok(n(9)) }).await), Ok(9));
     }
 
     async fn futures_join_all<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {

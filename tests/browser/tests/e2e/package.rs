@@ -17,21 +17,31 @@ fn root() -> PathBuf {
 /// The packaged gateway, as its unit starts it but for what only a real
 /// Medulla has: the agent's `config.ini` (here one of the agent's format,
 /// for the simulated agent) and the agent's URL.
-async fn start_packaged_gateway(root: &std::path::Path, sim_port: u16) -> (tokio::process::Child, String, PathBuf) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/debian/test-{sim_port}"));
+/// `agent`: the agent's URL and the certificate file it is trusted by
+/// (`cacert`), else the simulated agent itself in plain HTTP.
+async fn start_packaged_gateway(
+    root: &std::path::Path,
+    sim_port: u16,
+    agent: Option<(String, PathBuf)>,
+) -> (tokio::process::Child, String, PathBuf) {
+    let port = free_port();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/debian/test-{port}"));
     std::fs::create_dir_all(&dir).expect("a folder for the test");
     let agent_config = dir.join("agent-config.ini");
-    let agent = format!(
+    let agent_ini = format!(
         "[main]\nhost = 127.0.0.1\nport = {sim_port}\nlogin = {}\npassword = {}\nenablessl = 0\nsessiontimeout = 900\n",
         medulla_sim::AGENT_LOGIN,
         medulla_sim::AGENT_PASSWORD
     );
-    std::fs::write(&agent_config, agent).expect("agent config written");
+    std::fs::write(&agent_config, agent_ini).expect("agent config written");
     let packaged = std::fs::read_to_string(root.join("etc/medulla-imaging-gateway/gateway.ini")).expect("gateway.ini");
-    let port = free_port();
+    let agent = match agent {
+        Some((url, cacert)) => format!("url = {url}\ncacert = {}", cacert.display()),
+        None => format!("url = http://127.0.0.1:{sim_port}/mmc-agent/"),
+    };
     // Later keys win: the packaged file, then what this machine differs in.
     let config = format!(
-        "{packaged}\n[gateway]\nlisten = 127.0.0.1:{port}\nagent_config = {}\n[agent]\nurl = http://127.0.0.1:{sim_port}/mmc-agent/\n",
+        "{packaged}\n[gateway]\nlisten = 127.0.0.1:{port}\nagent_config = {}\n[agent]\n{agent}\n",
         agent_config.display()
     );
     let config_path = dir.join("gateway.ini");
@@ -57,7 +67,7 @@ async fn start_packaged_gateway(root: &std::path::Path, sim_port: u16) -> (tokio
 async fn rest_the_unpacked_package_serves_the_tab_through_its_gateway() {
     let root = root();
     let sim_port = free_port();
-    let (mut gateway, url, dir) = start_packaged_gateway(&root, sim_port).await;
+    let (mut gateway, url, dir) = start_packaged_gateway(&root, sim_port, None).await;
     let b = open_with(Transport::Rest, |o| {
         o.port = sim_port;
         o.rest_upstream = Some(url);
@@ -85,26 +95,37 @@ async fn rest_the_unpacked_package_serves_the_tab_through_its_gateway() {
 /// configuration, in a TLS virtual host and a plain one, its paths pointed
 /// at the unpacked package and the gateway's port at the packaged gateway.
 /// Stopped with its process group when dropped.
+/// Its TLS port (the console's virtual host), its plain one, and a TLS
+/// port that stands for the MMC agent (`/mmc-agent/` passed to the
+/// simulated agent), with a certificate like Medulla's: self-signed, its
+/// own CA, for another host name than 127.0.0.1.
 struct Apache {
     tls: u16,
     plain: u16,
+    agent: u16,
     _group: ProcessGroup,
     _process: tokio::process::Child,
 }
 
-async fn start_apache(root: &std::path::Path, dir: &std::path::Path, gateway: &str, sim_port: u16) -> Apache {
+/// The self-signed certificate (and its key) of the gateway's test fixtures.
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../gateway/tests/fixtures").join(name)
+}
+
+fn ports() -> (u16, u16, u16) {
+    (free_port(), free_port(), free_port())
+}
+
+async fn start_apache(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    gateway: &str,
+    sim_port: u16,
+    (tls, plain, agent): (u16, u16, u16),
+) -> Apache {
     let apache = PathBuf::from("/usr/sbin/apache2");
     assert!(apache.exists(), "{} is missing: run scripts/setup.sh", apache.display());
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl ran");
-    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    let (cert, key) = (fixture("agent-cert.pem"), fixture("agent-key.pem"));
     let packaged = std::fs::read_to_string(root.join("etc/apache2/conf-available/medulla-imaging-status.conf"))
         .expect("the packaged Apache configuration");
     let gateway_authority = gateway.trim_start_matches("http://");
@@ -119,7 +140,6 @@ async fn start_apache(root: &std::path::Path, dir: &std::path::Path, gateway: &s
         "the configuration changed shape:\n{site}"
     );
     std::fs::write(dir.join("site.conf"), site).expect("site.conf written");
-    let (tls, plain) = (free_port(), free_port());
     let modules = "/usr/lib/apache2/modules";
     let load: String =
         ["mpm_event", "authz_core", "alias", "dir", "mime", "headers", "proxy", "proxy_http", "socache_shmcb", "ssl"]
@@ -129,10 +149,12 @@ async fn start_apache(root: &std::path::Path, dir: &std::path::Path, gateway: &s
     let d = dir.display();
     let httpd = format!(
         "ServerRoot {d}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName 127.0.0.1\n\
-         {user}{load}TypesConfig /etc/mime.types\nListen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\n\
+         {user}{load}TypesConfig /etc/mime.types\nListen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\nListen 127.0.0.1:{agent}\n\
          <Directory />\n    Require all denied\n</Directory>\n\
          <VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n</VirtualHost>\n\
          <VirtualHost 127.0.0.1:{plain}>\n</VirtualHost>\n\
+         <VirtualHost 127.0.0.1:{agent}>\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n\
+         \x20   ProxyPass /mmc-agent/ http://127.0.0.1:{sim_port}/mmc-agent/\n</VirtualHost>\n\
          ProxyPass /_sim/csp-report http://127.0.0.1:{sim_port}/_sim/csp-report\n\
          Include {d}/site.conf\n",
         user = if std::env::var("USER").as_deref() == Ok("root") { "User www-data\nGroup www-data\n" } else { "" },
@@ -157,7 +179,7 @@ async fn start_apache(root: &std::path::Path, dir: &std::path::Path, gateway: &s
         assert!(started.elapsed() < Duration::from_secs(10), "Apache did not listen on {tls}:\n{log}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Apache { tls, plain, _group: group, _process: process }
+    Apache { tls, plain, agent, _group: group, _process: process }
 }
 
 /// The status line and headers `curl` gets for `url` (TLS unverified: the
@@ -174,14 +196,16 @@ fn head(url: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_the_package_behind_apache_over_tls() {
     let root = root();
-    let sim_port = free_port();
-    let (_gateway, url, dir) = start_packaged_gateway(&root, sim_port).await;
+    let (sim_port, ports) = (free_port(), ports());
+    // The gateway reaches the agent over TLS, trusting it by its certificate.
+    let agent = (format!("https://127.0.0.1:{}/mmc-agent/", ports.2), fixture("agent-cert.pem"));
+    let (_gateway, url, dir) = start_packaged_gateway(&root, sim_port, Some(agent)).await;
     let b = open_with(Transport::Rest, |o| {
         o.port = sim_port;
         o.rest_upstream = Some(url.clone());
     })
     .await;
-    let apache = start_apache(&root, &dir, &url, sim_port).await;
+    let apache = start_apache(&root, &dir, &url, sim_port, ports).await;
     let tab = format!("https://127.0.0.1:{}/imaging-status/", apache.tls);
 
     let page = head(&tab);
@@ -213,6 +237,18 @@ async fn rest_the_package_behind_apache_over_tls() {
         let answer = head(&format!("https://127.0.0.1:{}/{unexposed}", apache.tls));
         assert!(!answer.starts_with("http/1.1 2") && !answer.starts_with("http/1.1 401"), "/{unexposed}: {answer}");
     }
+
+    // A gateway that trusts another certificate does not talk to the agent.
+    let wrong = (format!("https://127.0.0.1:{}/mmc-agent/", apache.agent), fixture("other-cert.pem"));
+    let (_other, other_url, other_dir) = start_packaged_gateway(&root, sim_port, Some(wrong)).await;
+    let body = format!(r#"{{"login": "{}", "password": "{}"}}"#, medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD);
+    let refused = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "content-type: application/json", "-d", &body])
+        .arg(format!("{other_url}/api/v1/sessions"))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&refused.stdout), "502", "an agent with another certificate is refused");
+    let _ = std::fs::remove_dir_all(other_dir);
 
     b.c.goto(&format!("{tab}?entity=UUID3")).await.expect("opened");
     b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
