@@ -15,7 +15,7 @@ if [ "${1:-}" != "--tab-built" ]; then
   trunk build --release --offline
 fi
 rm -f target/debian/medulla-imaging-status_*.deb
-cargo deb -p medulla-imaging-gateway --locked
+cargo deb -p medulla-imaging-gateway --profile gateway --locked
 deb=$(ls target/debian/medulla-imaging-status_*.deb)
 rm -rf target/debian/root
 dpkg-deb -x "$deb" target/debian/root

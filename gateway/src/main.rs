@@ -45,7 +45,9 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let credential = |name: &str| {
         let path = std::path::Path::new(&std::env::var_os("CREDENTIALS_DIRECTORY")?).join(name);
-        path.exists().then(|| path.to_string_lossy().into_owned())
+        // "none" is the unit's default where a file is missing.
+        let present = std::fs::read(&path).is_ok_and(|data| data.trim_ascii() != b"none");
+        present.then(|| path.to_string_lossy().into_owned())
     };
     let path = match args.as_slice() {
         [] => credential("gateway.ini").unwrap_or_else(|| DEFAULT_CONFIG.to_string()),

@@ -123,6 +123,8 @@ pub struct Gateway {
     /// The last status answered, by entity (for `/metrics`).
     reported: Mutex<HashMap<String, &'static str>>,
     agent_calls: Semaphore,
+    /// Sign-ins asking the agent at once (anyone may try one).
+    sign_ins: Semaphore,
     metrics: Mutex<Metrics>,
 }
 
@@ -143,6 +145,7 @@ impl Gateway {
         };
         Arc::new(Self {
             agent_calls: Semaphore::new(settings.max_agent_calls.max(1)),
+            sign_ins: Semaphore::new(2),
             settings,
             agent_config,
             sessions: Mutex::new(HashMap::new()),
@@ -169,6 +172,12 @@ impl Gateway {
         Some(session)
     }
 
+    /// Drops every session idle longer than the agent's timeout.
+    fn forget_idle_sessions(&self) {
+        let timeout = self.settings.session_timeout;
+        lock(&self.sessions).retain(|_, s| lock(&s.last_seen).elapsed() <= timeout);
+    }
+
     fn end_session(&self, headers: &HeaderMap) {
         if let Some(id) = cookie(headers, COOKIE) {
             lock(&self.sessions).remove(&id);
@@ -192,6 +201,7 @@ impl Gateway {
             // The session that ran a shared check may be another user's:
             // this user's own says whether they are signed out.
             Err(ApiError::SignedOut) => {
+                let _permit = self.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
                 let report = user.agent.status(entity, 0, &|_| {}).await?;
                 Arc::new(Checked { report, at })
@@ -350,6 +360,14 @@ fn upstream(e: &ApiError) -> Response {
             "Medulla did not answer in time",
             "The MMC agent did not answer within the request timeout.",
         ),
+        // Medulla's own words (faults, HTTP errors, unreadable answers)
+        // tell an administrator what to do; a network error's text names
+        // the agent's address and TLS details: those stay in the log.
+        ApiError::Network(text) => {
+            eprintln!("medulla-imaging-gateway: the agent cannot be reached: {text}");
+            let detail = "The gateway cannot reach the MMC agent; its log says why.";
+            problem(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", detail)
+        }
         e => problem(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &e.to_string()),
     }
 }
@@ -360,6 +378,11 @@ fn json_answer(status: StatusCode, body: Value) -> Response {
 
 /// The oldest status the client accepts: `Cache-Control: no-cache` (0) or
 /// `max-age=N`, else the check interval.
+/// The youngest check a client may ask for (`no-cache` included): a check
+/// begun less than this ago is shared, so that no client can make the
+/// gateway ask the agent more often than once a second per server.
+pub const MIN_AGE: Duration = Duration::from_secs(1);
+
 fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
     let directives = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
     directives
@@ -370,6 +393,7 @@ fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
             _ => d.strip_prefix("max-age=")?.parse().ok().map(Duration::from_secs),
         })
         .map_or(interval, |asked| asked.min(interval))
+        .max(MIN_AGE.min(interval))
 }
 
 fn rfc3339(at: SystemTime) -> String {
@@ -389,6 +413,9 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
+        // A panic answers 500 to its request only (the gateway's profile
+        // unwinds); the log line and the headers still go with it.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(gateway.clone(), log_and_no_store))
         .with_state(gateway)
 }
@@ -426,8 +453,12 @@ fn credential(v: &Value) -> Option<&str> {
     v.as_str().filter(|s| !s.is_empty() && s.len() <= 256)
 }
 
-async fn sign_in(State(gateway): State<Arc<Gateway>>, body: axum::body::Bytes) -> Response {
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+async fn sign_in(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    // JSON only: a form of another site (text/plain, no preflight) cannot
+    // sign a browser in as someone else.
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let json = content_type.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    let request: Value = if json { serde_json::from_slice(&body).unwrap_or(Value::Null) } else { Value::Null };
     let login = credential(&request["login"]);
     let (login, password, token) = match (login, credential(&request["password"]), credential(&request["token"])) {
         (Some(login), Some(password), None) => (login, Some(password), None),
@@ -437,6 +468,8 @@ async fn sign_in(State(gateway): State<Arc<Gateway>>, body: axum::body::Bytes) -
             return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
         }
     };
+    let Ok(_permit) = gateway.sign_ins.acquire().await else { return upstream(&shutting_down()) };
+    gateway.forget_idle_sessions();
     let http = match AgentHttp::new(gateway.settings.agent_certificate.as_deref()) {
         Ok(http) => http,
         Err(e) => return upstream(&ApiError::Network(e)),
@@ -618,7 +651,7 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         Err(r) => return r.answer(),
     };
     // Only on an available server, as of a check made now.
-    let checked = match gateway.status(user.clone(), &id, Duration::ZERO).await {
+    let checked = match gateway.status(user.clone(), &id, MIN_AGE.min(gateway.settings.check_interval)).await {
         Ok(checked) => checked,
         Err(e) => return signed_out_upstream(&gateway, &headers, &e),
     };
@@ -634,6 +667,7 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         return (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response();
     }
+    let Ok(_permit) = gateway.agent_calls.acquire().await else { return upstream(&shutting_down()) };
     match user.agent.synchronise(&id).await {
         Ok(SyncOutcome::Done) => json_answer(StatusCode::CREATED, json!({"succeeded": true, "steps": []})),
         Ok(SyncOutcome::Failed(reasons)) => {
@@ -666,7 +700,7 @@ mod tests {
     }
 
     #[test]
-    fn a_client_may_ask_for_a_younger_status_never_an_older_one() {
+    fn a_client_may_ask_for_a_younger_status_never_an_older_one_nor_younger_than_a_second() {
         let interval = Duration::from_secs(30);
         let with = |v: &str| {
             let mut h = HeaderMap::new();
@@ -674,7 +708,8 @@ mod tests {
             max_age(&h, interval)
         };
         assert_eq!(max_age(&HeaderMap::new(), interval), interval);
-        assert_eq!(with("no-cache"), Duration::ZERO);
+        assert_eq!(with("no-cache"), MIN_AGE);
+        assert_eq!(with("max-age=0"), MIN_AGE);
         assert_eq!(with("max-age=5"), Duration::from_secs(5));
         assert_eq!(with("max-age=3600"), interval);
         assert_eq!(with("private, max-age=2"), Duration::from_secs(2));

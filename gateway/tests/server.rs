@@ -143,6 +143,17 @@ async fn nothing_without_a_session_nor_about_another_entity() {
     let s = setup(Duration::from_secs(1)).await;
     let (status, body) = s.get("medulla_imaging_gateway=forged", "entities", None).await;
     assert_eq!((status, problem_type(&body).as_str()), (401, "urn:medulla:problem:signed-out"));
+    // A form of another site posts text/plain: refused, the agent not asked.
+    let form = s
+        .http
+        .post(format!("{}/api/v1/sessions", s.base))
+        .header("content-type", "text/plain")
+        .body(format!(r#"{{"login": "{}", "password": "{}"}}"#, medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(form.status().as_u16(), 400);
+    assert_eq!(s.sim.sim.calls("XML-RPC"), 0);
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
     let before = s.sim.sim.calls("XML-RPC");
     assert!(before > 0, "signing in asked the agent");
