@@ -218,11 +218,10 @@ impl Gateway {
         entity: &str,
         max_age: Duration,
     ) -> Result<Arc<Checked>, ApiError> {
-        let fresh = move |at: SystemTime| at.elapsed().unwrap_or(Duration::MAX) <= max_age;
         let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
         let topology = self
             .topology
-            .get(entity, fresh, move |_| async move {
+            .get(entity, max_age, move |_| async move {
                 let at = SystemTime::now();
                 let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
@@ -236,7 +235,7 @@ impl Gateway {
         let (of_owner, name) = (owner.clone(), server.name.clone());
         let check = self
             .checks
-            .get(&owner, fresh, move |words| async move {
+            .get(&owner, max_age, move |words| async move {
                 let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
                 let mut report =
@@ -378,11 +377,6 @@ fn json_answer(status: StatusCode, body: Value) -> Response {
 
 /// The oldest status the client accepts: `Cache-Control: no-cache` (0) or
 /// `max-age=N`, else the check interval.
-/// The youngest check a client may ask for (`no-cache` included): a check
-/// begun less than this ago is shared, so that no client can make the
-/// gateway ask the agent more often than once a second per server.
-pub const MIN_AGE: Duration = Duration::from_secs(1);
-
 fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
     let directives = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
     directives
@@ -393,7 +387,6 @@ fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
             _ => d.strip_prefix("max-age=")?.parse().ok().map(Duration::from_secs),
         })
         .map_or(interval, |asked| asked.min(interval))
-        .max(MIN_AGE.min(interval))
 }
 
 fn rfc3339(at: SystemTime) -> String {
@@ -651,7 +644,7 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         Err(r) => return r.answer(),
     };
     // Only on an available server, as of a check made now.
-    let checked = match gateway.status(user.clone(), &id, MIN_AGE.min(gateway.settings.check_interval)).await {
+    let checked = match gateway.status(user.clone(), &id, Duration::ZERO).await {
         Ok(checked) => checked,
         Err(e) => return signed_out_upstream(&gateway, &headers, &e),
     };
@@ -700,7 +693,7 @@ mod tests {
     }
 
     #[test]
-    fn a_client_may_ask_for_a_younger_status_never_an_older_one_nor_younger_than_a_second() {
+    fn a_client_may_ask_for_a_younger_status_never_an_older_one() {
         let interval = Duration::from_secs(30);
         let with = |v: &str| {
             let mut h = HeaderMap::new();
@@ -708,8 +701,8 @@ mod tests {
             max_age(&h, interval)
         };
         assert_eq!(max_age(&HeaderMap::new(), interval), interval);
-        assert_eq!(with("no-cache"), MIN_AGE);
-        assert_eq!(with("max-age=0"), MIN_AGE);
+        assert_eq!(with("no-cache"), Duration::ZERO);
+        assert_eq!(with("max-age=0"), Duration::ZERO);
         assert_eq!(with("max-age=5"), Duration::from_secs(5));
         assert_eq!(with("max-age=3600"), interval);
         assert_eq!(with("private, max-age=2"), Duration::from_secs(2));

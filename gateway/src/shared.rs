@@ -4,14 +4,25 @@
 //! final one); each asker takes the first word it hears, and every word is
 //! kept as the key's last answer unless a younger one is there. So a
 //! hundred tabs asking at once about one imaging server make one check of
-//! it. A run older than the asker allows is not joined (a hung check of a
-//! while ago answers nobody who asks now): a new one starts beside it.
+//! it. A run in progress is joined if it began within what the asker
+//! allows, or less than [`JOIN_WINDOW`] ago whatever the asker allows: a
+//! client asking again and again for a new answer (`no-cache`) gets one
+//! check at a time, never a pile of them. An older run is not joined (a
+//! hung check of a while ago answers nobody who asks now): a new one
+//! starts beside it.
 
 use medulla_imaging_status::api::ApiError;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+/// A run in progress begun less than this ago is always joined.
+pub const JOIN_WINDOW: Duration = Duration::from_secs(1);
+
+fn younger_than(at: SystemTime, max_age: Duration) -> bool {
+    at.elapsed().unwrap_or(Duration::MAX) <= max_age
+}
 use tokio::sync::watch;
 
 type Word<V> = Option<Result<V, ApiError>>;
@@ -48,14 +59,14 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Default for Shared<V> {
 }
 
 impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
-    /// The answer for `key`: the last one if `fresh` says its time will do,
-    /// else the first word of the run in progress if it began fresh enough,
-    /// else of a new run of `run`, which gets the [`Words`] to say a
-    /// provisional answer and returns the final one.
+    /// The answer for `key`: the last one if no older than `max_age`, else
+    /// the first word of the run in progress if it began recently enough
+    /// (see [`JOIN_WINDOW`]), else of a new run of `run`, which gets the
+    /// [`Words`] to say a provisional answer and returns the final one.
     pub async fn get<Fut>(
         self: &Arc<Self>,
         key: &str,
-        fresh: impl Fn(SystemTime) -> bool,
+        max_age: Duration,
         run: impl FnOnce(Words<V>) -> Fut,
     ) -> Result<V, ApiError>
     where
@@ -64,10 +75,10 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
         let mut heard = {
             let mut slots = lock(&self.slots);
             let slot = slots.entry(key.to_string()).or_insert(Slot { last: None, running: None, runs: 0 });
-            if let Some(last) = slot.last.as_ref().filter(|v| fresh(v.at())) {
+            if let Some(last) = slot.last.as_ref().filter(|v| younger_than(v.at(), max_age)) {
                 return Ok(last.clone());
             }
-            match slot.running.as_ref().filter(|r| fresh(r.started)) {
+            match slot.running.as_ref().filter(|r| younger_than(r.started, max_age.max(JOIN_WINDOW))) {
                 Some(running) => running.heard.clone(),
                 None => {
                     let (say, heard) = watch::channel(None);
@@ -163,10 +174,6 @@ mod tests {
         answer.map(|N(v, _)| v)
     }
 
-    fn younger_than(max_age: Duration) -> impl Fn(SystemTime) -> bool {
-        move |at| at.elapsed().unwrap_or(Duration::MAX) <= max_age
-    }
-
     #[tokio::test]
     async fn askers_at_once_share_one_run_and_its_first_word() {
         let shared = Arc::new(Shared::<N>::default());
@@ -175,7 +182,7 @@ mod tests {
             let (shared, runs) = (shared.clone(), runs.clone());
             async move {
                 let answer = shared
-                    .get("server", younger_than(max_age), move |words| async move {
+                    .get("server", max_age, move |words| async move {
                         runs.fetch_add(1, Ordering::SeqCst);
                         words.provisional(n(1));
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -194,6 +201,10 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!(ask(Duration::ZERO).await, Ok(1), "too old for the asker: a new run");
         assert_eq!(runs.load(Ordering::SeqCst), 2);
+        // Asking for a new answer again and again: one run at a time.
+        let answers = futures_join_all((0..20).map(|_| tokio::spawn(ask(Duration::ZERO)))).await;
+        assert!(answers.iter().all(|a| *a == Ok(1)), "{answers:?}");
+        assert!(runs.load(Ordering::SeqCst) <= 3, "{} runs", runs.load(Ordering::SeqCst));
     }
 
     /// A run that hangs is not joined once it is older than the asker
@@ -205,24 +216,24 @@ mod tests {
         let first = shared.clone();
         let late = tokio::spawn(async move {
             first
-                .get("k", younger_than(Duration::from_secs(1)), move |_| async move {
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                .get("k", Duration::from_secs(1), move |_| async move {
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
                     Ok(hung)
                 })
                 .await
         });
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = shared.get("k", younger_than(Duration::from_millis(50)), |_| async { Ok(n(2)) }).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let now = shared.get("k", Duration::ZERO, |_| async { Ok(n(2)) }).await;
         assert_eq!(value(now), Ok(2), "a new run, not the hung one");
         assert_eq!(value(late.await.expect("joined")), Ok(1));
-        let kept = shared.get("k", younger_than(Duration::from_secs(1)), |_| async { Ok(n(3)) }).await;
+        let kept = shared.get("k", Duration::from_secs(5), |_| async { Ok(n(3)) }).await;
         assert_eq!(value(kept), Ok(2), "the younger answer is kept");
     }
 
     #[tokio::test]
     async fn a_failed_run_keeps_the_last_answer_and_lets_the_next_asker_run_again() {
         let shared = Arc::new(Shared::<N>::default());
-        let (never, always) = (|_| false, |_| true);
+        let (never, always) = (Duration::ZERO, Duration::from_secs(60));
         assert_eq!(value(shared.get("k", never, |_| async { Ok(n(7)) }).await), Ok(7));
         let failed = shared.get("k", never, |_| async { Err(ApiError::Timeout) }).await;
         assert_eq!(value(failed), Err(ApiError::Timeout));
