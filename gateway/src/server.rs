@@ -222,8 +222,8 @@ impl Gateway {
         let topology = self
             .topology
             .get(entity, max_age, move |_| async move {
-                let at = SystemTime::now();
                 let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
+                let at = SystemTime::now();
                 Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
             })
             .await?;
@@ -231,8 +231,7 @@ impl Gateway {
         let Some((owner, server)) = topology.serving.clone() else {
             return Ok(Arc::new(Checked { report, at: topology.at }));
         };
-        let gateway = self.clone();
-        let (of_owner, name) = (owner.clone(), server.name.clone());
+        let (gateway, of_owner) = (self.clone(), owner.clone());
         let check = self
             .checks
             .get(&owner, max_age, move |words| async move {
@@ -253,7 +252,7 @@ impl Gateway {
             })
             .await?;
         report.inherited_from = (owner != entity).then_some(owner);
-        report.server_name = name;
+        report.server_name = check.report.server_name.clone();
         report.status = check.report.status.clone();
         Ok(Arc::new(Checked { report, at: check.at }))
     }

@@ -118,34 +118,25 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
     /// An answer before the final one: the askers waiting take it, and it
     /// is kept until the final one.
     pub fn provisional(&self, v: V) {
-        self.keep(&v, false);
+        self.keep(Some(&v), false);
         self.say.send_replace(Some(Ok(v)));
     }
 
     fn last(&self, result: Result<V, ApiError>) {
-        match &result {
-            Ok(v) => self.keep(v, true),
-            Err(_) => self.keep_nothing(),
-        }
+        self.keep(result.as_ref().ok(), true);
         self.say.send_replace(Some(result));
     }
 
     /// Keeps `v` as the last answer unless a younger one is there; `done`:
     /// this run is over.
-    fn keep(&self, v: &V, done: bool) {
+    fn keep(&self, v: Option<&V>, done: bool) {
         if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
-            if slot.last.as_ref().is_none_or(|last| last.at() <= v.at()) {
+            if let Some(v) = v.filter(|v| slot.last.as_ref().is_none_or(|last| last.at() <= v.at())) {
                 slot.last = Some(v.clone());
             }
             if done {
                 slot.running = slot.running.take().filter(|r| r.id != self.id);
             }
-        }
-    }
-
-    fn keep_nothing(&self) {
-        if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
-            slot.running = slot.running.take().filter(|r| r.id != self.id);
         }
     }
 }

@@ -205,7 +205,9 @@ async fn schemathesis_finds_no_answer_outside_the_contract() {
     let s = setup_with(|g| g.check_interval = Duration::from_secs(5)).await;
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
     let report = root.join("target/schemathesis");
+    // Run from target/, where schemathesis leaves its cache.
     let output = tokio::process::Command::new(schemathesis)
+        .current_dir(root.join("target"))
         .arg("run")
         .arg(root.join("public/openapi.yaml"))
         .args(["--url", &format!("{}/api/v1", s.base)])
