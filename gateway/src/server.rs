@@ -24,13 +24,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use medulla_imaging_status::api::mmc_agent::ServerConfig;
+use medulla_imaging_status::api::mmc_agent::{still_serving, ServerConfig, Serving};
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport, Timestamp};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use futures::future::{select, Either};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Semaphore;
 
@@ -91,16 +92,33 @@ impl Stamped for Arc<Checked> {
     }
 }
 
+/// The imaging server Medulla resolves for an entity, as of `at`.
+struct Resolved {
+    server: Option<ServerConfig>,
+    at: SystemTime,
+}
+
+impl Stamped for Arc<Resolved> {
+    fn at(&self) -> SystemTime {
+        self.at
+    }
+}
+
 impl Stamped for Arc<Topology> {
     fn at(&self) -> SystemTime {
         self.at
     }
 }
 
+/// How long the topology of an entity is kept: every status confirms it
+/// (see [`Gateway::shared_status`]), and it is learnt again when that
+/// contradicts it.
+const TOPOLOGY_MAX_AGE: Duration = Duration::from_secs(600);
+
 /// The entity whose imaging server serves an entity, and that server
 /// (`None`: no server), as learnt at `at`.
 struct Topology {
-    serving: Option<(String, ServerConfig)>,
+    serving: Serving,
     at: SystemTime,
 }
 
@@ -118,6 +136,8 @@ pub struct Gateway {
     agent_config: Config,
     sessions: Mutex<HashMap<String, Arc<UserSession>>>,
     topology: Arc<Shared<Arc<Topology>>>,
+    /// The server each entity resolves to now, which confirms its topology.
+    resolved: Arc<Shared<Arc<Resolved>>>,
     /// Statuses by the entity that owns the imaging server.
     checks: Arc<Shared<Arc<Checked>>>,
     /// The last status answered, by entity (for `/metrics`).
@@ -150,6 +170,7 @@ impl Gateway {
             agent_config,
             sessions: Mutex::new(HashMap::new()),
             topology: Arc::default(),
+            resolved: Arc::default(),
             checks: Arc::default(),
             reported: Mutex::new(HashMap::new()),
             metrics: Mutex::new(Metrics::default()),
@@ -212,21 +233,70 @@ impl Gateway {
         Ok(checked)
     }
 
+    /// The status of `entity`: its topology is kept long
+    /// ([`TOPOLOGY_MAX_AGE`]), the server it resolves to now is asked at
+    /// the same time as that server's status, shared like it; when the
+    /// two differ, the topology is learnt again and the right server
+    /// checked.
     async fn shared_status(
         self: &Arc<Self>,
         user: Arc<UserSession>,
         entity: &str,
         max_age: Duration,
     ) -> Result<Arc<Checked>, ApiError> {
+        let topology = self.topology(&user, entity, TOPOLOGY_MAX_AGE).await?;
         let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
-        let topology = self
-            .topology
+        let resolved = Box::pin(self.resolved.get(entity, max_age, move |_| async move {
+            let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
+            let at = SystemTime::now();
+            Ok(Arc::new(Resolved { server: asker.agent.server_config(&id).await?, at }))
+        }));
+        let (resolved, check) = if topology.serving.is_none() {
+            (resolved.await, None)
+        } else {
+            match select(resolved, Box::pin(self.check_of(user.clone(), entity, &topology, max_age))).await {
+                Either::Left((resolved, check)) => (resolved, Some(Either::Left(check))),
+                Either::Right((checked, resolved)) => (resolved.await, Some(Either::Right(checked))),
+            }
+        };
+        let resolved = resolved?;
+        if still_serving(&resolved.server, &topology.serving) {
+            return match check {
+                None => Ok(Arc::new(Checked { report: StatusReport::not_linked(entity), at: resolved.at })),
+                Some(Either::Left(check)) => check.await,
+                Some(Either::Right(checked)) => checked,
+            };
+        }
+        let topology = self.topology(&user, entity, Duration::ZERO).await?;
+        self.check_of(user, entity, &topology, max_age).await
+    }
+
+    /// What serves `entity`, learnt within `max_age`.
+    async fn topology(
+        self: &Arc<Self>,
+        user: &Arc<UserSession>,
+        entity: &str,
+        max_age: Duration,
+    ) -> Result<Arc<Topology>, ApiError> {
+        let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
+        self.topology
             .get(entity, max_age, move |_| async move {
                 let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
                 Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
             })
-            .await?;
+            .await
+    }
+
+    /// The status of `entity` served as `topology` says, from the shared
+    /// check of its server's owner.
+    async fn check_of(
+        self: &Arc<Self>,
+        user: Arc<UserSession>,
+        entity: &str,
+        topology: &Topology,
+        max_age: Duration,
+    ) -> Result<Arc<Checked>, ApiError> {
         let mut report = StatusReport::not_linked(entity);
         let Some((owner, server)) = topology.serving.clone() else {
             return Ok(Arc::new(Checked { report, at: topology.at }));
@@ -625,7 +695,9 @@ async fn activities(
         let detail = "offset is a whole number from 0 to 10000, limit from 1 to 100.";
         return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
     };
-    match gateway.status(user.clone(), &id, gateway.settings.check_interval).await {
+    // From the same shared check as the status, asked with the same
+    // `Cache-Control`: a client asking both at once gets one check.
+    match gateway.status(user.clone(), &id, max_age(&headers, gateway.settings.check_interval)).await {
         Ok(checked) => {
             let lines = match &checked.report.status {
                 ServerStatus::Available(f) => f.activity.clone(),

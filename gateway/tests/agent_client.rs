@@ -99,3 +99,61 @@ async fn failures_are_typed_natively_as_in_the_browser() {
     control(&sim, serde_json::json!({"expire_sessions": true}));
     assert_eq!(agent.status("UUID2", 0, &nothing).await, Err(ApiError::SignedOut));
 }
+
+/// What rarely changes is learnt once: then a check is one round trip (the
+/// server Medulla resolves now, its status, the relays, the counts, the
+/// activity, all at once), and a change of what serves an entity is seen at
+/// its next check, never shown as the old server's status.
+#[tokio::test]
+async fn a_check_is_one_round_trip_once_the_topology_is_known() {
+    let sim = simulator().await;
+    let agent = agent(&sim);
+    assert_eq!(agent.sign_in(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await, Ok(true));
+    let uuids: Vec<String> = agent.entities().await.expect("entities").into_iter().map(|e| e.uuid).collect();
+    control(&sim, serde_json::json!({"latency_ms": 50}));
+    let nothing = |_| {};
+    let cost = |entity: &'static str| {
+        let (agent, sim) = (&agent, &sim);
+        async move {
+            let (calls, rounds) = (sim.sim.calls("XML-RPC"), sim.sim.rounds("XML-RPC"));
+            let report = agent.status(entity, 0, &nothing).await.expect(entity);
+            (report, sim.sim.calls("XML-RPC") - calls, sim.sim.rounds("XML-RPC") - rounds)
+        }
+    };
+
+    // Not known yet: learnt first (the parent path asked at once; an
+    // inherited server's ancestors next), then checked.
+    let (_, _, rounds) = cost("UUID2").await;
+    assert_eq!(rounds, 2, "Public, its own server, learnt then checked");
+    let (_, _, rounds) = cost("UUID3").await;
+    assert_eq!(rounds, 3, "Library, learnt with its ancestors, then checked");
+
+    agent.learn_topology(&uuids, true).await.expect("learnt");
+    for (entity, owner) in [("UUID2", None), ("UUID3", Some("UUID2"))] {
+        let (report, calls, rounds) = cost(entity).await;
+        assert!(matches!(report.status, ServerStatus::Available(_)), "{entity}: {report:?}");
+        assert_eq!(report.inherited_from.as_deref(), owner);
+        assert_eq!((calls, rounds), (5, 1), "{entity}: five calls in one round trip");
+    }
+    let (report, calls, rounds) = cost("UUID4").await;
+    assert_eq!((report.status, calls, rounds), (ServerStatus::NotLinked, 1, 1), "Workshop: still no server");
+
+    // Library gets a server of its own, in Connection error: its next check
+    // says so, with that server's name, not Public's Available.
+    control(&sim, serde_json::json!({"entity": "UUID3", "status": "connection_error"}));
+    let (library, _, rounds) = cost("UUID3").await;
+    assert_eq!(library.status, ServerStatus::ConnectionError);
+    assert_eq!((library.inherited_from, library.server_name.as_deref()), (None, Some("imaging-library")));
+    assert_eq!(rounds, 3, "contradicted, then learnt again, then checked");
+    let (library, _, rounds) = cost("UUID3").await;
+    assert_eq!((library.status, rounds), (ServerStatus::ConnectionError, 1), "known again");
+
+    // Workshop is linked to a server: seen at once.
+    control(&sim, serde_json::json!({"entity": "UUID4", "status": "available"}));
+    let (workshop, _, _) = cost("UUID4").await;
+    assert!(matches!(workshop.status, ServerStatus::Available(_)), "{workshop:?}");
+    // Public's server is unlinked: Public is not linked any more.
+    control(&sim, serde_json::json!({"entity": "UUID2", "status": "unlinked"}));
+    let (public, _, _) = cost("UUID2").await;
+    assert_eq!(public.status, ServerStatus::NotLinked);
+}

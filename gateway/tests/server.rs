@@ -228,3 +228,37 @@ async fn health_and_metrics() {
         assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
     }
 }
+
+/// The gateway keeps what serves each entity: a status asked again is one
+/// round of agent calls (the server the entity resolves to now, and the
+/// owner's check), and a change of what serves an entity is followed at
+/// its next status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_is_one_round_of_agent_calls_once_its_topology_is_known() {
+    let s = setup(Duration::from_secs(900)).await;
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    let status = |entity: &'static str| {
+        let (s, cookie) = (&s, cookie.clone());
+        async move {
+            let (calls, rounds) = (s.sim.sim.calls("XML-RPC"), s.sim.sim.rounds("XML-RPC"));
+            let path = format!("entities/{entity}/imaging-server-status");
+            let (code, body) = s.get(&cookie, &path, Some("no-cache")).await;
+            assert_eq!(code, 200, "{entity}");
+            let json: Value = serde_json::from_slice(&body).expect("json");
+            (json, s.sim.sim.calls("XML-RPC") - calls, s.sim.sim.rounds("XML-RPC") - rounds)
+        }
+    };
+    status("UUID3").await;
+    s.sim.sim.control(serde_json::from_value(json!({"latency_ms": 50})).expect("control")).expect("set");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (library, calls, rounds) = status("UUID3").await;
+    assert_eq!((library["status"].as_str(), library["served_by"]["id"].as_str()), (Some("available"), Some("UUID2")));
+    assert_eq!((calls, rounds), (5, 1), "five agent calls in one round");
+
+    // Library gets a server of its own.
+    s.sim.sim.control(serde_json::from_value(json!({"entity": "UUID3", "status": "offline"})).expect("c")).expect("set");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (library, _, _) = status("UUID3").await;
+    assert_eq!(library["status"].as_str(), Some("offline"), "{library}");
+    assert_eq!(library["served_by"], Value::Null, "{library}");
+}

@@ -9,6 +9,13 @@
 //! imaging server's host is down. So a check asks for the relay list at the
 //! same time, says Offline as soon as the relay is known absent, and gives
 //! that one call a longer deadline than the others.
+//!
+//! One round trip per check: what rarely changes (which entity's imaging
+//! server serves an entity, and that server: its topology) is learnt once
+//! and kept; a check then asks, all at once, the server's status, the relay
+//! list, the counts, the activity, and the server Medulla resolves for the
+//! entity now, which confirms the topology kept (or, when it differs, has
+//! it learnt again before anything is shown).
 
 use super::http::{basic_authorization, Fetch, Http, Method, Request};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
@@ -16,7 +23,9 @@ use super::{ApiError, ImagingApi, OnProgress, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
-use futures::future::{join, join_all, select, Either};
+use futures::future::{join3, join_all, select, Either};
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
 /// How many lines of recent activity the tab shows.
 pub const ACTIVITY_LINES: i64 = 10;
@@ -42,6 +51,22 @@ pub struct MmcAgent<H = Fetch> {
     /// `imaging.getGlobalStatus` only: the agent's own wait, plus the
     /// usual request timeout.
     status_timeout_ms: u32,
+    /// The topology learnt so far, by entity.
+    topology: Mutex<HashMap<String, Serving>>,
+}
+
+/// The entity whose imaging server serves an entity, and that server;
+/// `None`: no server serves it.
+pub type Serving = Option<(String, ServerConfig)>;
+
+/// `now` (what `getImagingServerConfig` of an entity says today) is the
+/// server of `known`, the entity's topology learnt before.
+pub fn still_serving(now: &Option<ServerConfig>, known: &Serving) -> bool {
+    match (now, known) {
+        (None, None) => true,
+        (Some(now), Some((_, server))) => now.same_server(server),
+        _ => false,
+    }
 }
 
 impl MmcAgent {
@@ -60,6 +85,7 @@ impl<H: Http> MmcAgent<H> {
             authorization: config.agent_basic_auth.as_ref().map(|b| basic_authorization(&b.login, &b.password)),
             timeout_ms: seconds.saturating_mul(1000),
             status_timeout_ms: seconds.saturating_add(AGENT_CONNECT_TIMEOUT_SECONDS).saturating_mul(1000),
+            topology: Mutex::default(),
         }
     }
 
@@ -111,8 +137,44 @@ impl<H: Http> MmcAgent<H> {
         v.as_flag().ok_or_else(|| malformed("doesLocationHasImagingServer: not a boolean"))
     }
 
-    async fn server_config(&self, entity: &str) -> Result<Option<ServerConfig>, ApiError> {
+    /// The imaging server Medulla resolves for `entity` now.
+    pub async fn server_config(&self, entity: &str) -> Result<Option<ServerConfig>, ApiError> {
         Ok(server_config_from(&self.call("imaging.getImagingServerConfig", &[Value::str(entity)]).await?))
+    }
+
+    fn topology(&self) -> MutexGuard<'_, HashMap<String, Serving>> {
+        lock(&self.topology)
+    }
+
+    /// The topology of `entity` learnt before, if it was.
+    fn known(&self, entity: &str) -> Option<Serving> {
+        self.topology().get(entity).cloned()
+    }
+
+    /// The server `ancestor` resolves to; with `known`, from its topology
+    /// if it is known.
+    async fn ancestor_config(&self, ancestor: &str, known: bool) -> Result<Option<ServerConfig>, ApiError> {
+        match self.known(ancestor).filter(|_| known) {
+            Some(serving) => Ok(serving.map(|(_, server)| server)),
+            None => self.server_config(ancestor).await,
+        }
+    }
+
+    /// Learns the topology of `entities` (all of them when `again`, else
+    /// those not known yet), one after the other and in their order (an
+    /// entity's ancestors come before it in the user's list, so that its
+    /// walk up reads theirs): a background task that leaves the browser's
+    /// connections to the checks. An entity that cannot be learnt now is
+    /// left to its first check; a lost session stops the walk.
+    pub async fn learn_topology(&self, entities: &[String], again: bool) -> Result<(), ApiError> {
+        for entity in entities {
+            if again || self.known(entity).is_none() {
+                if let Err(ApiError::SignedOut) = self.resolve(entity, true).await {
+                    return Err(ApiError::SignedOut);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The entity whose imaging server serves `entity`, and that server, as
@@ -121,21 +183,42 @@ impl<H: Http> MmcAgent<H> {
     /// the *farthest* ancestor's linked recursively. Medulla names the
     /// server (`getImagingServerConfig` of the entity); its owner is the
     /// farthest ancestor that Medulla resolves to the same server (an
-    /// ancestor in between inherits it from that one). `None`: no server.
-    pub async fn serving_server(&self, entity: &str) -> Result<Option<(String, ServerConfig)>, ApiError> {
-        let (own, resolved) = join(self.has_server(entity), self.server_config(entity)).await;
-        let Some(server) = resolved? else { return Ok(None) };
-        if own? {
-            return Ok(Some((entity.to_string(), server)));
-        }
-        let path = parent_path_from(&self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?)?;
-        let configs = join_all(path.iter().map(|ancestor| self.server_config(ancestor))).await;
-        for (ancestor, config) in path.iter().zip(configs).rev() {
-            if config?.is_some_and(|c| c.same_server(&server)) {
-                return Ok(Some((ancestor.clone(), server)));
+    /// ancestor in between inherits it from that one). Asked of Medulla
+    /// (the parent path at once, in case the server is inherited), then
+    /// kept for the next checks.
+    pub async fn serving_server(&self, entity: &str) -> Result<Serving, ApiError> {
+        self.resolve(entity, false).await
+    }
+
+    /// [`MmcAgent::serving_server`]; with `known_ancestors`, what the
+    /// ancestors resolve to is read from their topology when known (the
+    /// learner, which has just learnt them).
+    async fn resolve(&self, entity: &str, known_ancestors: bool) -> Result<Serving, ApiError> {
+        let parent_path = async {
+            parent_path_from(&self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?)
+        };
+        let (own, resolved, path) = join3(self.has_server(entity), self.server_config(entity), parent_path).await;
+        let serving = match resolved? {
+            None => None,
+            Some(server) if own? => Some((entity.to_string(), server)),
+            Some(server) => {
+                let path = path?;
+                let configs = join_all(path.iter().map(|a| self.ancestor_config(a, known_ancestors))).await;
+                let mut owner = None;
+                for (ancestor, config) in path.iter().zip(configs).rev() {
+                    if config?.is_some_and(|c| c.same_server(&server)) {
+                        owner = Some(ancestor.clone());
+                        break;
+                    }
+                }
+                let owner = owner.ok_or_else(|| {
+                    malformed("getImagingServerConfig: the server serving the entity belongs to none of its ancestors")
+                })?;
+                Some((owner, server))
             }
-        }
-        Err(malformed("getImagingServerConfig: the server serving the entity belongs to none of its ancestors"))
+        };
+        self.topology().insert(entity.to_string(), serving.clone());
+        Ok(serving)
     }
 
     /// The relays, or `None` when the list is unreadable.
@@ -216,20 +299,88 @@ impl<H: Http> MmcAgent<H> {
         server: &ServerConfig,
         progress: &OnProgress<'_>,
     ) -> Result<ServerStatus, ApiError> {
-        Ok(match self.server_answer(owner, server.url.as_deref(), report, progress).await? {
+        // The counts and the activity come from Medulla's database, not
+        // from the imaging server (`getCustomMenuCount`, `getLogs4Location`
+        // in services/mmc/plugins/imaging/functions.py): asked at the same
+        // time as its status, and used only if it answers.
+        let page = [Value::Int(0), Value::Int(ACTIVITY_LINES), Value::str("")];
+        let (answer, custom, activity) = join3(
+            self.server_answer(owner, server.url.as_deref(), report, progress),
+            self.optional("imaging.getCustomMenuCount", owner, &[], |v| v.as_i64().map(|n| n.max(0) as u64)),
+            self.optional("imaging.getLogs4Location", owner, &page, |v| Some(activity_from(v))),
+        )
+        .await;
+        Ok(match answer? {
             Ok(mut figures) => {
-                let page = [Value::Int(0), Value::Int(ACTIVITY_LINES), Value::str("")];
-                let (custom, activity) = join(
-                    self.optional("imaging.getCustomMenuCount", owner, &[], |v| v.as_i64().map(|n| n.max(0) as u64)),
-                    self.optional("imaging.getLogs4Location", owner, &page, |v| Some(activity_from(v))),
-                )
-                .await;
                 figures.custom_menus = custom?;
                 figures.activity = activity?.unwrap_or_default();
                 ServerStatus::Available(Box::new(figures))
             }
             Err(relay) => server_status(None, relay),
         })
+    }
+
+    /// The status of `entity` served as `serving` says.
+    async fn status_served(
+        &self,
+        entity: &str,
+        serving: &Serving,
+        progress: &OnProgress<'_>,
+    ) -> Result<StatusReport, ApiError> {
+        let mut report = StatusReport::not_linked(entity);
+        let Some((owner, server)) = serving else { return Ok(report) };
+        if owner != entity {
+            report.inherited_from = Some(owner.clone());
+        }
+        report.server_name = server.name.clone();
+        report.status = self.check_server(&report, owner, server, progress).await?;
+        Ok(report)
+    }
+
+    /// The status of `entity` by its topology `known`, confirmed in the same
+    /// round by the server Medulla resolves for it now; `None` when that
+    /// server is another (the topology is then forgotten). What the check
+    /// learns early is passed on once the topology is confirmed.
+    async fn status_confirmed(
+        &self,
+        entity: &str,
+        known: &Serving,
+        progress: &OnProgress<'_>,
+    ) -> Result<Option<StatusReport>, ApiError> {
+        // `None` until confirmed; what was heard meanwhile waits.
+        let confirmed: Mutex<Option<bool>> = Mutex::new(None);
+        let heard: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
+        let gated = |p: Progress| match *lock(&confirmed) {
+            Some(true) => progress(p),
+            Some(false) => {}
+            None => lock(&heard).push(p),
+        };
+        let confirm = Box::pin(async {
+            let now = self.server_config(entity).await?;
+            let holds = still_serving(&now, known);
+            *lock(&confirmed) = Some(holds);
+            if holds {
+                std::mem::take(&mut *lock(&heard)).into_iter().for_each(|p| progress(p));
+            }
+            Ok::<_, ApiError>((holds, now))
+        });
+        let check = Box::pin(self.status_served(entity, known, &gated));
+        let (confirmation, report) = match select(confirm, check).await {
+            Either::Left((confirmation, check)) => match confirmation {
+                Ok((true, now)) => (Ok((true, now)), check.await),
+                other => (other, Err(ApiError::Timeout)),
+            },
+            Either::Right((report, confirm)) => (confirm.await, report),
+        };
+        let (holds, now) = confirmation?;
+        if !holds {
+            self.topology().remove(entity);
+            return Ok(None);
+        }
+        let mut report = report?;
+        // The name Medulla gives the server today.
+        report.server_name = now.and_then(|server| server.name);
+        Ok(Some(report))
     }
 
     /// Extra figures of an available server; a failure other than a lost
@@ -271,20 +422,18 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     /// `ui::browser::forget_agent_session`); the agent drops it after
     /// `sessiontimeout` seconds, as it does for the console's own logout.
     async fn sign_out(&self) -> Result<(), ApiError> {
+        self.topology().clear();
         Ok(())
     }
 
     async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
-        let mut report = StatusReport::not_linked(entity);
-        let Some((owner, server)) = self.serving_server(entity).await? else {
-            return Ok(report);
-        };
-        if owner != entity {
-            report.inherited_from = Some(owner.clone());
+        if let Some(known) = self.known(entity) {
+            if let Some(report) = self.status_confirmed(entity, &known, progress).await? {
+                return Ok(report);
+            }
         }
-        report.server_name = server.name.clone();
-        report.status = self.check_server(&report, &owner, &server, progress).await?;
-        Ok(report)
+        let serving = self.serving_server(entity).await?;
+        self.status_served(entity, &serving, progress).await
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {
@@ -334,6 +483,11 @@ impl ServerConfig {
             _ => (&self.name, &self.url) == (&other.name, &other.url),
         }
     }
+}
+
+/// A lock that a panic elsewhere does not poison for good.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn malformed(what: &str) -> ApiError {

@@ -146,6 +146,15 @@ impl Client {
             Transport::Rest => Client::Rest(RestClient::new(config)),
         }
     }
+
+    /// Learns ahead of their checks what rarely changes about `entities`
+    /// (see [`MmcAgent::learn_topology`]); a gateway keeps its own.
+    pub async fn learn_topology(&self, entities: &[String], again: bool) -> Result<(), ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.learn_topology(entities, again).await,
+            Client::Rest(_) => Ok(()),
+        }
+    }
 }
 
 impl ImagingApi for Client {

@@ -383,16 +383,23 @@ impl ImagingApi for RestClient {
         // The gateway shares its checks between users: how old one may be.
         let cache = if max_age == 0 { "no-cache".to_string() } else { format!("max-age={max_age}") };
         let path = format!("entities/{id}/imaging-server-status");
-        let answer = self.request_with(Method::Get, &path, None, &[("Cache-Control", &cache)]).await?;
+        let activities = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
+        // The activity is asked at the same time (one round trip), of the
+        // same shared check, and used only if the server is available.
+        let (answer, activity) = futures::future::join(
+            self.request_with(Method::Get, &path, None, &[("Cache-Control", &cache)]),
+            self.request_with(Method::Get, &activities, None, &[("Cache-Control", &cache)]),
+        )
+        .await;
+        let answer = answer?;
         // The gateway's clock, so that its own clock's drift from the
         // browser's does not count; the browser's when it gives none.
         let server_now = answer.date.as_deref().and_then(Timestamp::http_date_ms);
         let server_now = server_now.unwrap_or_else(|| js_sys::Date::now() as i64);
         let mut report = report_for(body(&answer)?, entity, server_now)?;
         if let ServerStatus::Available(figures) = &mut report.status {
-            let path = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
             // Activity is extra: only a lost session stops the report.
-            match self.request(Method::Get, &path, None).await {
+            match activity {
                 Ok(a) if (200..300).contains(&a.status) => {
                     figures.activity = activity_from(&a.body).unwrap_or_default()
                 }

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::domain::checks::Checks;
 use crate::domain::{Entity, Health, StatusReport, Trouble};
 use crate::i18n::Lang;
-use futures::future::{abortable, AbortHandle};
+use futures::future::{abortable, join, AbortHandle};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,6 +25,9 @@ use std::sync::Arc;
 pub const FRESH_MS: f64 = 5_000.0;
 /// The longest wait between checks after repeated failures.
 const MAX_BACKOFF_SECONDS: u32 = 300;
+/// How often the topology of the user's entities is learnt again (every
+/// check also confirms the part it uses).
+const TOPOLOGY_REFRESH_MS: u32 = 10 * 60 * 1000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Session {
@@ -87,6 +90,8 @@ pub struct Ctx {
     /// check ("Refresh now", the re-check before an action).
     check_now: StoredValue<bool>,
     monitor: StoredValue<Option<AbortHandle>>,
+    /// Learns the entities' topology in the background.
+    learner: StoredValue<Option<AbortHandle>>,
 }
 
 impl Ctx {
@@ -112,6 +117,7 @@ impl Ctx {
             check_now: StoredValue::new(false),
             checks: StoredValue::new(Checks::default()),
             monitor: StoredValue::new(None),
+            learner: StoredValue::new(None),
         }
     }
 
@@ -209,9 +215,15 @@ impl Ctx {
         }
         let generation = self.generation();
         let mut failures = 0u32;
+        // The entity to show is most likely known already: what serves it
+        // is learnt while the list loads, so that its check is one round.
+        let likely = self.requested.with_value(Clone::clone).or_else(|| browser::query_param("entity"));
+        let likely: Vec<String> = likely.or_else(browser::remembered_entity).into_iter().collect();
         loop {
-            match self.api().entities().await {
+            let (listed, _) = join(self.api().entities(), self.api().learn_topology(&likely, false)).await;
+            match listed {
                 Ok(list) => {
+                    self.learn_topology(&list);
                     let requested = self.requested.try_update_value(Option::take).flatten();
                     let requested = requested.filter(|u| list.iter().any(|e| &e.uuid == u));
                     let choice = requested.map(|u| (u, None)).or_else(|| initial_entity(&list));
@@ -272,6 +284,35 @@ impl Ctx {
         self.stop_monitor();
         let (task, handle) = abortable(task);
         self.monitor.set_value(Some(handle));
+        spawn_local(async move {
+            let _ = task.await;
+        });
+    }
+
+    /// Learns, in the background, what serves each of `list` once the
+    /// first status is shown, then again
+    /// every [`TOPOLOGY_REFRESH_MS`] while the page shows; in place of the
+    /// previous learner.
+    fn learn_topology(self, list: &[Entity]) {
+        let uuids: Vec<String> = list.iter().map(|e| e.uuid.clone()).collect();
+        let api = self.api();
+        let (task, handle) = abortable(async move {
+            // After the first status: the user waits for that one.
+            while self.health.with_untracked(|h| *h == Health::Checking) {
+                TimeoutFuture::new(100).await;
+            }
+            let mut again = false;
+            while api.learn_topology(&uuids, again).await.is_ok() {
+                again = true;
+                TimeoutFuture::new(TOPOLOGY_REFRESH_MS).await;
+                while browser::page_hidden() {
+                    TimeoutFuture::new(1000).await;
+                }
+            }
+        });
+        if let Some(previous) = self.learner.try_update_value(|l| l.replace(handle)).flatten() {
+            previous.abort();
+        }
         spawn_local(async move {
             let _ = task.await;
         });
@@ -425,6 +466,9 @@ impl Ctx {
 
     pub fn signed_out(self) {
         self.stop_monitor();
+        if let Some(learner) = self.learner.try_update_value(Option::take).flatten() {
+            learner.abort();
+        }
         self.session.set(Session::SignedOut);
         self.health.set(Health::SignedOut);
     }

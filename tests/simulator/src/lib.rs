@@ -186,6 +186,8 @@ pub struct Sim {
     /// `None`: `config.json` is missing.
     config: Mutex<Option<String>>,
     calls: Mutex<HashMap<String, usize>>,
+    /// By protocol: `(requests waiting their delay, rounds counted)`.
+    rounds: Arc<Mutex<HashMap<String, (usize, usize)>>>,
     /// Single sign-on tokens, by token.
     tokens: Mutex<HashMap<String, Token>>,
     pub(crate) hang: Duration,
@@ -239,6 +241,7 @@ impl Sim {
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
             calls: Mutex::new(HashMap::new()),
+            rounds: Arc::default(),
             tokens: Mutex::new(HashMap::new()),
             hang: options.hang,
             dist: options.dist.clone(),
@@ -395,6 +398,14 @@ impl Sim {
             .ok()
             .and_then(|c| c["transport"].as_str().map(String::from))
             .unwrap_or_else(|| "?".into())
+    }
+
+    /// How many rounds of requests of `protocol` (`XML-RPC`, `REST`) came,
+    /// while `latency_ms` is set: a round begins with a request that
+    /// arrives while no other one waits its delay (requests sent together
+    /// wait together). A check in one round trip adds 1.
+    pub fn rounds(&self, protocol: &str) -> usize {
+        lock(&self.rounds).get(protocol).map_or(0, |r| r.1)
     }
 
     /// How many times the agent was called with `method` (or with a
@@ -637,6 +648,34 @@ async fn agent(State(sim): State<Arc<Sim>>, method: Method, headers: HeaderMap, 
     response
 }
 
+/// A request waiting its delay, counted in its protocol's rounds until
+/// dropped (answered, or abandoned by its client).
+struct Waiting {
+    rounds: Arc<Mutex<HashMap<String, (usize, usize)>>>,
+    protocol: String,
+}
+
+impl Waiting {
+    fn new(rounds: Arc<Mutex<HashMap<String, (usize, usize)>>>, protocol: &str) -> Self {
+        let mut all = lock(&rounds);
+        let (waiting, count) = all.entry(protocol.to_string()).or_default();
+        if *waiting == 0 {
+            *count += 1;
+        }
+        *waiting += 1;
+        drop(all);
+        Self { rounds, protocol: protocol.to_string() }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some((waiting, _)) = lock(&self.rounds).get_mut(&self.protocol) {
+            *waiting -= 1;
+        }
+    }
+}
+
 /// Whether a request comes with a live user session.
 pub(crate) enum SessionCheck {
     /// Live, for this login.
@@ -673,6 +712,7 @@ impl Sim {
             delay += lock(&self.slow).get(entity).copied().unwrap_or(0);
         }
         if delay > 0 {
+            let _waiting = Waiting::new(self.rounds.clone(), protocol);
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
     }
