@@ -28,6 +28,10 @@ const MAX_BACKOFF_SECONDS: u32 = 300;
 /// How often the topology of the user's entities is learnt again (every
 /// check also confirms the part it uses).
 const TOPOLOGY_REFRESH_MS: u32 = 10 * 60 * 1000;
+/// The entities whose topology is learnt ahead, the first of the list: 3
+/// agent calls each, one entity at a time, every [`TOPOLOGY_REFRESH_MS`].
+/// Any other is learnt at its first check (one round trip more).
+const TOPOLOGY_AHEAD: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Session {
@@ -294,7 +298,7 @@ impl Ctx {
     /// every [`TOPOLOGY_REFRESH_MS`] while the page shows; in place of the
     /// previous learner.
     fn learn_topology(self, list: &[Entity]) {
-        let uuids: Vec<String> = list.iter().map(|e| e.uuid.clone()).collect();
+        let uuids: Vec<String> = list.iter().take(TOPOLOGY_AHEAD).map(|e| e.uuid.clone()).collect();
         let api = self.api();
         let (task, handle) = abortable(async move {
             // After the first status: the user waits for that one.

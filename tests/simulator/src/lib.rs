@@ -107,6 +107,10 @@ pub struct Control {
     pub connect_timeout_ms: Option<u64>,
     /// Delay before every agent answer.
     pub latency_ms: Option<u64>,
+    /// `latency_ms` only for what a browser asks (the tab's calls to the
+    /// agent or to the REST API), not for a gateway's calls to the agent:
+    /// a console reached over a VPN, its gateway beside the agent.
+    pub latency_browser_only: Option<bool>,
     /// REST: the statuses are as old as this (a cache between the tab and
     /// the gateway, which ignores `no-cache`): the proxy sets their
     /// `checked_at` that far in the past.
@@ -179,6 +183,7 @@ pub struct Sim {
     sessions: Mutex<HashMap<String, Session>>,
     session_timeout: Duration,
     latency_ms: Mutex<u64>,
+    latency_browser_only: Mutex<bool>,
     connect_timeout: Mutex<Duration>,
     rest_check_age_ms: Mutex<u64>,
     slow: Mutex<HashMap<String, u64>>,
@@ -235,6 +240,7 @@ impl Sim {
             sessions: Mutex::new(HashMap::new()),
             session_timeout: options.session_timeout,
             latency_ms: Mutex::new(0),
+            latency_browser_only: Mutex::new(false),
             connect_timeout: Mutex::new(options.connect_timeout),
             rest_check_age_ms: Mutex::new(0),
             slow: Mutex::new(HashMap::new()),
@@ -328,6 +334,9 @@ impl Sim {
         }
         if let Some(ms) = c.connect_timeout_ms {
             *lock(&self.connect_timeout) = Duration::from_millis(ms);
+        }
+        if let Some(only) = c.latency_browser_only {
+            *lock(&self.latency_browser_only) = only;
         }
         if let Some(ms) = c.latency_ms {
             *lock(&self.latency_ms) = ms;
@@ -701,13 +710,14 @@ impl Sim {
     }
 
     /// Counts the call (by method, and by protocol: `XML-RPC` or `REST`),
-    /// then waits as the control endpoint asked: the global latency, plus
-    /// the slow entity's when the call is about it.
-    pub(crate) async fn before_answer(&self, protocol: &str, method: &str, entity: Option<&str>) {
+    /// then waits as the control endpoint asked: the global latency (for a
+    /// `browser`'s request, or for any), plus the slow entity's when the
+    /// call is about it.
+    pub(crate) async fn before_answer(&self, protocol: &str, method: &str, entity: Option<&str>, browser: bool) {
         for key in [protocol, method] {
             *lock(&self.calls).entry(key.to_string()).or_default() += 1;
         }
-        let mut delay = *lock(&self.latency_ms);
+        let mut delay = if browser || !*lock(&self.latency_browser_only) { *lock(&self.latency_ms) } else { 0 };
         if let Some(entity) = entity {
             delay += lock(&self.slow).get(entity).copied().unwrap_or(0);
         }
@@ -790,7 +800,8 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         Ok(call) => call,
         Err(e) => return xml(StatusCode::OK, xmlrpc::fault(8002, &format!("Bad request: {e}"))),
     };
-    sim.before_answer("XML-RPC", &name, params.first().and_then(V::as_str)).await;
+    let browser = headers.contains_key("sec-fetch-mode");
+    sim.before_answer("XML-RPC", &name, params.first().and_then(V::as_str), browser).await;
     if let Some(mode) = sim.take_failure(&name) {
         return agent_failure(sim, &mode, &name, &params).await;
     }

@@ -31,7 +31,7 @@ pub(crate) async fn forward(
     // under, the tab's prefix included): the gateway's is `/api/v1/...`.
     let path = format!("/api/v1{}", uri.path_and_query().map_or("/", |p| p.as_str()));
     let what = format!("{method} {}", path.split('?').next().unwrap_or_default());
-    sim.before_answer("REST", &what, None).await;
+    sim.before_answer("REST", &what, None, true).await;
     // A failure asked of this route (`"method": "GET /api/v1/entities"`):
     // the gateway itself failing.
     if let Some(mode) = sim.take_failure_of(&what) {

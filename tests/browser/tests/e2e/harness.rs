@@ -293,6 +293,22 @@ impl Browser {
         until("the entity selector", || async { self.c.find(Locator::Css("#entity-input")).await.ok() }).await;
     }
 
+    /// Waits until no call of `protocol` came for a second (the tab's
+    /// background learning is over).
+    pub async fn quiet(&self, protocol: &str) {
+        let started = Instant::now();
+        let mut seen = self.sim.sim.calls(protocol);
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = self.sim.sim.calls(protocol);
+            if now == seen {
+                return;
+            }
+            assert!(started.elapsed() < PATIENCE, "{protocol} calls kept coming: {:?}", self.sim.sim.all_calls());
+            seen = now;
+        }
+    }
+
     /// The state the status panel shows (`available`, `offline`, ...).
     pub async fn status(&self) -> String {
         match self.c.find(Locator::Css("section.status")).await {

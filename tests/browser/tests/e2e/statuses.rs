@@ -75,13 +75,7 @@ async fn one_check_costs_a_known_number_of_calls(t: Transport) {
             b.goto(&format!("/?entity={entity}")).await;
             b.wait_status("available").await;
             // The background learning over: no call for a second.
-            let mut seen = b.sim.sim.calls(protocol);
-            until("the background learning to end", || async {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                let now = b.sim.sim.calls(protocol);
-                (std::mem::replace(&mut seen, now) == now).then_some(())
-            })
-            .await;
+            b.quiet(protocol).await;
             b.control(serde_json::json!({"latency_ms": 100}));
             let (calls, rounds) = (b.sim.sim.calls(protocol), b.sim.sim.rounds(protocol));
             b.button("Refresh now").await.click().await.expect("clicked");
