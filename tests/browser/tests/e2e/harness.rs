@@ -108,6 +108,20 @@ pub fn engine() -> Engine {
     }
 }
 
+/// Chromium's flags, with those of `$CHROMIUM_EXTRA_ARGS` (the benchmark's
+/// `--js-flags=--expose-gc --enable-precise-memory-info`).
+fn chromium_args() -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1000,900", "--lang=en-US",
+    ]
+    .map(String::from)
+    .into();
+    args.extend(std::env::var("CHROMIUM_EXTRA_ARGS").unwrap_or_default().split_whitespace().map(String::from));
+    args
+}
+
 /// Starts the engine's WebDriver on a free port; the process and its
 /// capabilities. Missing is a failure naming the setup script, never a skip.
 fn start_driver(engine: Engine) -> (Child, u16, Value) {
@@ -120,10 +134,7 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
                 "acceptInsecureCerts": true,
                 "goog:chromeOptions": {
                     "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                             "--disable-quic", "--no-first-run", "--disable-background-networking",
-                             "--disable-component-update", "--disable-sync", "--window-size=1000,900",
-                             "--lang=en-US"],
+                    "args": chromium_args(),
                     "prefs": {"intl.accept_languages": "en-US"}
                 }
             }),

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Speed and weight, measured (issue 10); not part of the test suite's
+# pass/fail. Builds the tab, prints the size table (scripts/sizes.sh), then
+# runs tests/browser/examples/bench.rs in headless Chromium against the
+# simulator: switch and cold-start times with 0, 100 and 300 ms per answer
+# on both transports, round trips and requests per check, the selector's
+# key-press-to-frame time with 5,000 and 50,000 entities, and the heap,
+# DOM, timers and listeners over a long run. The README quotes its tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null 2>&1 || bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+RUST_BACKTRACE=0 trunk build --release --offline >/dev/null
+bash scripts/sizes.sh
+cargo build -q -p browser-tests --release --example bench
+# The gateway's request log goes to the same output: only the tables.
+target/release/examples/bench | grep -E '^(\||$)'

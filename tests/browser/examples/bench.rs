@@ -1,0 +1,333 @@
+//! Speed, measured in real headless Chromium against the simulator, with
+//! a delay added to every answer a browser gets (a console reached over a
+//! VPN; a gateway's own calls to the agent, beside it, are not delayed).
+//! `bash scripts/bench.sh` prints it after the size table; not part of the
+//! test suite's pass/fail. Times are medians of a few runs: these machines
+//! are shared, so the ratios are what to read.
+//!
+//! - switch: from the selector's click to the frame showing the status of
+//!   an own (Public) and an inherited (Library) server, the topology known;
+//!   its limit is 1.3 × (one delay + the agent's time, the switch at 0 ms);
+//! - cold start: a reload of `?entity=` to the frame showing its status;
+//!   its limit is 2 delays + the load (the cold start at 0 ms: the page,
+//!   the app and the agent's time without delay);
+//! - rounds: sequential round trips of the browser during it (requests
+//!   sent together count once), and requests: how many;
+//! - the selector: key press to the frame with the list narrowed, with
+//!   5,000 and 50,000 entities;
+//! - flat over time: the JS heap (after a garbage collection) and the DOM
+//!   after 10 and 1,000 check cycles, and timers and listeners left after
+//!   500 entity switches.
+
+#![allow(dead_code, unused_macros, unused_imports)]
+
+#[path = "../tests/e2e/harness.rs"]
+mod harness;
+
+use harness::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const DELAYS: [u64; 3] = [0, 100, 300];
+const RUNS: usize = 3;
+const OWN: (&str, &str) = ("UUID2", "General > Public");
+const INHERITED: (&str, &str) = ("UUID3", "General > Public > Library");
+
+/// Records, from the next pointer press, the time to the frame after which
+/// the status panel shows `arguments[1]` for entity `arguments[0]`.
+const ARM_SWITCH: &str = r#"
+const [entity, status] = arguments;
+const b = window.__bench = { t0: null, t1: null };
+const mark = () => { if (b.t0 === null) b.t0 = performance.now(); };
+document.addEventListener('pointerdown', mark, { capture: true, once: true });
+document.addEventListener('mousedown', mark, { capture: true, once: true });
+const shown = () => {
+  const s = document.querySelector('section.status');
+  return s && s.dataset.status === status && s.dataset.entity === entity;
+};
+const watch = new MutationObserver(() => {
+  if (b.t0 !== null && b.t1 === null && shown()) {
+    watch.disconnect();
+    requestAnimationFrame(() => { b.t1 = performance.now(); });
+  }
+});
+watch.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+"#;
+
+/// After a reload: the time from navigation to the frame showing the status
+/// of `arguments[0]` (from the last answer's arrival if it is already
+/// shown).
+const COLD: &str = r#"
+const [entity, status, done] = arguments;
+const shown = () => {
+  const s = document.querySelector('section.status');
+  return s && s.dataset.status === status && s.dataset.entity === entity;
+};
+if (shown()) {
+  const api = performance.getEntriesByType('resource').filter(e => /mmc-agent|api\/v1/.test(e.name));
+  done({ total: Math.max(...api.map(e => e.responseEnd)) });
+} else {
+  const watch = new MutationObserver(() => {
+    if (shown()) {
+      watch.disconnect();
+      requestAnimationFrame(() => done({ total: performance.now() }));
+    }
+  });
+  watch.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+"#;
+
+/// Records, from the next key press, the time to the frame after the
+/// selector's list changes.
+const ARM_KEY: &str = r#"
+const b = window.__bench = { t0: null, t1: null };
+document.addEventListener('keydown', () => { if (b.t0 === null) b.t0 = performance.now(); }, { capture: true, once: true });
+const watch = new MutationObserver(() => {
+  if (b.t0 !== null && b.t1 === null) {
+    watch.disconnect();
+    requestAnimationFrame(() => { b.t1 = performance.now(); });
+  }
+});
+watch.observe(document.getElementById('entity-list'), { subtree: true, childList: true, characterData: true });
+"#;
+
+const ELAPSED: &str = "const b = window.__bench; return b && b.t1 !== null ? b.t1 - b.t0 : null;";
+
+/// The heap after a garbage collection, and the number of elements. The
+/// browser's resource timing buffer (up to 250 entries of the requests
+/// made) is emptied first: it is the browser's, not the tab's.
+const MEMORY: &str = r#"
+performance.clearResourceTimings();
+if (window.gc) { gc(); gc(); }
+return { heap: performance.memory ? performance.memory.usedJSHeapSize : null,
+         nodes: document.getElementsByTagName('*').length };
+"#;
+
+/// `arguments[0]` check cycles: "Refresh now", then its answer, in turn.
+const CYCLES: &str = r#"
+const [n, done] = arguments;
+const button = () => [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Refresh now');
+const idle = () => new Promise(r => { const t = () => (button() && !button().disabled) ? r() : setTimeout(t, 1); t(); });
+(async () => { for (let i = 0; i < n; i++) { await idle(); button().click(); await new Promise(r => setTimeout(r, 5)); } await idle(); done(true); })();
+"#;
+
+/// Counts, from now, the timers pending and the listeners added and not
+/// removed; `arguments[0]` entity switches through the selector; the
+/// counts after each hundred.
+const SWITCHES: &str = r#"
+const [n, done] = arguments;
+const live = new Set();
+const setT = window.setTimeout, clearT = window.clearTimeout;
+window.setTimeout = function (f, ms, ...rest) {
+  const id = setT.call(window, function () { live.delete(id); return typeof f === 'function' ? f.apply(this, arguments) : undefined; }, ms, ...rest);
+  live.add(id); return id;
+};
+window.clearTimeout = function (id) { live.delete(id); return clearT.call(window, id); };
+let listeners = 0;
+const add = EventTarget.prototype.addEventListener, remove = EventTarget.prototype.removeEventListener;
+EventTarget.prototype.addEventListener = function (...a) { listeners++; return add.apply(this, a); };
+EventTarget.prototype.removeEventListener = function (...a) { listeners--; return remove.apply(this, a); };
+const input = document.getElementById('entity-input');
+const paths = ['General > Public > Library', 'General > Public'];
+const counts = [];
+(async () => {
+  for (let i = 0; i < n; i++) {
+    input.focus();
+    input.value = 'Public';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise(r => requestAnimationFrame(r));
+    const option = [...document.querySelectorAll('li[role=option]')].find(li => li.textContent.trim() === paths[i % 2]);
+    option.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
+    await new Promise(r => setT(r, 20));
+    if ((i + 1) % 100 === 0) counts.push({ switches: i + 1, timers: live.size, listeners });
+  }
+  done(counts);
+})();
+"#;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    if xs.is_empty() {
+        f64::NAN
+    } else {
+        xs[xs.len() / 2]
+    }
+}
+
+fn protocol(t: Transport) -> &'static str {
+    match t {
+        Transport::MmcAgent => "XML-RPC",
+        Transport::Rest => "REST",
+    }
+}
+
+async fn until_value(b: &Browser, script: &str) -> f64 {
+    until("a measure", || async {
+        b.c.execute(script, vec![]).await.ok().and_then(|v| v.as_f64())
+    })
+    .await
+}
+
+/// Switches to `to` through the selector: time, rounds, requests.
+async fn switch(b: &Browser, t: Transport, to: (&str, &str)) -> (f64, usize, usize) {
+    let input = b.field("Entity").await;
+    input.click().await.expect("selector focused");
+    input.send_keys("Public").await.expect("typed");
+    let option = format!("//li[@role='option' and normalize-space()={}]", xpath_literal(to.1));
+    let option = b.find(&option).await;
+    b.c.execute(ARM_SWITCH, vec![json!(to.0), json!("available")]).await.expect("armed");
+    let (calls, rounds) = (b.sim.sim.calls(protocol(t)), b.sim.sim.rounds(protocol(t)));
+    option.click().await.expect("chosen");
+    let ms = until_value(b, ELAPSED).await;
+    (ms, b.sim.sim.rounds(protocol(t)) - rounds, b.sim.sim.calls(protocol(t)) - calls)
+}
+
+/// Reloads `?entity=`: time, rounds, requests.
+async fn cold(b: &Browser, t: Transport, to: (&str, &str)) -> (f64, usize, usize) {
+    b.quiet(protocol(t)).await;
+    let (calls, rounds) = (b.sim.sim.calls(protocol(t)), b.sim.sim.rounds(protocol(t)));
+    b.goto(&format!("/?entity={}", to.0)).await;
+    let got = b.c.execute_async(COLD, vec![json!(to.0), json!("available")]).await.expect("cold start measured");
+    let (rounds, calls) = (b.sim.sim.rounds(protocol(t)) - rounds, b.sim.sim.calls(protocol(t)) - calls);
+    (got["total"].as_f64().unwrap_or(f64::NAN), rounds, calls)
+}
+
+async fn speed(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in(&format!("/?entity={}", OWN.0)).await;
+    b.wait_status("available").await;
+    b.control(json!({"latency_browser_only": true}));
+    let mut agent_time = (0.0, 0.0);
+    let mut load = [0.0, 0.0];
+    for delay in DELAYS {
+        b.control(json!({"latency_ms": delay}));
+        let (mut own, mut inherited) = (Vec::new(), Vec::new());
+        let (mut rounds, mut requests) = ((0, 0), (0, 0));
+        b.quiet(protocol(t)).await;
+        for _ in 0..RUNS {
+            let (ms, r, n) = switch(&b, t, INHERITED).await;
+            inherited.push(ms);
+            (rounds.1, requests.1) = (r, n);
+            let (ms, r, n) = switch(&b, t, OWN).await;
+            own.push(ms);
+            (rounds.0, requests.0) = (r, n);
+        }
+        let (own, inherited) = (median(own), median(inherited));
+        if delay == 0 {
+            agent_time = (own, inherited);
+        }
+        let limit = |agent: f64| 1.3 * (delay as f64 + agent);
+        println!(
+            "| {} | switch | {delay} ms | {own:.0} ms ({:.2} × limit), {} round(s), {} requests | {inherited:.0} ms ({:.2} × limit), {} round(s), {} requests |",
+            t.name(),
+            own / limit(agent_time.0),
+            rounds.0,
+            requests.0,
+            inherited / limit(agent_time.1),
+            rounds.1,
+            requests.1,
+        );
+        let mut colds = Vec::new();
+        for (i, to) in [OWN, INHERITED].into_iter().enumerate() {
+            let mut runs = Vec::new();
+            for _ in 0..RUNS {
+                runs.push(cold(&b, t, to).await);
+            }
+            let total = median(runs.iter().map(|r| r.0).collect());
+            if delay == 0 {
+                load[i] = total;
+            }
+            let (rounds, requests) = (runs[0].1, runs[0].2);
+            let limit = 2.0 * delay as f64 + load[i];
+            colds.push(format!("{total:.0} ms ({:.2} × limit), {rounds} round(s), {requests} requests", total / limit));
+        }
+        println!("| {} | cold start | {delay} ms | {} | {} |", t.name(), colds[0], colds[1]);
+    }
+    b.control(json!({"latency_ms": 0}));
+    b.close().await;
+}
+
+async fn selector(entities: usize) {
+    let b = open_with(Transport::Rest, |o| o.extra_entities = entities).await;
+    b.goto(&format!("/?entity={}", OWN.0)).await;
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    let signed_in = std::time::Instant::now();
+    while b.status().await != "available" {
+        assert!(signed_in.elapsed() < Duration::from_secs(300), "no status with {entities} entities: {}", b.body_text().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown = signed_in.elapsed().as_secs_f64();
+    println!("| selector | {entities} entities | sign-in to the first status | {shown:.1} s |");
+    let input = b.field("Entity").await;
+    input.click().await.expect("selector focused");
+    let mut times = Vec::new();
+    // Each key narrows the list (the count of matches changes).
+    for key in ["1", "2", "3", "4"] {
+        b.c.execute(ARM_KEY, vec![]).await.expect("armed");
+        input.send_keys(key).await.expect("typed");
+        times.push(until_value(&b, ELAPSED).await);
+    }
+    let worst = times.iter().copied().fold(0.0, f64::max);
+    println!("| selector | {entities} entities | key press to frame | median {:.0} ms, worst {worst:.0} ms |", median(times));
+    b.close().await;
+}
+
+async fn flat() {
+    let b = open(Transport::MmcAgent).await;
+    b.open_signed_in(&format!("/?entity={}", OWN.0)).await;
+    b.wait_status("available").await;
+    b.quiet("XML-RPC").await;
+    let cycles = |n: u64| {
+        let b = &b;
+        async move {
+            b.c.execute_async(CYCLES, vec![json!(n)]).await.expect("cycles");
+            b.c.execute(MEMORY, vec![]).await.expect("memory")
+        }
+    };
+    let after_10 = cycles(10).await;
+    let after_1000 = cycles(990).await;
+    if std::env::var("BENCH_DEBUG").is_ok() {
+        for n in 2..=4 {
+            eprintln!("after {n}000: {}", cycles(1000).await);
+        }
+    }
+    let ratio = |key: &str| after_1000[key].as_f64().unwrap_or(f64::NAN) / after_10[key].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "| flat | 10 → 1,000 check cycles | heap {} → {} bytes ({:.3} ×), DOM {} → {} elements ({:.3} ×) |",
+        after_10["heap"], after_1000["heap"], ratio("heap"), after_10["nodes"], after_1000["nodes"], ratio("nodes")
+    );
+    let counts = b.c.execute_async(SWITCHES, vec![json!(500)]).await.expect("switches");
+    let counts: Vec<String> = counts
+        .as_array()
+        .map(|a| {
+            a.iter().map(|c| format!("{}: {} timers, {} listeners", c["switches"], c["timers"], c["listeners"])).collect()
+        })
+        .unwrap_or_default();
+    println!("| flat | 500 entity switches | pending after each hundred: {} |", counts.join("; "));
+    b.close().await;
+}
+
+#[tokio::main]
+async fn main() {
+    // SAFETY: set before any thread of ours reads the environment.
+    std::env::set_var("CHROMIUM_EXTRA_ARGS", "--js-flags=--expose-gc --enable-precise-memory-info");
+    // `BENCH_ONLY=speed|selector|flat`: one part.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only == part;
+    if run("speed") {
+        println!("\n| transport | what | delay per answer | own server (Public) | inherited server (Library) |");
+        println!("|---|---|---:|---|---|");
+        for t in [Transport::MmcAgent, Transport::Rest] {
+            speed(t).await;
+        }
+    }
+    println!("\n| what | scale | measure | value |\n|---|---|---|---|");
+    if run("selector") {
+        for entities in [5_000, 50_000].into_iter().filter(|n| std::env::var("BENCH_ENTITIES").map_or(true, |e| e == n.to_string())) {
+            selector(entities).await;
+        }
+    }
+    if run("flat") {
+        flat().await;
+    }
+}
