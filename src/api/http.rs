@@ -13,10 +13,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCache, RequestCredentials};
 
-/// The largest answer read, in bytes: the agent's largest (the entity list
-/// of a big installation, the relay list) stays well under a megabyte; a
-/// larger one is refused before it fills the tab's memory.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// The largest answer read, in bytes: the agent's largest, the entity list,
+/// takes about 400 bytes per entity (20 MB for 50,000); a larger one is
+/// refused before it fills the tab's memory.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Aborts its request when dropped before the answer was read.
 struct AbortOnDrop(Option<AbortController>);

@@ -9,12 +9,6 @@ use std::fmt;
 /// levels; a hostile one nesting thousands would exhaust the wasm stack (a
 /// trap, not a panic: the tab would freeze).
 pub const MAX_DEPTH: usize = 32;
-/// Elements around [`MAX_DEPTH`] values: three per value (`value`, `array`,
-/// `data`), and the envelope.
-const MAX_ELEMENT_DEPTH: usize = 3 * MAX_DEPTH + 8;
-/// The most XML nodes read from one answer (5,000 entities take about
-/// 200,000): bounds the memory a hostile answer can take.
-pub const MAX_NODES: u32 = 1_000_000;
 
 /// An XML-RPC value.
 #[derive(Clone, Debug, PartialEq)]
@@ -205,151 +199,324 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 /// Reads a `<methodResponse>` body: UTF-8, or Latin-1 when the bytes are not
-/// UTF-8 (very old agents).
+/// UTF-8 (very old agents). Read as it comes (no tree is built: an answer
+/// takes the memory of its values, bounded by the size of the body).
 pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
     let text = match std::str::from_utf8(body) {
-        Ok(text) => text.to_string(),
-        Err(_) => body.iter().map(|&b| b as char).collect(),
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(body.iter().map(|&b| b as char).collect()),
     };
-    // The XML declaration may name an encoding the parser does not know; the
-    // text is already decoded, so it is dropped.
-    let text = match text.trim_start().strip_prefix("<?xml") {
-        Some(rest) => rest.split_once("?>").map_or("", |(_, r)| r),
-        None => text.as_str(),
-    };
+    let text = text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         return Err(bad("empty response"));
     }
-    // The XML parser itself recurses once per element: the depth is checked
-    // before it runs.
-    if element_depth_exceeds(text, MAX_ELEMENT_DEPTH) {
-        return Err(bad(format!("values nested deeper than {MAX_DEPTH} levels: refused")));
+    let mut xml = Reader { rest: text };
+    match xml.element()? {
+        Token::Open { name: "methodResponse", empty: false } => {}
+        Token::Open { name, .. } => return Err(bad(format!("expected <methodResponse>, found <{name}>"))),
+        _ => return Err(bad("not XML: no <methodResponse>")),
     }
-    let options = roxmltree::ParsingOptions { nodes_limit: MAX_NODES, ..roxmltree::ParsingOptions::default() };
-    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
-        roxmltree::Error::NodesLimitReached => bad(format!("more than {MAX_NODES} XML nodes: refused")),
-        e => bad(format!("not XML: {e}")),
-    })?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "methodResponse" {
-        return Err(bad(format!("expected <methodResponse>, found <{}>", root.tag_name().name())));
-    }
-    let first = child_elements(root).next().ok_or_else(|| bad("empty <methodResponse>"))?;
-    match first.tag_name().name() {
-        "params" => {
-            let param = only_child(first, "param")?;
-            let value = only_child(param, "value")?;
-            Ok(Response::Success(decode_value(value, 0)?))
+    let response = match xml.element()? {
+        Token::Open { name: "params", empty: false } => {
+            xml.open("param")?;
+            xml.open("value")?;
+            let value = xml.value(0)?;
+            xml.close("param")?;
+            xml.close("params")?;
+            Response::Success(value)
         }
-        "fault" => {
-            let fault = decode_value(only_child(first, "value")?, 0)?;
+        Token::Open { name: "fault", empty: false } => {
+            xml.open("value")?;
+            let fault = xml.value(0)?;
+            xml.close("fault")?;
             let code = fault.get("faultCode").and_then(Value::as_i64);
             let message = fault.get("faultString").and_then(Value::as_str);
             match (code, message) {
-                (Some(code), Some(message)) => Ok(Response::Fault { code, message: message.to_string() }),
-                _ => Err(bad("fault without faultCode and faultString")),
+                (Some(code), Some(message)) => Response::Fault { code, message: message.to_string() },
+                _ => return Err(bad("fault without faultCode and faultString")),
             }
         }
-        other => Err(bad(format!("unexpected <{other}> in <methodResponse>"))),
-    }
-}
-
-/// Whether elements nest deeper than `limit` in `text`: a linear scan of
-/// the tags, comments, CDATA and processing instructions skipped. Not a
-/// parser: a document it passes is then parsed for real.
-fn element_depth_exceeds(text: &str, limit: usize) -> bool {
-    fn skip_to<'a>(rest: &'a str, end: &str) -> &'a str {
-        rest.find(end).map_or("", |i| &rest[i + end.len()..])
-    }
-    let mut depth = 0usize;
-    let mut rest = text;
-    while let Some(at) = rest.find('<') {
-        rest = &rest[at..];
-        if rest.starts_with("<![CDATA[") {
-            rest = skip_to(rest, "]]>");
-        } else if rest.starts_with("<!--") {
-            rest = skip_to(rest, "-->");
-        } else if rest.starts_with("<?") || rest.starts_with("<!") {
-            rest = skip_to(rest, ">");
-        } else if rest.starts_with("</") {
-            depth = depth.saturating_sub(1);
-            rest = skip_to(rest, ">");
-        } else {
-            let tag_end = rest.find('>').unwrap_or(rest.len());
-            if !rest[..tag_end].ends_with('/') {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            rest = rest.get(tag_end + 1..).unwrap_or("");
-        }
-    }
-    false
-}
-
-type Node<'a> = roxmltree::Node<'a, 'a>;
-
-fn child_elements<'a>(node: Node<'a>) -> impl Iterator<Item = Node<'a>> {
-    node.children().filter(|n| n.is_element())
-}
-
-fn only_child<'a>(node: Node<'a>, name: &str) -> Result<Node<'a>, DecodeError> {
-    child_elements(node)
-        .find(|n| n.tag_name().name() == name)
-        .ok_or_else(|| bad(format!("<{}> without <{name}>", node.tag_name().name())))
-}
-
-/// All the text inside an element (entities and CDATA resolved).
-fn text_of(node: Node) -> String {
-    node.children().filter(|n| n.is_text()).filter_map(|n| n.text()).collect()
-}
-
-fn decode_value(value: Node, depth: usize) -> Result<Value, DecodeError> {
-    if depth >= MAX_DEPTH {
-        return Err(bad(format!("values nested deeper than {MAX_DEPTH} levels: refused")));
-    }
-    let Some(typed) = child_elements(value).next() else {
-        // A bare <value>text</value> is a string.
-        return Ok(Value::Str(text_of(value)));
+        Token::Close("methodResponse") => return Err(bad("empty <methodResponse>")),
+        token => return Err(bad(format!("unexpected {token} in <methodResponse>"))),
     };
-    let text = || text_of(typed);
-    let number =
-        |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}"))) };
-    Ok(match typed.tag_name().name() {
-        "int" | "i4" | "i8" | "i2" | "i1" => Value::Int(number(text())?),
-        "boolean" => match text().trim() {
-            "1" | "true" => Value::Bool(true),
-            "0" | "false" => Value::Bool(false),
-            t => return Err(bad(format!("bad boolean {t:?}"))),
-        },
-        "string" => Value::Str(text()),
-        "double" | "float" => {
-            let t = text();
-            let d: f64 = t.trim().parse().map_err(|_| bad(format!("bad double {t:?}")))?;
-            if !d.is_finite() {
-                return Err(bad(format!("bad double {t:?}: not a finite number")));
+    xml.close("methodResponse")?;
+    match xml.element()? {
+        Token::End => Ok(response),
+        token => Err(bad(format!("unexpected {token} after </methodResponse>"))),
+    }
+}
+
+/// What the reader meets next.
+#[derive(Debug, PartialEq)]
+enum Token<'a> {
+    /// `<name ...>`, or `<name .../>` (`empty`); attributes are skipped.
+    Open { name: &'a str, empty: bool },
+    Close(&'a str),
+    /// Text (CDATA included), references resolved and line ends made `\n`.
+    Text(String),
+    End,
+}
+
+impl fmt::Display for Token<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Token::Open { name, .. } => write!(f, "<{name}>"),
+            Token::Close(name) => write!(f, "</{name}>"),
+            Token::Text(_) => f.write_str("text"),
+            Token::End => f.write_str("the end"),
+        }
+    }
+}
+
+/// A pull reader of the XML that XML-RPC uses: elements and text; comments
+/// and processing instructions (the XML declaration) skipped; a document
+/// type declaration refused (no entity of its own is ever expanded).
+struct Reader<'a> {
+    rest: &'a str,
+}
+
+/// What follows `end` in `text`.
+fn after<'a>(text: &'a str, end: &str, what: &str) -> Result<&'a str, DecodeError> {
+    text.find(end).map(|i| &text[i + end.len()..]).ok_or_else(|| bad(format!("not XML: unclosed {what}")))
+}
+
+impl<'a> Reader<'a> {
+    fn token(&mut self) -> Result<Token<'a>, DecodeError> {
+        loop {
+            let rest = self.rest;
+            if rest.is_empty() {
+                return Ok(Token::End);
+            } else if let Some(inside) = rest.strip_prefix("<!--") {
+                self.rest = after(inside, "-->", "comment")?;
+            } else if let Some(inside) = rest.strip_prefix("<?") {
+                self.rest = after(inside, "?>", "processing instruction")?;
+            } else if !rest.starts_with('<') || rest.starts_with("<![CDATA[") {
+                return self.text();
+            } else if rest.starts_with("<!") {
+                return Err(bad("a document type declaration: refused"));
+            } else if let Some(inside) = rest.strip_prefix("</") {
+                let end = inside.find('>').ok_or_else(|| bad("not XML: unclosed tag"))?;
+                self.rest = &inside[end + 1..];
+                return Ok(Token::Close(inside[..end].trim_end()));
+            } else {
+                return self.open_tag();
             }
-            Value::Double(d)
         }
-        "dateTime.iso8601" => Value::DateTime(text().trim().to_string()),
-        "base64" => Value::Base64(text().trim().to_string()),
-        "nil" => Value::Nil,
-        "array" => {
-            let data = only_child(typed, "data")?;
-            Value::Array(child_elements(data).map(|v| decode_value(v, depth + 1)).collect::<Result<_, _>>()?)
+    }
+
+    /// `<name attributes...>` or `<name .../>`; a `>` inside a quoted
+    /// attribute value does not end it.
+    fn open_tag(&mut self) -> Result<Token<'a>, DecodeError> {
+        let inside = &self.rest[1..];
+        let name_end = inside.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(inside.len());
+        let name = &inside[..name_end];
+        if name.is_empty() {
+            return Err(bad("not XML: a tag without a name"));
         }
-        "struct" => {
-            let mut members = Vec::new();
-            for member in child_elements(typed) {
-                let name = text_of(only_child(member, "name")?);
-                let v = decode_value(only_child(member, "value")?, depth + 1)?;
-                members.push((name, v));
+        let mut quote = None;
+        for (i, c) in inside.char_indices().filter(|(i, _)| *i >= name_end) {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '>') => {
+                    self.rest = &inside[i + 1..];
+                    return Ok(Token::Open { name, empty: inside[..i].ends_with('/') });
+                }
+                _ => {}
             }
-            Value::Struct(members)
         }
-        other => return Err(bad(format!("unknown XML-RPC type <{other}>"))),
-    })
+        Err(bad("not XML: unclosed tag"))
+    }
+
+    /// Text up to the next tag, with the CDATA sections, comments and
+    /// processing instructions inside it.
+    fn text(&mut self) -> Result<Token<'a>, DecodeError> {
+        let mut out = String::new();
+        loop {
+            let rest = self.rest;
+            if let Some(inside) = rest.strip_prefix("<![CDATA[") {
+                let end = inside.find("]]>").ok_or_else(|| bad("not XML: unclosed CDATA section"))?;
+                push_line_ends(&mut out, &inside[..end]);
+                self.rest = &inside[end + 3..];
+            } else if let Some(inside) = rest.strip_prefix("<!--") {
+                self.rest = after(inside, "-->", "comment")?;
+            } else if let Some(inside) = rest.strip_prefix("<?") {
+                self.rest = after(inside, "?>", "processing instruction")?;
+            } else if rest.is_empty() || rest.starts_with('<') {
+                return Ok(Token::Text(out));
+            } else {
+                let end = rest.find('<').unwrap_or(rest.len());
+                unescape_into(&mut out, &rest[..end])?;
+                self.rest = &rest[end..];
+            }
+        }
+    }
+
+    /// The next element tag, or the end: text between elements may only
+    /// be white space.
+    fn element(&mut self) -> Result<Token<'a>, DecodeError> {
+        loop {
+            match self.token()? {
+                Token::Text(t) if t.trim().is_empty() => {}
+                Token::Text(_) => return Err(bad("not XML-RPC: text where an element was expected")),
+                token => return Ok(token),
+            }
+        }
+    }
+
+    fn open(&mut self, name: &str) -> Result<bool, DecodeError> {
+        match self.element()? {
+            Token::Open { name: found, empty } if found == name => Ok(empty),
+            token => Err(bad(format!("expected <{name}>, found {token}"))),
+        }
+    }
+
+    fn close(&mut self, name: &str) -> Result<(), DecodeError> {
+        match self.element()? {
+            Token::Close(found) if found == name => Ok(()),
+            token => Err(bad(format!("expected </{name}>, found {token}"))),
+        }
+    }
+
+    /// The text of element `name` (opened, `empty` or not), up to its end.
+    fn text_of(&mut self, name: &str, empty: bool) -> Result<String, DecodeError> {
+        let mut text = String::new();
+        while !empty {
+            match self.token()? {
+                Token::Text(t) => text.push_str(&t),
+                Token::Close(found) if found == name => break,
+                token => return Err(bad(format!("expected text in <{name}>, found {token}"))),
+            }
+        }
+        Ok(text)
+    }
+
+    /// A value, its `<value>` opened: a typed element, or bare text (a
+    /// string); `depth` values enclose it.
+    fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
+        if depth >= MAX_DEPTH {
+            return Err(bad(format!("values nested deeper than {MAX_DEPTH} levels: refused")));
+        }
+        let mut text = String::new();
+        loop {
+            match self.token()? {
+                Token::Text(t) => text.push_str(&t),
+                Token::Close("value") => return Ok(Value::Str(text)),
+                Token::Open { name, empty } if text.trim().is_empty() => {
+                    let value = self.typed(name, empty, depth)?;
+                    self.close("value")?;
+                    return Ok(value);
+                }
+                token => return Err(bad(format!("unexpected {token} in <value>"))),
+            }
+        }
+    }
+
+    /// A `<value>`'s typed content, its element `name` opened.
+    fn typed(&mut self, name: &str, empty: bool, depth: usize) -> Result<Value, DecodeError> {
+        let number = |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}"))) };
+        Ok(match name {
+            "int" | "i4" | "i8" | "i2" | "i1" => Value::Int(number(self.text_of(name, empty)?)?),
+            "boolean" => match self.text_of(name, empty)?.trim() {
+                "1" | "true" => Value::Bool(true),
+                "0" | "false" => Value::Bool(false),
+                t => return Err(bad(format!("bad boolean {t:?}"))),
+            },
+            "string" => Value::Str(self.text_of(name, empty)?),
+            "double" | "float" => {
+                let t = self.text_of(name, empty)?;
+                let d: f64 = t.trim().parse().map_err(|_| bad(format!("bad double {t:?}")))?;
+                if !d.is_finite() {
+                    return Err(bad(format!("bad double {t:?}: not a finite number")));
+                }
+                Value::Double(d)
+            }
+            "dateTime.iso8601" => Value::DateTime(self.text_of(name, empty)?.trim().to_string()),
+            "base64" => Value::Base64(self.text_of(name, empty)?.trim().to_string()),
+            "nil" => {
+                if !empty {
+                    self.close("nil")?;
+                }
+                Value::Nil
+            }
+            "array" => {
+                let mut items = Vec::new();
+                if !empty && !self.open("data")? {
+                    loop {
+                        match self.element()? {
+                            Token::Open { name: "value", empty: true } => items.push(Value::Str(String::new())),
+                            Token::Open { name: "value", empty: false } => items.push(self.value(depth + 1)?),
+                            Token::Close("data") => break,
+                            token => return Err(bad(format!("unexpected {token} in <data>"))),
+                        }
+                    }
+                }
+                if !empty {
+                    self.close("array")?;
+                }
+                Value::Array(items)
+            }
+            "struct" => {
+                let mut members = Vec::new();
+                while !empty {
+                    match self.element()? {
+                        Token::Open { name: "member", empty: false } => {
+                            let name_empty = self.open("name")?;
+                            let key = self.text_of("name", name_empty)?;
+                            let value = match self.open("value")? {
+                                true => Value::Str(String::new()),
+                                false => self.value(depth + 1)?,
+                            };
+                            self.close("member")?;
+                            members.push((key, value));
+                        }
+                        Token::Close("struct") => break,
+                        token => return Err(bad(format!("unexpected {token} in <struct>"))),
+                    }
+                }
+                Value::Struct(members)
+            }
+            other => return Err(bad(format!("unknown XML-RPC type <{other}>"))),
+        })
+    }
+}
+
+/// `raw`, its line ends (`\r\n`, `\r`) made `\n` as XML reads them.
+fn push_line_ends(out: &mut String, raw: &str) {
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            chars.next_if_eq(&'\n');
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Character data: line ends made `\n`, then the five entities and the
+/// character references resolved; any other `&` is an error.
+fn unescape_into(out: &mut String, raw: &str) -> Result<(), DecodeError> {
+    let mut parts = raw.split('&');
+    push_line_ends(out, parts.next().unwrap_or_default());
+    for part in parts {
+        let (reference, rest) = part.split_once(';').ok_or_else(|| bad("not XML: a bare &"))?;
+        let code = |digits: &str, radix| u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
+        let c = match reference {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            r => match r.strip_prefix("#x").or_else(|| r.strip_prefix("#X")) {
+                Some(hex) => code(hex, 16),
+                None => r.strip_prefix('#').and_then(|d| code(d, 10)),
+            },
+        };
+        out.push(c.filter(|&c| c != '\0').ok_or_else(|| bad(format!("not XML: unknown reference &{reference};")))?);
+        push_line_ends(out, rest);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ pub struct Fail {
     /// `http_500`, `garbage` (an HTML page), `truncated` (cut XML),
     /// `hang` (no answer for two minutes), `fault` (fault 8004), or
     /// `exception` (the function raised: its database is lost), `huge` (a
-    /// 9 MB answer, its length announced) or `huge_stream` (the same, sent
+    /// 33 MB answer, its length announced) or `huge_stream` (the same, sent
     /// in chunks without a length).
     pub mode: String,
     /// 0 takes back a failure not yet used.
@@ -170,7 +170,7 @@ struct Session {
 pub const TOKEN_TTL: Duration = Duration::from_secs(300);
 
 /// The size of a `huge` answer: more than the app reads.
-const HUGE_BYTES: usize = 9 * 1024 * 1024;
+const HUGE_BYTES: usize = 33 * 1024 * 1024;
 
 /// A single sign-on token, as the console's `get_token()` stores it.
 struct Token {
@@ -757,7 +757,7 @@ impl Sim {
                 tokio::time::sleep(self.hang).await;
                 None
             }
-            // Past the 8 MB the app reads: refused, with or without a length.
+            // Past the 32 MB the app reads: refused, with or without a length.
             "huge" => Some((StatusCode::OK, "x".repeat(HUGE_BYTES)).into_response()),
             "huge_stream" => {
                 let chunks = (0..HUGE_BYTES / 65_536).map(|_| Ok::<_, std::convert::Infallible>("x".repeat(65_536)));

@@ -12,9 +12,9 @@ async fn malformed_answers_show_medulla_unreachable_and_recover(t: Transport) {
         ("http_500", "HTTP 500"),
         ("truncated", "unreadable answer"),
         ("fault", "fault 8004"),
-        // More than the 8 MB the tab reads, with a length and without one.
-        ("huge", "answer larger than 8 MB: refused"),
-        ("huge_stream", "answer larger than 8 MB: refused"),
+        // More than the 32 MB the tab reads, with a length and without one.
+        ("huge", "answer larger than 32 MB: refused"),
+        ("huge_stream", "answer larger than 32 MB: refused"),
     ] {
         b.control(json!({"fail": {"mode": mode, "method": "imaging.getGlobalStatus"}}));
         b.button("Refresh now").await.click().await.expect("clicked");
