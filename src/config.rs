@@ -2,7 +2,7 @@
 //! one build serves every installation. Unknown keys are ignored; a wrong
 //! value is an error that names the key and what was expected.
 
-use serde_json::{Map, Value};
+use crate::json::Json;
 use std::fmt;
 
 pub const CONFIG_FILE: &str = "config.json";
@@ -141,17 +141,17 @@ impl fmt::Display for ConfigError {
     }
 }
 
-fn wrong(key: &str, expected: &str, found: &Value) -> ConfigError {
+fn wrong(key: &str, expected: &str, found: &Json) -> ConfigError {
     ConfigError { key: Some(key.into()), problem: format!("expected {expected}, found {found}") }
 }
 
 /// Reads the text of `config.json`.
 pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
-    let json: Value =
-        serde_json::from_str(text).map_err(|e| ConfigError { key: None, problem: format!("not valid JSON ({e})") })?;
-    let Value::Object(map) = json else {
-        return Err(ConfigError { key: None, problem: format!("expected a JSON object, found {json}") });
-    };
+    let map =
+        crate::json::parse(text).map_err(|e| ConfigError { key: None, problem: format!("not valid JSON ({e})") })?;
+    if !matches!(map, Json::Object(_)) {
+        return Err(ConfigError { key: None, problem: format!("expected a JSON object, found {map}") });
+    }
     let mut config = Config::default();
     if let Some(v) = present(&map, "transport") {
         config.transport = match v.as_str() {
@@ -168,7 +168,7 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     }
     if let Some(v) = present(&map, "agent_basic_auth") {
         let expected = "null or {\"login\": \"...\", \"password\": \"...\"}";
-        let field = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        let field = |k: &str| v.get(k).and_then(Json::as_str).map(String::from);
         match (field("login"), field("password")) {
             (Some(login), Some(password)) if !login.is_empty() => {
                 config.agent_basic_auth = Some(BasicAuth { login, password })
@@ -194,9 +194,10 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         };
     }
     if let Some(v) = present(&map, "console_routes") {
-        let Value::Object(routes) = v else {
+        let routes = v;
+        if !matches!(routes, Json::Object(_)) {
             return Err(wrong("console_routes", "an object of \"deploy\", \"master\", \"multicast\"", v));
-        };
+        }
         let r = &mut config.console_routes;
         for (name, slot) in [("deploy", &mut r.deploy), ("master", &mut r.master), ("multicast", &mut r.multicast)] {
             if let Some(v) = present(routes, name) {
@@ -232,11 +233,11 @@ fn origin(text: &str) -> Option<String> {
 }
 
 /// A key that is there and not `null` (`null` means "use the default").
-fn present<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+fn present<'a>(map: &'a Json, key: &str) -> Option<&'a Json> {
     map.get(key).filter(|v| !v.is_null())
 }
 
-fn non_empty_string(v: &Value, key: &str) -> Result<String, ConfigError> {
+fn non_empty_string(v: &Json, key: &str) -> Result<String, ConfigError> {
     match v.as_str() {
         Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
         _ => Err(wrong(key, "a non-empty string", v)),
@@ -247,7 +248,7 @@ fn non_empty_string(v: &Value, key: &str) -> Result<String, ConfigError> {
 /// absolute (`/mmc-agent/`) or relative to the page (`api/v1/`, resolved
 /// against it at start), or an `http(s)://` URL. Never `javascript:`,
 /// `data:` or a protocol-relative `//host`.
-fn url(v: &Value, key: &str) -> Result<String, ConfigError> {
+fn url(v: &Json, key: &str) -> Result<String, ConfigError> {
     let text = non_empty_string(v, key)?;
     let lower = text.to_ascii_lowercase();
     // No scheme: no `:` before the path, query or fragment starts.
@@ -301,7 +302,7 @@ pub fn check_agent_credentials(config: &Config) -> Result<(), ConfigError> {
     }
 }
 
-fn whole_number(v: &Value, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
+fn whole_number(v: &Json, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
     match v.as_u64() {
         Some(n) if (min..=max).contains(&n) => Ok(n as u32),
         _ => Err(wrong(key, &format!("a whole number of seconds from {min} to {max}"), v)),

@@ -3,10 +3,11 @@
 //! figures, and imaging actions that only run when it is Available.
 //!
 //! Layers, dependencies pointing one way: `ui` -> `api` -> `domain`
-//! (`config` and `i18n` are pure helpers used by the ui).
+//! (`config`, `i18n` and `json` are pure helpers).
 
 pub mod api;
 pub mod config;
 pub mod domain;
 pub mod i18n;
+pub mod json;
 pub mod ui;

@@ -24,6 +24,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
+use futures::future::{select, Either};
 use medulla_imaging_status::api::mmc_agent::{still_serving, ServerConfig, Serving};
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
@@ -31,7 +32,6 @@ use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport, Timesta
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use futures::future::{select, Either};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Semaphore;
 

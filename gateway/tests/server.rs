@@ -256,7 +256,10 @@ async fn a_status_is_one_round_of_agent_calls_once_its_topology_is_known() {
     assert_eq!((calls, rounds), (5, 1), "five agent calls in one round");
 
     // Library gets a server of its own.
-    s.sim.sim.control(serde_json::from_value(json!({"entity": "UUID3", "status": "offline"})).expect("c")).expect("set");
+    s.sim
+        .sim
+        .control(serde_json::from_value(json!({"entity": "UUID3", "status": "offline"})).expect("c"))
+        .expect("set");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (library, _, _) = status("UUID3").await;
     assert_eq!(library["status"].as_str(), Some("offline"), "{library}");

@@ -360,7 +360,7 @@ impl<H: Http> MmcAgent<H> {
             let holds = still_serving(&now, known);
             *lock(&confirmed) = Some(holds);
             if holds {
-                std::mem::take(&mut *lock(&heard)).into_iter().for_each(|p| progress(p));
+                std::mem::take(&mut *lock(&heard)).into_iter().for_each(progress);
             }
             Ok::<_, ApiError>((holds, now))
         });

@@ -8,8 +8,7 @@ use super::http::{Answer, Fetch, Http, Method, Request};
 use super::{ApiError, ImagingApi, SyncOutcome};
 use crate::config::Config;
 use crate::domain::*;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use crate::json::{self, Json};
 
 /// The prefix of every problem `type` of the contract.
 pub const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
@@ -19,169 +18,122 @@ pub struct RestClient {
     timeout_ms: u32,
 }
 
-#[derive(Serialize, Debug, PartialEq)]
-#[serde(untagged)]
+/// The body of `POST /sessions`.
+#[derive(Debug, PartialEq)]
 pub enum SignIn<'a> {
     Password { login: &'a str, password: &'a str },
     Token { login: &'a str, token: &'a str },
 }
 
-#[derive(Deserialize, Debug)]
-pub struct Session {
-    pub login: String,
-}
-
-#[derive(Deserialize)]
-struct EntityList {
-    items: Vec<EntityJson>,
-}
-
-#[derive(Deserialize)]
-struct EntityJson {
-    id: String,
-    name: String,
-    full_path: String,
-    depth: u32,
-}
-
-#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
-#[serde(rename_all = "snake_case")]
-enum StatusKind {
-    Available,
-    Offline,
-    ConnectionError,
-    NotLinked,
-}
-
-#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
-#[serde(rename_all = "snake_case")]
-enum RelayKind {
-    Present,
-    Absent,
-    NotFound,
-    NoAddress,
-    Unknown,
-}
-
-impl From<RelayKind> for RelayPresence {
-    fn from(r: RelayKind) -> Self {
-        match r {
-            RelayKind::Present => RelayPresence::Present,
-            RelayKind::Absent => RelayPresence::Absent,
-            RelayKind::NotFound => RelayPresence::NotFound,
-            RelayKind::NoAddress => RelayPresence::NoAddress,
-            RelayKind::Unknown => RelayPresence::Unknown,
-        }
+impl SignIn<'_> {
+    /// As JSON.
+    pub fn body(&self) -> String {
+        let (login, key, secret) = match self {
+            SignIn::Password { login, password } => (login, "password", password),
+            SignIn::Token { login, token } => (login, "token", token),
+        };
+        json::object([("login", (*login).into()), (key, (*secret).into())]).to_string()
     }
 }
 
-#[derive(Deserialize)]
-struct EntityRef {
-    id: String,
+/// An object of the contract, read field by field; `what` names it in the
+/// errors. Absent and `null` are the same for an optional field.
+#[derive(Clone, Copy)]
+struct Obj<'a> {
+    json: &'a Json,
+    what: &'a str,
 }
 
-#[derive(Deserialize)]
-struct StatusJson {
-    entity_id: String,
-    checked_at: String,
-    status: StatusKind,
-    served_by: Option<EntityRef>,
-    server_name: Option<String>,
-    #[serde(default)]
-    relay: Option<RelayKind>,
-    statistics: Option<Statistics>,
+impl<'a> Obj<'a> {
+    fn new(json: &'a Json, what: &'a str) -> Result<Self, ApiError> {
+        match json {
+            Json::Object(_) => Ok(Self { json, what }),
+            other => Err(ApiError::Malformed(format!("{what}: expected an object, found {other}"))),
+        }
+    }
+
+    fn wrong(&self, key: &str, expected: &str) -> ApiError {
+        ApiError::Malformed(format!("{}: {key}: expected {expected}", self.what))
+    }
+
+    fn opt(&self, key: &str) -> Option<&'a Json> {
+        self.json.get(key).filter(|v| !v.is_null())
+    }
+
+    fn read<T>(&self, key: &str, expected: &str, read: impl Fn(&'a Json) -> Option<T>) -> Result<T, ApiError> {
+        self.opt(key).and_then(read).ok_or_else(|| self.wrong(key, expected))
+    }
+
+    fn read_opt<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        read: impl Fn(&'a Json) -> Option<T>,
+    ) -> Result<Option<T>, ApiError> {
+        self.opt(key).map(|v| read(v).ok_or_else(|| self.wrong(key, expected))).transpose()
+    }
+
+    fn str(&self, key: &str) -> Result<String, ApiError> {
+        self.read(key, "a string", |v| v.as_str().map(String::from))
+    }
+
+    fn opt_str(&self, key: &str) -> Result<Option<String>, ApiError> {
+        self.read_opt(key, "a string", |v| v.as_str().map(String::from))
+    }
+
+    fn u64(&self, key: &str) -> Result<u64, ApiError> {
+        self.read(key, "a whole number", Json::as_u64)
+    }
+
+    fn opt_u64(&self, key: &str) -> Result<Option<u64>, ApiError> {
+        self.read_opt(key, "a whole number", Json::as_u64)
+    }
+
+    fn bool(&self, key: &str) -> Result<bool, ApiError> {
+        self.read(key, "true or false", Json::as_bool)
+    }
+
+    fn obj(&self, key: &str) -> Result<Obj<'a>, ApiError> {
+        Obj::new(self.opt(key).ok_or_else(|| self.wrong(key, "an object"))?, self.what)
+    }
+
+    fn opt_obj(&self, key: &str) -> Result<Option<Obj<'a>>, ApiError> {
+        self.opt(key).map(|v| Obj::new(v, self.what)).transpose()
+    }
+
+    /// The array `key`, each item an object.
+    fn objects(&self, key: &str) -> Result<Vec<Obj<'a>>, ApiError> {
+        let items = self.read(key, "an array", Json::as_array)?;
+        items.iter().map(|item| Obj::new(item, self.what)).collect()
+    }
+
+    /// One of `names`, as its index.
+    fn one_of(&self, key: &str, names: &[&str]) -> Result<usize, ApiError> {
+        self.read(key, &names.join(" or "), |v| names.iter().position(|n| Some(*n) == v.as_str()))
+    }
 }
 
-#[derive(Deserialize)]
-struct Statistics {
-    computers: Computers,
-    masters: u64,
-    image_store: Option<ImageStoreJson>,
-    filesystems: Vec<FilesystemJson>,
-    memory: Option<MemoryJson>,
-    uptime_seconds: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct Computers {
-    registered: u64,
-    with_custom_boot_menu: Option<u64>,
-    with_rescue_image: u64,
-}
-
-#[derive(Deserialize)]
-struct ImageStoreJson {
-    used_percent: f64,
-    free_bytes: u64,
-    size_bytes: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct FilesystemJson {
-    device: String,
-    mount_point: String,
-    size_bytes: u64,
-    used_bytes: u64,
-    available_bytes: u64,
-}
-
-#[derive(Deserialize)]
-struct MemoryJson {
-    total_bytes: u64,
-    used_bytes: u64,
-    free_bytes: u64,
-    buff_cache_bytes: u64,
-    available_bytes: u64,
-    swap_total_bytes: u64,
-    swap_used_bytes: u64,
-}
-
-#[derive(Deserialize)]
-struct ActivityPage {
-    items: Vec<ActivityJson>,
-}
-
-#[derive(Deserialize)]
-struct ActivityJson {
-    timestamp: Option<String>,
-    computer: ComputerJson,
-    message: String,
-    phase: String,
-    state: String,
-}
-
-#[derive(Deserialize)]
-struct ComputerJson {
-    id: String,
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct Synchronisation {
-    succeeded: bool,
-    steps: Vec<Step>,
-}
-
-#[derive(Deserialize)]
-struct Step {
-    succeeded: bool,
-    detail: String,
-}
-
-#[derive(Deserialize)]
-struct Problem {
-    #[serde(rename = "type")]
-    kind: String,
-    title: String,
-    detail: Option<String>,
+/// The object in `body`, named `what` in errors.
+fn read<T>(body: &[u8], what: &str, read: impl FnOnce(Obj) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let json = json::parse_bytes(body).map_err(|e| ApiError::Malformed(format!("{what}: {e}")))?;
+    read(Obj::new(&json, what)?)
 }
 
 fn kib(bytes: u64) -> u64 {
     bytes / 1024
 }
 
-fn json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::Malformed(format!("{what}: {e}")))
+/// The problem document in `body`: its type, and its detail (else its
+/// title).
+fn problem(body: &[u8]) -> Option<(String, String)> {
+    read(body, "problem", |p| {
+        let detail = match p.opt_str("detail")? {
+            Some(detail) => detail,
+            None => p.str("title")?,
+        };
+        Ok((p.str("type")?, detail))
+    })
+    .ok()
 }
 
 /// A failed answer as an error: 401 is signed out; otherwise the problem
@@ -190,13 +142,12 @@ pub fn failure(answer: &Answer) -> ApiError {
     if answer.status == 401 {
         return ApiError::SignedOut;
     }
-    match serde_json::from_slice::<Problem>(&answer.body) {
-        Ok(p) => ApiError::Problem {
-            status: answer.status,
-            kind: p.kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(&p.kind).to_string(),
-            detail: p.detail.unwrap_or(p.title),
-        },
-        Err(_) => ApiError::Http(answer.status),
+    match problem(&answer.body) {
+        Some((kind, detail)) => {
+            let kind = kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(&kind).to_string();
+            ApiError::Problem { status: answer.status, kind, detail }
+        }
+        None => ApiError::Http(answer.status),
     }
 }
 
@@ -209,34 +160,57 @@ fn body(answer: &Answer) -> Result<&[u8], ApiError> {
 }
 
 pub fn entities_from(body: &[u8]) -> Result<Vec<Entity>, ApiError> {
-    let list: EntityList = json(body, "entities")?;
-    Ok(list
-        .items
-        .into_iter()
-        .map(|e| Entity { uuid: e.id, name: e.name, completename: e.full_path, level: e.depth })
-        .collect())
+    read(body, "entities", |list| {
+        list.objects("items")?
+            .into_iter()
+            .map(|e| {
+                let depth = e.u64("depth")?;
+                Ok(Entity {
+                    uuid: e.str("id")?,
+                    name: e.str("name")?,
+                    completename: e.str("full_path")?,
+                    level: u32::try_from(depth).map_err(|_| e.wrong("depth", "a depth"))?,
+                })
+            })
+            .collect()
+    })
 }
 
 /// The report in `body`; `server_now_ms` is the gateway's clock when it
 /// answered (its `Date`), which tells how old its shared check already was.
 pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiError> {
-    let s: StatusJson = json(body, "imaging-server-status")?;
-    let checked_at = Timestamp::rfc3339_ms(&s.checked_at)
-        .ok_or_else(|| ApiError::Malformed(format!("imaging-server-status: checked_at {:?}", s.checked_at)))?;
-    let status = match (s.status, s.statistics) {
-        (StatusKind::Available, Some(stats)) => ServerStatus::Available(Box::new(figures_from(stats))),
-        (StatusKind::Available, None) => return Err(ApiError::Malformed("available without statistics".into())),
-        (StatusKind::Offline, _) => ServerStatus::Offline(s.relay.map_or(RelayPresence::Unknown, RelayPresence::from)),
-        (StatusKind::ConnectionError, _) => ServerStatus::ConnectionError,
-        (StatusKind::NotLinked, _) => ServerStatus::NotLinked,
-    };
-    Ok(StatusReport {
-        entity: s.entity_id,
-        inherited_from: s.served_by.map(|e| e.id),
-        server_name: s.server_name.filter(|n| !n.is_empty()),
-        status,
-        // A gateway's clock a little ahead of its own Date makes it 0.
-        age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
+    read(body, "imaging-server-status", |s| {
+        let checked = s.str("checked_at")?;
+        let checked_at = Timestamp::rfc3339_ms(&checked)
+            .ok_or_else(|| ApiError::Malformed(format!("imaging-server-status: checked_at {checked:?}")))?;
+        let relays = [
+            ("present", RelayPresence::Present),
+            ("absent", RelayPresence::Absent),
+            ("not_found", RelayPresence::NotFound),
+            ("no_address", RelayPresence::NoAddress),
+            ("unknown", RelayPresence::Unknown),
+        ];
+        let relay = match s.opt("relay") {
+            None => None,
+            Some(_) => Some(relays[s.one_of("relay", &relays.map(|r| r.0))?].1),
+        };
+        let status = match s.one_of("status", &["available", "offline", "connection_error", "not_linked"])? {
+            0 => match s.opt_obj("statistics")? {
+                Some(stats) => ServerStatus::Available(Box::new(figures_from(stats)?)),
+                None => return Err(ApiError::Malformed("available without statistics".into())),
+            },
+            1 => ServerStatus::Offline(relay.unwrap_or(RelayPresence::Unknown)),
+            2 => ServerStatus::ConnectionError,
+            _ => ServerStatus::NotLinked,
+        };
+        Ok(StatusReport {
+            entity: s.str("entity_id")?,
+            inherited_from: s.opt_obj("served_by")?.map(|e| e.str("id")).transpose()?,
+            server_name: s.opt_str("server_name")?.filter(|n| !n.is_empty()),
+            status,
+            // A gateway's clock a little ahead of its own Date makes it 0.
+            age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
+        })
     })
 }
 
@@ -253,40 +227,49 @@ pub fn report_for(body: &[u8], entity: &str, server_now_ms: i64) -> Result<Statu
     Ok(report)
 }
 
-fn figures_from(s: Statistics) -> ServerFigures {
-    ServerFigures {
-        registered: s.computers.registered,
-        custom_menus: s.computers.with_custom_boot_menu,
-        rescue: s.computers.with_rescue_image,
-        masters: s.masters,
-        image_store: s.image_store.map(|i| ImageStore {
-            used_percent: i.used_percent.clamp(0.0, 100.0),
-            free_mib: i.free_bytes / (1024 * 1024),
-            size_kib: i.size_bytes.map(kib),
-        }),
+fn figures_from(s: Obj) -> Result<ServerFigures, ApiError> {
+    let computers = s.obj("computers")?;
+    Ok(ServerFigures {
+        registered: computers.u64("registered")?,
+        custom_menus: computers.opt_u64("with_custom_boot_menu")?,
+        rescue: computers.u64("with_rescue_image")?,
+        masters: s.u64("masters")?,
+        image_store: match s.opt_obj("image_store")? {
+            Some(i) => Some(ImageStore {
+                used_percent: i.read("used_percent", "a number", Json::as_f64)?.clamp(0.0, 100.0),
+                free_mib: i.u64("free_bytes")? / (1024 * 1024),
+                size_kib: i.opt_u64("size_bytes")?.map(kib),
+            }),
+            None => None,
+        },
         filesystems: s
-            .filesystems
+            .objects("filesystems")?
             .into_iter()
-            .map(|f| Filesystem {
-                device: f.device,
-                mount: f.mount_point,
-                size_kib: kib(f.size_bytes),
-                used_kib: kib(f.used_bytes),
-                available_kib: kib(f.available_bytes),
+            .map(|f| {
+                Ok(Filesystem {
+                    device: f.str("device")?,
+                    mount: f.str("mount_point")?,
+                    size_kib: kib(f.u64("size_bytes")?),
+                    used_kib: kib(f.u64("used_bytes")?),
+                    available_kib: kib(f.u64("available_bytes")?),
+                })
             })
-            .collect(),
-        memory: s.memory.map(|m| Memory {
-            total_kib: kib(m.total_bytes),
-            used_kib: kib(m.used_bytes),
-            free_kib: kib(m.free_bytes),
-            buff_cache_kib: kib(m.buff_cache_bytes),
-            available_kib: kib(m.available_bytes),
-            swap_total_kib: kib(m.swap_total_bytes),
-            swap_used_kib: kib(m.swap_used_bytes),
-        }),
-        uptime_seconds: s.uptime_seconds,
+            .collect::<Result<_, ApiError>>()?,
+        memory: match s.opt_obj("memory")? {
+            Some(m) => Some(Memory {
+                total_kib: kib(m.u64("total_bytes")?),
+                used_kib: kib(m.u64("used_bytes")?),
+                free_kib: kib(m.u64("free_bytes")?),
+                buff_cache_kib: kib(m.u64("buff_cache_bytes")?),
+                available_kib: kib(m.u64("available_bytes")?),
+                swap_total_kib: kib(m.u64("swap_total_bytes")?),
+                swap_used_kib: kib(m.u64("swap_used_bytes")?),
+            }),
+            None => None,
+        },
+        uptime_seconds: s.opt_u64("uptime_seconds")?,
         activity: Vec::new(),
-    }
+    })
 }
 
 /// `2026-11-25T09:05:07` (the server's local time).
@@ -297,29 +280,40 @@ fn timestamp(text: &str) -> Option<Timestamp> {
 }
 
 pub fn activity_from(body: &[u8]) -> Result<Vec<Activity>, ApiError> {
-    let page: ActivityPage = json(body, "imaging-activities")?;
-    Ok(page
-        .items
-        .into_iter()
-        .map(|a| Activity {
-            timestamp: a.timestamp.as_deref().and_then(timestamp),
-            computer: if a.computer.name.is_empty() { a.computer.id } else { a.computer.name },
-            message: a.message,
-            phase: Phase::from_label(&a.phase),
-            state: match a.state.as_str() {
-                "done" => ActivityState::Done,
-                "running" => ActivityState::Running,
-                "failed" => ActivityState::Failed,
-                _ => ActivityState::Unknown,
-            },
-        })
-        .collect())
+    read(body, "imaging-activities", |page| {
+        page.objects("items")?
+            .into_iter()
+            .map(|a| {
+                let computer = a.obj("computer")?;
+                let (id, name) = (computer.str("id")?, computer.str("name")?);
+                Ok(Activity {
+                    timestamp: a.opt_str("timestamp")?.as_deref().and_then(timestamp),
+                    computer: if name.is_empty() { id } else { name },
+                    message: a.str("message")?,
+                    phase: Phase::from_label(&a.str("phase")?),
+                    state: match a.str("state")?.as_str() {
+                        "done" => ActivityState::Done,
+                        "running" => ActivityState::Running,
+                        "failed" => ActivityState::Failed,
+                        _ => ActivityState::Unknown,
+                    },
+                })
+            })
+            .collect()
+    })
 }
 
 pub fn sync_outcome_from(body: &[u8]) -> Result<SyncOutcome, ApiError> {
-    let s: Synchronisation = json(body, "boot-menu-synchronisations")?;
-    let failed: Vec<String> = s.steps.into_iter().filter(|step| !step.succeeded).map(|step| step.detail).collect();
-    Ok(if s.succeeded && failed.is_empty() { SyncOutcome::Done } else { SyncOutcome::Failed(failed) })
+    read(body, "boot-menu-synchronisations", |s| {
+        let mut failed = Vec::new();
+        for step in s.objects("steps")? {
+            let detail = step.str("detail")?;
+            if !step.bool("succeeded")? {
+                failed.push(detail);
+            }
+        }
+        Ok(if s.bool("succeeded")? && failed.is_empty() { SyncOutcome::Done } else { SyncOutcome::Failed(failed) })
+    })
 }
 
 impl RestClient {
@@ -347,12 +341,11 @@ impl RestClient {
     }
 
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
-        let text = serde_json::to_string(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
-        let answer = self.request(Method::Post, "sessions", Some(text)).await?;
+        let answer = self.request(Method::Post, "sessions", Some(body.body())).await?;
         match answer.status {
-            200..=299 => json::<Session>(&answer.body, "sessions").map(|_| true),
-            401 => match serde_json::from_slice::<Problem>(&answer.body) {
-                Ok(p) if p.kind == format!("{PROBLEM_PREFIX}invalid-credentials") => Ok(false),
+            200..=299 => read(&answer.body, "sessions", |session| session.str("login")).map(|_| true),
+            401 => match problem(&answer.body) {
+                Some((kind, _)) if kind.strip_prefix(PROBLEM_PREFIX) == Some("invalid-credentials") => Ok(false),
                 _ => Err(ApiError::Http(401)),
             },
             _ => Err(failure(&answer)),
@@ -383,7 +376,8 @@ impl ImagingApi for RestClient {
         // The gateway shares its checks between users: how old one may be.
         let cache = if max_age == 0 { "no-cache".to_string() } else { format!("max-age={max_age}") };
         let path = format!("entities/{id}/imaging-server-status");
-        let activities = format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
+        let activities =
+            format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
         // The activity is asked at the same time (one round trip), of the
         // same shared check, and used only if the server is available.
         let (answer, activity) = futures::future::join(

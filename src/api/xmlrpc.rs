@@ -250,7 +250,10 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
 #[derive(Debug, PartialEq)]
 enum Token<'a> {
     /// `<name ...>`, or `<name .../>` (`empty`); attributes are skipped.
-    Open { name: &'a str, empty: bool },
+    Open {
+        name: &'a str,
+        empty: bool,
+    },
     Close(&'a str),
     /// Text (CDATA included), references resolved and line ends made `\n`.
     Text(String),
@@ -381,14 +384,16 @@ impl<'a> Reader<'a> {
     /// The text of element `name` (opened, `empty` or not), up to its end.
     fn text_of(&mut self, name: &str, empty: bool) -> Result<String, DecodeError> {
         let mut text = String::new();
-        while !empty {
+        if empty {
+            return Ok(text);
+        }
+        loop {
             match self.token()? {
                 Token::Text(t) => text.push_str(&t),
-                Token::Close(found) if found == name => break,
+                Token::Close(found) if found == name => return Ok(text),
                 token => return Err(bad(format!("expected text in <{name}>, found {token}"))),
             }
         }
-        Ok(text)
     }
 
     /// A value, its `<value>` opened: a typed element, or bare text (a
@@ -414,7 +419,8 @@ impl<'a> Reader<'a> {
 
     /// A `<value>`'s typed content, its element `name` opened.
     fn typed(&mut self, name: &str, empty: bool, depth: usize) -> Result<Value, DecodeError> {
-        let number = |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}"))) };
+        let number =
+            |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}"))) };
         Ok(match name {
             "int" | "i4" | "i8" | "i2" | "i1" => Value::Int(number(self.text_of(name, empty)?)?),
             "boolean" => match self.text_of(name, empty)?.trim() {
@@ -458,20 +464,22 @@ impl<'a> Reader<'a> {
             }
             "struct" => {
                 let mut members = Vec::new();
-                while !empty {
-                    match self.element()? {
-                        Token::Open { name: "member", empty: false } => {
-                            let name_empty = self.open("name")?;
-                            let key = self.text_of("name", name_empty)?;
-                            let value = match self.open("value")? {
-                                true => Value::Str(String::new()),
-                                false => self.value(depth + 1)?,
-                            };
-                            self.close("member")?;
-                            members.push((key, value));
+                if !empty {
+                    loop {
+                        match self.element()? {
+                            Token::Open { name: "member", empty: false } => {
+                                let name_empty = self.open("name")?;
+                                let key = self.text_of("name", name_empty)?;
+                                let value = match self.open("value")? {
+                                    true => Value::Str(String::new()),
+                                    false => self.value(depth + 1)?,
+                                };
+                                self.close("member")?;
+                                members.push((key, value));
+                            }
+                            Token::Close("struct") => break,
+                            token => return Err(bad(format!("unexpected {token} in <struct>"))),
                         }
-                        Token::Close("struct") => break,
-                        token => return Err(bad(format!("unexpected {token} in <struct>"))),
                     }
                 }
                 Value::Struct(members)

@@ -15,8 +15,8 @@
 
 use super::state::Ctx;
 use crate::i18n::Lang;
+use crate::json::{object, Json};
 use leptos::prelude::*;
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -41,8 +41,8 @@ pub fn awaits_sign_on() -> bool {
 pub const SIGN_ON_WAIT_MS: u32 = 5_000;
 
 /// A login or token of sane length, as the console makes them.
-fn credential(v: &Value) -> Option<String> {
-    v.as_str().filter(|s| !s.is_empty() && s.len() <= 256).map(str::to_string)
+fn credential(v: Option<&Json>) -> Option<String> {
+    v?.as_str().filter(|s| !s.is_empty() && s.len() <= 256).map(str::to_string)
 }
 
 /// Takes `#login=<user>&token=<token>` out of the address bar and the
@@ -120,14 +120,15 @@ fn host(ctx: &Ctx) -> Host {
 /// Sends a message to the host page: to its origin when known; while it is
 /// hidden, to each allowed origin (the browser delivers it only if the
 /// parent is of that origin, so no other page ever reads it).
-fn post(ctx: &Ctx, mut message: Value) {
+fn post(ctx: &Ctx, message: Json) {
     let targets = match host(ctx) {
         Host::Refused => return,
         Host::Known(origin) => vec![origin],
         Host::Hidden => allowed_origins(ctx),
     };
-    message["source"] = SOURCE.into();
-    let Ok(data) = js_sys::JSON::parse(&message.to_string()) else { return };
+    let Json::Object(mut members) = message else { return };
+    members.push(("source".into(), SOURCE.into()));
+    let Ok(data) = js_sys::JSON::parse(&Json::Object(members).to_string()) else { return };
     if let Some(parent) = window().and_then(|w| w.parent().ok().flatten()) {
         for origin in targets {
             let _ = parent.post_message(&data, &origin);
@@ -147,9 +148,13 @@ pub fn connect_host(ctx: Ctx) {
         let entity = ctx.selected.get();
         let status = ctx.health.with(|h| h.as_str());
         let label = ctx.health.with(|h| super::status_panel::describe(h, ctx.lang.get()).title);
-        post(&ctx, json!({"type": "status", "entity": entity, "status": status, "label": label}));
+        let (entity, label) = (entity.as_deref().into(), Json::from(label));
+        post(
+            &ctx,
+            object([("type", "status".into()), ("entity", entity), ("status", status.into()), ("label", label)]),
+        );
     });
-    post(&ctx, json!({"type": "ready"}));
+    post(&ctx, object([("type", "ready".into())]));
 }
 
 fn listen(ctx: Ctx) {
@@ -167,23 +172,25 @@ fn listen(ctx: Ctx) {
         // The parent's own origin (the browser sets it): known from now on.
         LEARNT.with(|l| *l.borrow_mut() = Some(origin));
         let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
-        let Ok(message) = serde_json::from_str::<Value>(&text) else { return };
-        if message["source"] != HOST_SOURCE {
+        let Ok(message) = crate::json::parse(&text) else { return };
+        let field = |key: &str| message.get(key).and_then(Json::as_str);
+        if field("source") != Some(HOST_SOURCE) {
             return;
         }
-        match message["type"].as_str() {
+        match field("type") {
             Some("select-entity") => {
-                if let Some(uuid) = message["entity"].as_str().filter(|u| crate::domain::looks_like_entity_id(u)) {
+                if let Some(uuid) = field("entity").filter(|u| crate::domain::looks_like_entity_id(u)) {
                     ctx.request_entity(uuid.to_string());
                 }
             }
             Some("set-language") => {
-                if let Some(tag) = message["language"].as_str() {
+                if let Some(tag) = field("language") {
                     ctx.lang.set(Lang::from_tag(tag));
                 }
             }
             Some("sign-on") => {
-                if let (Some(login), Some(token)) = (credential(&message["login"]), credential(&message["token"])) {
+                if let (Some(login), Some(token)) = (credential(message.get("login")), credential(message.get("token")))
+                {
                     ctx.sign_on_with(login, token);
                 }
             }
@@ -206,7 +213,7 @@ fn watch_height(ctx: Ctx) {
             let height = body.get_bounding_client_rect().height().ceil() as i32;
             if height != last.get_value() {
                 last.set_value(height);
-                post(&ctx, json!({"type": "height", "height": height}));
+                post(&ctx, object([("type", "height".into()), ("height", i64::from(height).into())]));
             }
         }
     };

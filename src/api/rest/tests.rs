@@ -55,7 +55,7 @@ fn every_example_of_the_contract_decodes_in_the_client() {
         let bytes = value.to_string().into_bytes();
         let what = format!("{operation} {status}: {value}");
         match (operation.as_str(), status) {
-            ("signIn", 201) => assert!(json::<Session>(&bytes, "sessions").is_ok(), "{what}"),
+            ("signIn", 201) => assert!(read(&bytes, "sessions", |s| s.str("login")).is_ok(), "{what}"),
             ("listEntities", 200) => assert!(!entities_from(&bytes).expect(&what).is_empty()),
             ("getImagingServerStatus", 200) => {
                 let report = report_from(&bytes, EXAMPLE_TIME).expect(&what);
@@ -86,8 +86,9 @@ fn every_example_of_the_contract_decodes_in_the_client() {
 fn sign_in_bodies_are_the_contracts_request_examples() {
     let doc = contract();
     let examples = &doc["paths"]["/sessions"]["post"]["requestBody"]["content"]["application/json"]["examples"];
-    let password = serde_json::to_value(SignIn::Password { login: "admin", password: "medulla" }).expect("json");
-    let token = serde_json::to_value(SignIn::Token { login: "admin", token: "3f9a0c1e5b7d42a8" }).expect("json");
+    let body = |s: SignIn| serde_json::from_str::<Value>(&s.body()).expect("json");
+    let password = body(SignIn::Password { login: "admin", password: "medulla" });
+    let token = body(SignIn::Token { login: "admin", token: "3f9a0c1e5b7d42a8" });
     assert_eq!(password, examples["password"]["value"]);
     assert_eq!(token, examples["token"]["value"]);
 }

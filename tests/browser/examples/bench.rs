@@ -162,10 +162,7 @@ fn protocol(t: Transport) -> &'static str {
 }
 
 async fn until_value(b: &Browser, script: &str) -> f64 {
-    until("a measure", || async {
-        b.c.execute(script, vec![]).await.ok().and_then(|v| v.as_f64())
-    })
-    .await
+    until("a measure", || async { b.c.execute(script, vec![]).await.ok().and_then(|v| v.as_f64()) }).await
 }
 
 /// Switches to `to` through the selector: time, rounds, requests.
@@ -253,7 +250,11 @@ async fn selector(entities: usize) {
     b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
     let signed_in = std::time::Instant::now();
     while b.status().await != "available" {
-        assert!(signed_in.elapsed() < Duration::from_secs(300), "no status with {entities} entities: {}", b.body_text().await);
+        assert!(
+            signed_in.elapsed() < Duration::from_secs(300),
+            "no status with {entities} entities: {}",
+            b.body_text().await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let shown = signed_in.elapsed().as_secs_f64();
@@ -268,7 +269,10 @@ async fn selector(entities: usize) {
         times.push(until_value(&b, ELAPSED).await);
     }
     let worst = times.iter().copied().fold(0.0, f64::max);
-    println!("| selector | {entities} entities | key press to frame | median {:.0} ms, worst {worst:.0} ms |", median(times));
+    println!(
+        "| selector | {entities} entities | key press to frame | median {:.0} ms, worst {worst:.0} ms |",
+        median(times)
+    );
     b.close().await;
 }
 
@@ -294,13 +298,20 @@ async fn flat() {
     let ratio = |key: &str| after_1000[key].as_f64().unwrap_or(f64::NAN) / after_10[key].as_f64().unwrap_or(f64::NAN);
     println!(
         "| flat | 10 → 1,000 check cycles | heap {} → {} bytes ({:.3} ×), DOM {} → {} elements ({:.3} ×) |",
-        after_10["heap"], after_1000["heap"], ratio("heap"), after_10["nodes"], after_1000["nodes"], ratio("nodes")
+        after_10["heap"],
+        after_1000["heap"],
+        ratio("heap"),
+        after_10["nodes"],
+        after_1000["nodes"],
+        ratio("nodes")
     );
     let counts = b.c.execute_async(SWITCHES, vec![json!(500)]).await.expect("switches");
     let counts: Vec<String> = counts
         .as_array()
         .map(|a| {
-            a.iter().map(|c| format!("{}: {} timers, {} listeners", c["switches"], c["timers"], c["listeners"])).collect()
+            a.iter()
+                .map(|c| format!("{}: {} timers, {} listeners", c["switches"], c["timers"], c["listeners"]))
+                .collect()
         })
         .unwrap_or_default();
     println!("| flat | 500 entity switches | pending after each hundred: {} |", counts.join("; "));
@@ -323,7 +334,9 @@ async fn main() {
     }
     println!("\n| what | scale | measure | value |\n|---|---|---|---|");
     if run("selector") {
-        for entities in [5_000, 50_000].into_iter().filter(|n| std::env::var("BENCH_ENTITIES").map_or(true, |e| e == n.to_string())) {
+        for entities in
+            [5_000, 50_000].into_iter().filter(|n| std::env::var("BENCH_ENTITIES").map_or(true, |e| e == n.to_string()))
+        {
             selector(entities).await;
         }
     }

@@ -112,9 +112,17 @@ pub fn engine() -> Engine {
 /// `--js-flags=--expose-gc --enable-precise-memory-info`).
 fn chromium_args() -> Vec<String> {
     let mut args: Vec<String> = [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1000,900", "--lang=en-US",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1000,900",
+        "--lang=en-US",
     ]
     .map(String::from)
     .into();
