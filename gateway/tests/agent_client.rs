@@ -152,6 +152,10 @@ async fn a_check_is_one_round_trip_once_the_topology_is_known() {
     control(&sim, serde_json::json!({"entity": "UUID4", "status": "available"}));
     let (workshop, _, _) = cost("UUID4").await;
     assert!(matches!(workshop.status, ServerStatus::Available(_)), "{workshop:?}");
+    // Private's server loses its address: its relay cannot be matched.
+    control(&sim, serde_json::json!({"entity": "UUID1", "server_address": false}));
+    let (private, _, _) = cost("UUID1").await;
+    assert_eq!(private.status, ServerStatus::Offline(RelayPresence::NoAddress), "the new address used");
     // Public's server is unlinked: Public is not linked any more.
     control(&sim, serde_json::json!({"entity": "UUID2", "status": "unlinked"}));
     let (public, _, _) = cost("UUID2").await;

@@ -179,7 +179,7 @@ async fn every_answer_follows_the_contract() {
     assert_eq!((&unmatched["status"], &unmatched["relay"]), (&json!("offline"), &json!("no_address")));
 
     // The agent failing, or silent, as the gateway reports it.
-    control(json!({"fail": {"mode": "fault", "method": "imaging.doesLocationHasImagingServer"}}));
+    control(json!({"fail": {"mode": "fault", "method": "imaging.getImagingServerConfig"}}));
     assert_eq!(api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None).await.0, 502);
     control(json!({"fail": {"mode": "hang", "method": "medulla_server.getUserLocations"}}));
     assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 504);

@@ -60,11 +60,12 @@ pub struct MmcAgent<H = Fetch> {
 pub type Serving = Option<(String, ServerConfig)>;
 
 /// `now` (what `getImagingServerConfig` of an entity says today) is the
-/// server of `known`, the entity's topology learnt before.
+/// server of `known`, the entity's topology learnt before, as it was then
+/// (its name and address too: the relay is matched by the address).
 pub fn still_serving(now: &Option<ServerConfig>, known: &Serving) -> bool {
     match (now, known) {
         (None, None) => true,
-        (Some(now), Some((_, server))) => now.same_server(server),
+        (Some(now), Some((_, server))) => now == server,
         _ => false,
     }
 }
@@ -350,37 +351,37 @@ impl<H: Http> MmcAgent<H> {
         // `None` until confirmed; what was heard meanwhile waits.
         let confirmed: Mutex<Option<bool>> = Mutex::new(None);
         let heard: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
-        let gated = |p: Progress| match *lock(&confirmed) {
-            Some(true) => progress(p),
-            Some(false) => {}
-            None => lock(&heard).push(p),
+        let gated = |p: Progress| {
+            let state = *lock(&confirmed);
+            match state {
+                Some(true) => progress(p),
+                Some(false) => {}
+                None => lock(&heard).push(p),
+            }
         };
         let confirm = Box::pin(async {
             let now = self.server_config(entity).await?;
             let holds = still_serving(&now, known);
             *lock(&confirmed) = Some(holds);
             if holds {
-                std::mem::take(&mut *lock(&heard)).into_iter().for_each(progress);
+                let heard = std::mem::take(&mut *lock(&heard));
+                heard.into_iter().for_each(progress);
             }
-            Ok::<_, ApiError>((holds, now))
+            Ok::<_, ApiError>(holds)
         });
         let check = Box::pin(self.status_served(entity, known, &gated));
         let (confirmation, report) = match select(confirm, check).await {
             Either::Left((confirmation, check)) => match confirmation {
-                Ok((true, now)) => (Ok((true, now)), check.await),
+                Ok(true) => (Ok(true), check.await),
                 other => (other, Err(ApiError::Timeout)),
             },
             Either::Right((report, confirm)) => (confirm.await, report),
         };
-        let (holds, now) = confirmation?;
-        if !holds {
+        if !confirmation? {
             self.topology().remove(entity);
             return Ok(None);
         }
-        let mut report = report?;
-        // The name Medulla gives the server today.
-        report.server_name = now.and_then(|server| server.name);
-        Ok(Some(report))
+        report.map(Some)
     }
 
     /// Extra figures of an available server; a failure other than a lost
