@@ -174,7 +174,7 @@ struct Parser<'a> {
 impl Parser<'_> {
     fn error(&self, expected: &str) -> String {
         match self.text[self.at..].chars().next() {
-            Some(c) => format!("expected {expected} at byte {}, found {c:?}", self.at),
+            Some(c) => format!("expected {expected} at byte {}, found '{c}'", self.at),
             None => format!("expected {expected}, found the end"),
         }
     }

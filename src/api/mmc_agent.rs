@@ -463,7 +463,7 @@ pub fn failure_in(v: &Value) -> Option<ApiError> {
             Ok(code) => ApiError::fault(code, message),
             Err(_) => ApiError::Exception(text.clone()),
         },
-        other => ApiError::Exception(format!("{other:?}")),
+        other => ApiError::Exception(format!("faultCode: {}", other.kind())),
     })
 }
 
@@ -652,7 +652,7 @@ pub fn sync_outcome_from(v: &Value) -> Result<SyncOutcome, ApiError> {
     let describe = |v: &Value| match v {
         Value::Str(s) => s.clone(),
         Value::Nil => String::new(),
-        other => format!("{other:?}"),
+        other => other.kind().to_string(),
     };
     match v {
         Value::Bool(true) => Ok(SyncOutcome::Done),

@@ -182,7 +182,7 @@ pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiE
     read(body, "imaging-server-status", |s| {
         let checked = s.str("checked_at")?;
         let checked_at = Timestamp::rfc3339_ms(&checked)
-            .ok_or_else(|| ApiError::Malformed(format!("imaging-server-status: checked_at {checked:?}")))?;
+            .ok_or_else(|| ApiError::Malformed(format!("imaging-server-status: checked_at \"{checked}\"")))?;
         let relays = [
             ("present", RelayPresence::Present),
             ("absent", RelayPresence::Absent),

@@ -52,6 +52,21 @@ impl Value {
         Value::Str(s.to_string())
     }
 
+    /// Its XML-RPC type, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Bool(_) => "boolean",
+            Value::Str(_) => "string",
+            Value::Double(_) => "double",
+            Value::DateTime(_) => "dateTime.iso8601",
+            Value::Base64(_) => "base64",
+            Value::Array(_) => "array",
+            Value::Struct(_) => "struct",
+            Value::Nil => "nil",
+        }
+    }
+
     /// A member of a struct.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
@@ -144,7 +159,7 @@ fn encode_value(out: &mut String, value: &Value) {
             escape_into(out, s);
             out.push_str("</string>");
         }
-        Value::Double(d) => out.push_str(&format!("<double>{d:?}</double>")),
+        Value::Double(d) => out.push_str(&format!("<double>{}</double>", number_text(*d))),
         Value::DateTime(s) => {
             out.push_str("<dateTime.iso8601>");
             escape_into(out, s);
@@ -177,6 +192,15 @@ fn encode_value(out: &mut String, value: &Value) {
         Value::Nil => out.push_str("<nil/>"),
     }
     out.push_str("</value>");
+}
+
+/// A double as text: the browser's own formatting in the tab (Rust's would
+/// add its float formatting code to the wasm), Rust's elsewhere.
+fn number_text(d: f64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Number::from(d).to_string(10).map(String::from).unwrap_or_default();
+    #[cfg(not(target_arch = "wasm32"))]
+    return format!("{d:?}");
 }
 
 /// Text as XML 1.0 carries it: markup escaped, a carriage return as a
@@ -420,20 +444,20 @@ impl<'a> Reader<'a> {
     /// A `<value>`'s typed content, its element `name` opened.
     fn typed(&mut self, name: &str, empty: bool, depth: usize) -> Result<Value, DecodeError> {
         let number =
-            |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer {t:?}"))) };
+            |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer \"{t}\""))) };
         Ok(match name {
             "int" | "i4" | "i8" | "i2" | "i1" => Value::Int(number(self.text_of(name, empty)?)?),
             "boolean" => match self.text_of(name, empty)?.trim() {
                 "1" | "true" => Value::Bool(true),
                 "0" | "false" => Value::Bool(false),
-                t => return Err(bad(format!("bad boolean {t:?}"))),
+                t => return Err(bad(format!("bad boolean \"{t}\""))),
             },
             "string" => Value::Str(self.text_of(name, empty)?),
             "double" | "float" => {
                 let t = self.text_of(name, empty)?;
-                let d: f64 = t.trim().parse().map_err(|_| bad(format!("bad double {t:?}")))?;
+                let d: f64 = t.trim().parse().map_err(|_| bad(format!("bad double \"{t}\"")))?;
                 if !d.is_finite() {
-                    return Err(bad(format!("bad double {t:?}: not a finite number")));
+                    return Err(bad(format!("bad double \"{t}\": not a finite number")));
                 }
                 Value::Double(d)
             }

@@ -96,13 +96,13 @@ pub struct Memory {
 pub fn parse_free(lines: &[String]) -> Option<Memory> {
     let header: Vec<String> = lines
         .iter()
-        .find(|l| l.contains("total") && !l.trim_start().to_lowercase().starts_with("mem"))?
+        .find(|l| l.contains("total") && !l.trim_start().to_ascii_lowercase().starts_with("mem"))?
         .split_whitespace()
-        .map(str::to_lowercase)
+        .map(str::to_ascii_lowercase)
         .collect();
     let row = |prefixes: &[&str]| -> Option<Vec<u64>> {
         let line = lines.iter().find(|l| {
-            let l = l.trim_start().to_lowercase();
+            let l = l.trim_start().to_ascii_lowercase();
             prefixes.iter().any(|p| l.starts_with(p))
         })?;
         let numbers: Vec<u64> =

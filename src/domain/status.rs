@@ -176,7 +176,7 @@ impl ActivityState {
     /// words win, then completion, then progress; the `error` phase is a
     /// failure whatever it says.
     pub fn from_phase(phase: Phase, detail: &str) -> Self {
-        let detail = detail.to_lowercase();
+        let detail = detail.to_ascii_lowercase();
         let says = |words: &[&str]| words.iter().any(|w| detail.contains(w));
         if phase == Phase::Error
             || says(&[

@@ -22,6 +22,16 @@ enum Action {
 impl Action {
     const ALL: [Action; 4] = [Action::Deploy, Action::Master, Action::Multicast, Action::Synchronise];
 
+    /// Its name in the page (`data-action`).
+    fn key(self) -> &'static str {
+        match self {
+            Action::Deploy => "deploy",
+            Action::Master => "master",
+            Action::Multicast => "multicast",
+            Action::Synchronise => "synchronise",
+        }
+    }
+
     fn label(self, lang: Lang) -> &'static str {
         match self {
             Action::Deploy => lang.tr("Deploy an image", "Déployer une image"),
@@ -178,7 +188,7 @@ pub fn Actions() -> impl IntoView {
             <p id="actions-reason" class="actions__reason">{reason}</p>
             <div class="actions__buttons">
                 {Action::ALL.into_iter().map(|action| view! {
-                    <button type="button" class="action" data-action=format!("{action:?}").to_lowercase()
+                    <button type="button" class="action" data-action=action.key()
                         disabled=move || !allowed() || running.get().is_some()
                         aria-disabled=move || (!allowed() || running.get().is_some()).to_string()
                         aria-describedby="actions-reason"

@@ -8,17 +8,25 @@ use leptos::prelude::*;
 /// How many matches the list shows; more means "type to narrow".
 const SHOWN: usize = 100;
 
-/// Lower case without French accents, for matching as people type.
+/// Lower case without the accents of the Latin alphabets' letters (French,
+/// Spanish, German...), for matching as people type. Done here for Latin-1
+/// letters rather than with `char::to_lowercase`, whose Unicode tables would
+/// weigh more than the whole selector.
 fn fold(s: &str) -> String {
     s.chars()
-        .flat_map(char::to_lowercase)
         .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
+            'A'..='Z' | 'À'..='Ö' | 'Ø'..='Þ' => char::from_u32(c as u32 + 32).unwrap_or(c),
+            _ => c,
+        })
+        .map(|c| match c {
+            'à'..='å' => 'a',
+            'è'..='ë' => 'e',
+            'ì'..='ï' => 'i',
+            'ò'..='ö' | 'ø' => 'o',
+            'ù'..='ü' => 'u',
+            'ý' | 'ÿ' => 'y',
             'ç' => 'c',
+            'ñ' => 'n',
             c => c,
         })
         .collect()
@@ -171,12 +179,16 @@ mod tests {
             entity("UUID1", "General > Écoles > Lycée Pasteur"),
             entity("UUID2", "General > Public > Library"),
             entity("UUID3", "General > Public"),
+            entity("UUID4", "General > ESPAÑA > Área Técnica"),
         ];
         let uuids = |q: &str| matching(&list, q).iter().map(|e| e.uuid.as_str()).collect::<Vec<_>>();
         assert_eq!(uuids("ecoles lycee"), ["UUID1"]);
         assert_eq!(uuids("PUBLIC"), ["UUID2", "UUID3"]);
         assert_eq!(uuids("pub lib"), ["UUID2"]);
-        assert_eq!(uuids(""), ["UUID1", "UUID2", "UUID3"]);
+        assert_eq!(uuids("ÉCOLES"), ["UUID1"]);
+        assert_eq!(uuids("espana area tecnica"), ["UUID4"]);
+        assert_eq!(uuids("España ÁREA"), ["UUID4"]);
+        assert_eq!(uuids(""), ["UUID1", "UUID2", "UUID3", "UUID4"]);
         assert!(uuids("paris").is_empty());
     }
 }

@@ -20,6 +20,13 @@ pub fn Figures() -> impl IntoView {
     }
 }
 
+/// `x` with one decimal, for an attribute (integer arithmetic: no float
+/// formatting code in the wasm).
+fn tenths(x: f64) -> String {
+    let t = (x * 10.0).round() as u64;
+    format!("{}.{}", t / 10, t % 10)
+}
+
 /// A labelled bar: `used` of `total`, with the figures in words beside it.
 fn bar(label: String, percent: f64, words: String) -> impl IntoView {
     let percent = percent.clamp(0.0, 100.0);
@@ -34,7 +41,7 @@ fn bar(label: String, percent: f64, words: String) -> impl IntoView {
         <div class="bar">
             <span class="bar__label">{label.clone()}</span>
             <meter class=format!("bar__meter bar__meter--{level}") min="0" max="100" low="75" high="90" optimum="0"
-                value=percent.to_string() aria-label=label></meter>
+                value=tenths(percent) aria-label=label></meter>
             <span class="bar__words">{words}</span>
         </div>
     }
