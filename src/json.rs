@@ -71,7 +71,7 @@ impl Json {
 
     pub fn as_f64(&self) -> Option<f64> {
         match self {
-            Json::Number(n) => n.parse().ok().filter(|f: &f64| f.is_finite()),
+            Json::Number(n) => crate::number::parse_decimal(n),
             _ => None,
         }
     }

@@ -104,7 +104,7 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Double(d) => Some(*d),
-            Value::Str(s) => s.trim().parse().ok().filter(|d: &f64| d.is_finite()),
+            Value::Str(s) => crate::number::parse_decimal(s.trim()),
             other => other.as_i64().map(|i| i as f64),
         }
     }
@@ -443,8 +443,9 @@ impl<'a> Reader<'a> {
 
     /// A `<value>`'s typed content, its element `name` opened.
     fn typed(&mut self, name: &str, empty: bool, depth: usize) -> Result<Value, DecodeError> {
-        let number =
-            |t: String| -> Result<i64, DecodeError> { t.trim().parse().map_err(|_| bad(format!("bad integer \"{t}\""))) };
+        let number = |t: String| -> Result<i64, DecodeError> {
+            t.trim().parse().map_err(|_| bad(format!("bad integer \"{t}\"")))
+        };
         Ok(match name {
             "int" | "i4" | "i8" | "i2" | "i1" => Value::Int(number(self.text_of(name, empty)?)?),
             "boolean" => match self.text_of(name, empty)?.trim() {
@@ -455,10 +456,8 @@ impl<'a> Reader<'a> {
             "string" => Value::Str(self.text_of(name, empty)?),
             "double" | "float" => {
                 let t = self.text_of(name, empty)?;
-                let d: f64 = t.trim().parse().map_err(|_| bad(format!("bad double \"{t}\"")))?;
-                if !d.is_finite() {
-                    return Err(bad(format!("bad double \"{t}\": not a finite number")));
-                }
+                let d = crate::number::parse_decimal(t.trim());
+                let d = d.ok_or_else(|| bad(format!("bad double \"{t}\": not a finite decimal number")))?;
                 Value::Double(d)
             }
             "dateTime.iso8601" => Value::DateTime(self.text_of(name, empty)?.trim().to_string()),

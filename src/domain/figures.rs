@@ -139,8 +139,8 @@ pub fn parse_free(lines: &[String]) -> Option<Memory> {
 /// Seconds the imaging server has been up, from `/proc/uptime`
 /// (`"<seconds up> <seconds idle>"`).
 pub fn parse_uptime(text: &str) -> Option<u64> {
-    let up: f64 = text.split_whitespace().next()?.parse().ok()?;
-    (up.is_finite() && up >= 0.0).then_some(up as u64)
+    let up = crate::number::parse_decimal(text.split_whitespace().next()?)?;
+    (up >= 0.0).then_some(up as u64)
 }
 
 /// Days, hours and minutes of an uptime.
