@@ -138,7 +138,8 @@ pub struct Gateway {
     topology: Arc<Shared<Arc<Topology>>>,
     /// The server each entity resolves to now, which confirms its topology.
     resolved: Arc<Shared<Arc<Resolved>>>,
-    /// Statuses by the entity that owns the imaging server.
+    /// Statuses by the entity that owns the imaging server (and that
+    /// server's address and name).
     checks: Arc<Shared<Arc<Checked>>>,
     /// The last status answered, by entity (for `/metrics`).
     reported: Mutex<HashMap<String, &'static str>>,
@@ -302,9 +303,12 @@ impl Gateway {
             return Ok(Arc::new(Checked { report, at: topology.at }));
         };
         let (gateway, of_owner) = (self.clone(), owner.clone());
+        // By the owner and the server as the topology knows it: a check of
+        // the server at an address that has changed is never joined.
+        let key = format!("{owner}\n{}\n{}", server.url.as_deref().unwrap_or(""), server.name.as_deref().unwrap_or(""));
         let check = self
             .checks
-            .get(&owner, max_age, move |words| async move {
+            .get(&key, max_age, move |words| async move {
                 let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
                 let mut report =

@@ -118,6 +118,10 @@ pub struct Control {
     /// Delay before answers about one entity: `{"uuid": "UUID2", "ms": 3000}`
     /// (`ms` 0 removes it).
     pub slow_entity: Option<SlowEntity>,
+    /// Delay before `imaging.getGlobalStatus` of one entity only: its
+    /// imaging server keeps the agent waiting, Medulla's database does not
+    /// (same form as `slow_entity`).
+    pub slow_server: Option<SlowEntity>,
     /// Fail the next `count` agent calls (of `method` only, if given).
     pub fail: Option<Fail>,
     /// Every open session expires: the next call answers HTTP 401.
@@ -187,6 +191,7 @@ pub struct Sim {
     connect_timeout: Mutex<Duration>,
     rest_check_age_ms: Mutex<u64>,
     slow: Mutex<HashMap<String, u64>>,
+    slow_server: Mutex<HashMap<String, u64>>,
     fail: Mutex<Option<Fail>>,
     /// `None`: `config.json` is missing.
     config: Mutex<Option<String>>,
@@ -244,6 +249,7 @@ impl Sim {
             connect_timeout: Mutex::new(options.connect_timeout),
             rest_check_age_ms: Mutex::new(0),
             slow: Mutex::new(HashMap::new()),
+            slow_server: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
             calls: Mutex::new(HashMap::new()),
@@ -343,6 +349,14 @@ impl Sim {
         }
         if let Some(ms) = c.rest_check_age_ms {
             *lock(&self.rest_check_age_ms) = ms;
+        }
+        if let Some(slow) = c.slow_server {
+            let mut map = lock(&self.slow_server);
+            if slow.ms == 0 {
+                map.remove(&slow.uuid);
+            } else {
+                map.insert(slow.uuid, slow.ms);
+            }
         }
         if let Some(slow) = c.slow_entity {
             let mut map = lock(&self.slow);
@@ -720,6 +734,9 @@ impl Sim {
         let mut delay = if browser || !*lock(&self.latency_browser_only) { *lock(&self.latency_ms) } else { 0 };
         if let Some(entity) = entity {
             delay += lock(&self.slow).get(entity).copied().unwrap_or(0);
+            if method == "imaging.getGlobalStatus" {
+                delay += lock(&self.slow_server).get(entity).copied().unwrap_or(0);
+            }
         }
         if delay > 0 {
             let _waiting = Waiting::new(self.rounds.clone(), protocol);

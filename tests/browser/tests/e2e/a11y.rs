@@ -27,6 +27,8 @@ async fn every_status_screen_passes_axe_in_both_languages(t: Transport) {
         b.button(language).await.click().await.expect("language");
         assert_accessible(&b, &format!("unreachable in {language}")).await;
         b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 15000}}));
+        // On REST, past the second for which the gateway shares an answer.
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         b.goto("/?entity=UUID4").await;
         b.wait_status("checking").await;
         b.button(language).await.click().await.expect("language");

@@ -55,7 +55,7 @@ async fn a_late_answer_turns_offline_into_available() {
     b.open_signed_in("/?entity=UUID1").await;
     b.wait_status("connection-error").await;
     b.control(json!({"entity": "UUID2", "relay_present": false}));
-    b.control(json!({"slow_entity": {"uuid": "UUID2", "ms": 2500}}));
+    b.control(json!({"slow_server": {"uuid": "UUID2", "ms": 2500}}));
     b.select_entity("pub", "General > Public").await;
     b.wait_status("offline").await;
     assert!(b.body_text().await.contains("Medulla is still waiting for the imaging server itself"));
@@ -73,7 +73,7 @@ async fn checking_says_that_the_imaging_server_is_slow() {
     let b = open(Transport::MmcAgent).await;
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
-    b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": 4000}}));
+    b.control(json!({"slow_server": {"uuid": "UUID1", "ms": 4000}}));
     b.select_entity("priv", "General > Private").await;
     until("the slow server said", || async {
         (b.status().await == "checking" && b.body_text().await.contains("The imaging server is slow to answer"))
