@@ -7,11 +7,11 @@
 
 use super::ApiError;
 use futures::future::{select, Either};
-use gloo_net::http::RequestBuilder;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, RequestCache, RequestCredentials};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, Headers, RequestCache, RequestCredentials, RequestInit, Response};
 
 /// The largest answer read, in bytes: the agent's largest, the entity list,
 /// takes about 400 bytes per entity (20 MB for 50,000); a larger one is
@@ -83,34 +83,39 @@ impl Http for Fetch {
 }
 
 async fn fetch(Request { method, url, body, headers, timeout_ms }: Request<'_>) -> Result<Answer, ApiError> {
-    let method = match method {
-        Method::Get => gloo_net::http::Method::GET,
-        Method::Post => gloo_net::http::Method::POST,
-        Method::Delete => gloo_net::http::Method::DELETE,
-    };
+    let failed = |e: JsValue| ApiError::Network(js_sys::JSON::stringify(&e).ok().map(String::from).unwrap_or_default());
     let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
     let mut guard = AbortOnDrop(Some(controller.clone()));
-    let mut request = RequestBuilder::new(url)
-        .method(method)
-        .credentials(RequestCredentials::Include)
-        // A status must never come from a cache; and without this, Chromium
-        // holds a GET behind an aborted one for the same URL (its cache lock).
-        .cache(RequestCache::NoStore)
-        .abort_signal(Some(&controller.signal()));
+    let init = RequestInit::new();
+    init.set_method(match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Delete => "DELETE",
+    });
+    init.set_credentials(RequestCredentials::Include);
+    // A status must never come from a cache; and without this, Chromium
+    // holds a GET behind an aborted one for the same URL (its cache lock).
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(&controller.signal()));
+    let sent = Headers::new().map_err(failed)?;
     for (name, value) in headers {
-        request = request.header(name, value);
+        sent.set(name, value).map_err(failed)?;
     }
-    let request = match body {
-        Some((content_type, text)) => request.header("Content-Type", content_type).body(text),
-        None => request.build(),
+    if let Some((content_type, text)) = body {
+        sent.set("Content-Type", content_type).map_err(failed)?;
+        init.set_body(&JsValue::from_str(&text));
     }
-    .map_err(|e| ApiError::Network(e.to_string()))?;
+    init.set_headers(&sent);
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed)?;
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let exchange = async {
-        let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
-        let status = response.status();
-        let date = response.headers().get("date");
+        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|e| ApiError::Network(js_sys::Error::from(e).message().into()))?
+            .unchecked_into();
+        let date = response.headers().get("date").ok().flatten();
         let body = bounded_body(&response).await?;
-        Ok(Answer { status, body, date })
+        Ok(Answer { status: response.status(), body, date })
     };
     let result = match select(Box::pin(exchange), TimeoutFuture::new(timeout_ms)).await {
         Either::Left((result, _)) => result,
@@ -123,8 +128,9 @@ async fn fetch(Request { method, url, body, headers, timeout_ms }: Request<'_>) 
 /// Reads a body of at most [`MAX_BODY_BYTES`]: refused at once when its
 /// `Content-Length` says more, and read chunk by chunk, stopping (and
 /// cancelling the download) as soon as it goes past.
-async fn bounded_body(response: &gloo_net::http::Response) -> Result<Vec<u8>, ApiError> {
-    let announced = response.headers().get("content-length").and_then(|l| l.trim().parse::<u64>().ok());
+async fn bounded_body(response: &Response) -> Result<Vec<u8>, ApiError> {
+    let length = response.headers().get("content-length").ok().flatten();
+    let announced = length.and_then(|l| l.trim().parse::<u64>().ok());
     if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return Err(ApiError::TooLarge);
     }
