@@ -350,20 +350,14 @@ impl Sim {
         if let Some(ms) = c.rest_check_age_ms {
             *lock(&self.rest_check_age_ms) = ms;
         }
-        if let Some(slow) = c.slow_server {
-            let mut map = lock(&self.slow_server);
-            if slow.ms == 0 {
-                map.remove(&slow.uuid);
-            } else {
-                map.insert(slow.uuid, slow.ms);
-            }
-        }
-        if let Some(slow) = c.slow_entity {
-            let mut map = lock(&self.slow);
-            if slow.ms == 0 {
-                map.remove(&slow.uuid);
-            } else {
-                map.insert(slow.uuid, slow.ms);
+        for (slow, delays) in [(c.slow_server, &self.slow_server), (c.slow_entity, &self.slow)] {
+            if let Some(SlowEntity { uuid, ms }) = slow {
+                let mut delays = lock(delays);
+                if ms == 0 {
+                    delays.remove(&uuid);
+                } else {
+                    delays.insert(uuid, ms);
+                }
             }
         }
         if let Some(fail) = c.fail {
