@@ -4,6 +4,7 @@
 //! made again; a running action cannot be launched twice.
 
 use super::state::{Confirmation, Ctx};
+use super::text;
 use super::{browser, status_panel::describe};
 use crate::api::{ApiError, ImagingApi, SyncOutcome};
 use crate::domain::{Entity, Health};
@@ -184,7 +185,7 @@ pub fn Actions() -> impl IntoView {
     };
     view! {
         <section class="actions" aria-labelledby="actions-title">
-            <h2 id="actions-title">{move || lang.get().tr("Imaging actions", "Actions d’imagerie")}</h2>
+            <h2 id="actions-title">{text(lang, "Imaging actions", "Actions d’imagerie")}</h2>
             <p id="actions-reason" class="actions__reason">{reason}</p>
             <div class="actions__buttons">
                 {Action::ALL.into_iter().map(|action| view! {

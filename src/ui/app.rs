@@ -1,5 +1,6 @@
 //! Start-up: read `config.json`, choose the language, connect to Medulla.
 
+use super::text;
 use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
 use super::{
     login::Login,
@@ -119,17 +120,17 @@ fn Screen() -> impl IntoView {
     let switch = move |to: Lang| move |_| lang.set(to);
     view! {
         <header class="top">
-            <h1 class:visually-hidden=embedded>{move || lang.get().tr("Imaging server status", "État du serveur d’imagerie")}</h1>
+            <h1 class:visually-hidden=embedded>{text(lang, "Imaging server status", "État du serveur d’imagerie")}</h1>
             <div class="top__tools">
                 {(!embedded).then(|| view! {
-                    <div class="langs" role="group" aria-label=move || lang.get().tr("Language", "Langue")>
+                    <div class="langs" role="group" aria-label=text(lang, "Language", "Langue")>
                         <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
                         <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
                     </div>
                 })}
                 <Show when=move || ctx.session.get() == Session::SignedIn>
                     <button type="button" class="sign-out" on:click=move |_| ctx.sign_out(Ended::ByUser)>
-                        {move || lang.get().tr("Sign out", "Se déconnecter")}
+                        {text(lang, "Sign out", "Se déconnecter")}
                     </button>
                 </Show>
             </div>

@@ -2,6 +2,7 @@
 //! pattern), filtered as one types, operable with the keyboard alone.
 
 use super::state::Ctx;
+use super::text;
 use crate::domain::Entity;
 use leptos::prelude::*;
 
@@ -110,12 +111,12 @@ pub fn EntityPicker() -> impl IntoView {
     };
     view! {
         <div class="picker">
-            <label for="entity-input" id="entity-label">{move || lang.get().tr("Entity", "Entité")}</label>
+            <label for="entity-input" id="entity-label">{text(lang, "Entity", "Entité")}</label>
             <input id="entity-input" type="text" role="combobox" autocomplete="off" spellcheck="false"
                 aria-autocomplete="list" aria-controls="entity-list"
                 aria-expanded=move || open.get().to_string()
                 aria-activedescendant=active_id
-                placeholder=move || lang.get().tr("Type to search entities", "Tapez pour chercher une entité")
+                placeholder=text(lang, "Type to search entities", "Tapez pour chercher une entité")
                 prop:value=move || if open.get() { query.get() } else { selected_name().unwrap_or_default() }
                 on:input=move |ev| { query.set(event_target_value(&ev)); active.set(0); open.set(true); }
                 on:focus=move |_| { query.set(String::new()); }

@@ -2,6 +2,7 @@
 //! cleared after each attempt, never stored, never put in a URL.
 
 use super::state::{Ctx, Ended};
+use super::text;
 use crate::api::{ApiError, ImagingApi};
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -64,7 +65,7 @@ pub fn Login() -> impl IntoView {
     };
     view! {
         <form class="login" method="post" on:submit=submit aria-labelledby="login-title">
-            <h2 id="login-title">{move || lang.get().tr("Sign in to Medulla", "Connexion à Medulla")}</h2>
+            <h2 id="login-title">{text(lang, "Sign in to Medulla", "Connexion à Medulla")}</h2>
             {move || ctx.sign_on_refused.get().then(|| view! {
                 <p class="login__notice" role="alert">{lang.get().tr(
                     "The Medulla console could not sign you in automatically (its sign-on token was refused or has expired). Sign in with your password.",
@@ -83,10 +84,10 @@ pub fn Login() -> impl IntoView {
                     }
                 }}</p>
             })}
-            <label for="login-user">{move || lang.get().tr("Login", "Identifiant")}</label>
+            <label for="login-user">{text(lang, "Login", "Identifiant")}</label>
             <input id="login-user" name="username" autocomplete="username" required
                 prop:value=move || login.get() on:input=move |ev| login.set(event_target_value(&ev))/>
-            <label for="login-password">{move || lang.get().tr("Password", "Mot de passe")}</label>
+            <label for="login-password">{text(lang, "Password", "Mot de passe")}</label>
             <input id="login-password" name="password" type="password" autocomplete="current-password" required
                 prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
             <button type="submit" disabled=move || busy.get()>
