@@ -252,21 +252,24 @@ impl Gateway {
             let at = SystemTime::now();
             Ok(Arc::new(Resolved { server: asker.agent.server_config(&id).await?, at }))
         }));
-        let (resolved, check) = if topology.serving.is_none() {
-            (resolved.await, None)
-        } else {
-            match select(resolved, Box::pin(self.check_of(user.clone(), entity, &topology, max_age))).await {
-                Either::Left((resolved, check)) => (resolved, Some(Either::Left(check))),
-                Either::Right((checked, resolved)) => (resolved.await, Some(Either::Right(checked))),
+        let holds = |resolved: &Arc<Resolved>| still_serving(&resolved.server, &topology.serving);
+        if topology.serving.is_none() {
+            let resolved = resolved.await?;
+            if holds(&resolved) {
+                return Ok(Arc::new(Checked { report: StatusReport::not_linked(entity), at: resolved.at }));
             }
-        };
-        let resolved = resolved?;
-        if still_serving(&resolved.server, &topology.serving) {
-            return match check {
-                None => Ok(Arc::new(Checked { report: StatusReport::not_linked(entity), at: resolved.at })),
-                Some(Either::Left(check)) => check.await,
-                Some(Either::Right(checked)) => checked,
+        } else {
+            let held = match select(resolved, Box::pin(self.check_of(user.clone(), entity, &topology, max_age))).await {
+                // Contradicted: the check of the old topology is dropped.
+                Either::Left((resolved, check)) => match holds(&resolved?) {
+                    true => Some(check.await),
+                    false => None,
+                },
+                Either::Right((checked, resolved)) => holds(&resolved.await?).then_some(checked),
             };
+            if let Some(checked) = held {
+                return checked;
+            }
         }
         let topology = self.topology(&user, entity, Duration::ZERO).await?;
         self.check_of(user, entity, &topology, max_age).await

@@ -370,17 +370,21 @@ impl<H: Http> MmcAgent<H> {
             Ok::<_, ApiError>(holds)
         });
         let check = Box::pin(self.status_served(entity, known, &gated));
-        let (confirmation, report) = match select(confirm, check).await {
-            Either::Left((confirmation, check)) => match confirmation {
-                Ok(true) => (Ok(true), check.await),
-                other => (other, Err(ApiError::Timeout)),
-            },
-            Either::Right((report, confirm)) => (confirm.await, report),
-        };
-        if !confirmation? {
+        // Contradicted: the topology is forgotten, the check of it dropped.
+        let forget = || {
             self.topology().remove(entity);
-            return Ok(None);
-        }
+            Ok(None)
+        };
+        let report = match select(confirm, check).await {
+            Either::Left((holds, check)) => match holds? {
+                true => check.await,
+                false => return forget(),
+            },
+            Either::Right((report, confirm)) => match confirm.await? {
+                true => report,
+                false => return forget(),
+            },
+        };
         report.map(Some)
     }
 
