@@ -196,8 +196,8 @@ pub struct Sim {
     /// `None`: `config.json` is missing.
     config: Mutex<Option<String>>,
     calls: Mutex<HashMap<String, usize>>,
-    /// By protocol: `(requests waiting their delay, rounds counted)`.
-    rounds: Arc<Mutex<HashMap<String, (usize, usize)>>>,
+    /// By protocol: `(when the current round began, rounds counted)`.
+    rounds: Mutex<HashMap<String, (Instant, usize)>>,
     /// Single sign-on tokens, by token.
     tokens: Mutex<HashMap<String, Token>>,
     pub(crate) hang: Duration,
@@ -253,7 +253,7 @@ impl Sim {
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
             calls: Mutex::new(HashMap::new()),
-            rounds: Arc::default(),
+            rounds: Mutex::default(),
             tokens: Mutex::new(HashMap::new()),
             hang: options.hang,
             dist: options.dist.clone(),
@@ -417,10 +417,22 @@ impl Sim {
             .unwrap_or_else(|| "?".into())
     }
 
+    /// A request of `protocol` arriving more than half its `delay` after
+    /// the current round began begins a new round: requests sent together
+    /// arrive within far less, a request sent after an answer at least a
+    /// delay later (an abandoned request still waiting changes nothing).
+    fn count_round(&self, protocol: &str, delay: u64) {
+        let mut rounds = lock(&self.rounds);
+        let now = Instant::now();
+        let (began, count) = rounds.entry(protocol.to_string()).or_insert((now, 0));
+        if *count == 0 || now.duration_since(*began) > Duration::from_millis(delay / 2) {
+            (*began, *count) = (now, *count + 1);
+        }
+    }
+
     /// How many rounds of requests of `protocol` (`XML-RPC`, `REST`) came,
-    /// while `latency_ms` is set: a round begins with a request that
-    /// arrives while no other one waits its delay (requests sent together
-    /// wait together). A check in one round trip adds 1.
+    /// while `latency_ms` is set (see [`Sim::count_round`]). A check in one
+    /// round trip adds 1.
     pub fn rounds(&self, protocol: &str) -> usize {
         lock(&self.rounds).get(protocol).map_or(0, |r| r.1)
     }
@@ -665,34 +677,6 @@ async fn agent(State(sim): State<Arc<Sim>>, method: Method, headers: HeaderMap, 
     response
 }
 
-/// A request waiting its delay, counted in its protocol's rounds until
-/// dropped (answered, or abandoned by its client).
-struct Waiting {
-    rounds: Arc<Mutex<HashMap<String, (usize, usize)>>>,
-    protocol: String,
-}
-
-impl Waiting {
-    fn new(rounds: Arc<Mutex<HashMap<String, (usize, usize)>>>, protocol: &str) -> Self {
-        let mut all = lock(&rounds);
-        let (waiting, count) = all.entry(protocol.to_string()).or_default();
-        if *waiting == 0 {
-            *count += 1;
-        }
-        *waiting += 1;
-        drop(all);
-        Self { rounds, protocol: protocol.to_string() }
-    }
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        if let Some((waiting, _)) = lock(&self.rounds).get_mut(&self.protocol) {
-            *waiting -= 1;
-        }
-    }
-}
-
 /// Whether a request comes with a live user session.
 pub(crate) enum SessionCheck {
     /// Live, for this login.
@@ -733,7 +717,7 @@ impl Sim {
             }
         }
         if delay > 0 {
-            let _waiting = Waiting::new(self.rounds.clone(), protocol);
+            self.count_round(protocol, delay);
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
     }
