@@ -109,6 +109,15 @@ impl Lang {
         parts.join(" ")
     }
 
+    /// How long something has lasted: `less than a minute`, `18 min`,
+    /// `2 h 5 min`, `3 days 0 h 10 min`.
+    pub fn elapsed_ms(self, ms: u64) -> String {
+        match ms / 1000 {
+            s if s < 60 => self.tr("less than a minute", "moins d’une minute").to_string(),
+            s => self.uptime(s),
+        }
+    }
+
     /// A server timestamp, `2026-11-25 09:05:07` / `25/11/2026 09:05:07`.
     pub fn timestamp(self, t: &Timestamp) -> String {
         let time = format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second);
@@ -150,6 +159,9 @@ mod tests {
         assert_eq!(Lang::En.uptime(350_735), "4 days 1\u{a0}h 25\u{a0}min");
         assert_eq!(Lang::Fr.uptime(86_400 + 60), "1 jour 0\u{a0}h 1\u{a0}min");
         assert_eq!(Lang::En.uptime(59), "0\u{a0}min");
+        assert_eq!(Lang::En.elapsed_ms(59_999), "less than a minute");
+        assert_eq!(Lang::Fr.elapsed_ms(18 * 60_000 + 5_000), "18\u{a0}min");
+        assert_eq!(Lang::En.elapsed_ms(2 * 3_600_000 + 5 * 60_000), "2\u{a0}h 5\u{a0}min");
         let t = Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 };
         assert_eq!(Lang::En.timestamp(&t), "2026-11-25 09:05:07");
         assert_eq!(Lang::Fr.timestamp(&t), "25/11/2026 09:05:07");

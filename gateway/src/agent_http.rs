@@ -154,6 +154,10 @@ impl Http for AgentHttp {
     async fn sleep(&self, ms: u32) {
         tokio::time::sleep(Duration::from_millis(ms.into())).await
     }
+
+    fn now_ms(&self) -> u64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    }
 }
 
 #[cfg(test)]

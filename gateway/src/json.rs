@@ -5,6 +5,7 @@
 
 use medulla_imaging_status::domain::*;
 use serde_json::{json, Value};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub fn entity(e: &Entity) -> Value {
     json!({"id": e.uuid, "name": e.name, "full_path": e.completename, "depth": e.level})
@@ -80,27 +81,39 @@ fn statistics(f: &ServerFigures) -> Value {
     })
 }
 
-/// The status of `report`, checked at `checked_at` (RFC 3339); `path_of`
-/// gives an entity's full path.
-pub fn status(report: &StatusReport, checked_at: &str, path_of: impl Fn(&str) -> String) -> Value {
+/// `at` in RFC 3339, to the second, in UTC.
+pub fn rfc3339(at: SystemTime) -> String {
+    let seconds = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    format!("{}Z", Timestamp::from_unix_seconds(seconds as i64).iso())
+}
+
+/// The status of `report`, checked at `checked_at`; `path_of` gives an
+/// entity's full path.
+pub fn status(report: &StatusReport, checked_at: SystemTime, path_of: impl Fn(&str) -> String) -> Value {
+    let before_check = |ms: u64| rfc3339(checked_at.checked_sub(Duration::from_millis(ms)).unwrap_or(UNIX_EPOCH));
     let relay = match &report.status {
         ServerStatus::ConnectionError => Some("present"),
         ServerStatus::Offline(relay) => Some(relay_name(*relay)),
         _ => None,
     };
-    let statistics = match &report.status {
+    let live = match &report.status {
         ServerStatus::Available(f) => statistics(f),
         _ => Value::Null,
     };
     json!({
         "entity_id": report.entity,
         "status": status_name(&report.status),
-        "checked_at": checked_at,
+        "checked_at": rfc3339(checked_at),
+        "since": report.since.as_ref().map(|s| json!({"at": before_check(s.held_ms), "change_seen": s.change_seen})),
+        "last_available": report.last_available.as_ref().map(|l| json!({
+            "checked_at": before_check(l.age_ms),
+            "statistics": statistics(&l.figures),
+        })),
         "served_by": report.inherited_from.as_ref().map(|id| json!({"id": id, "full_path": path_of(id)})),
         "server_name": report.server_name,
         "reason": reason(&report.status),
         "relay": relay,
-        "statistics": statistics,
+        "statistics": live,
     })
 }
 
@@ -166,15 +179,24 @@ mod tests {
             ServerStatus::Offline(RelayPresence::Unknown),
             ServerStatus::NotLinked,
         ];
-        for status in statuses {
+        let checked_at = UNIX_EPOCH + Duration::from_secs(1_795_597_507);
+        for (status, history) in statuses.into_iter().zip([false, true].into_iter().cycle()) {
+            let last_available = (history && !matches!(status, ServerStatus::Available(_)))
+                .then(|| LastKnown { figures: Box::new(figures()), age_ms: 3_000 });
             let report = StatusReport {
                 entity: "UUID3".into(),
                 inherited_from: Some("UUID2".into()),
                 server_name: Some("imaging-public".into()),
                 status,
                 age_ms: 0,
+                since: history.then_some(Since { held_ms: 1_080_000, change_seen: true }),
+                last_available,
             };
-            let written = super::status(&report, "2026-11-25T09:05:07Z", |id| format!("General > {id}"));
+            let written = super::status(&report, checked_at, |id| format!("General > {id}"));
+            assert_eq!(written["checked_at"], "2026-11-25T09:05:07Z");
+            if history {
+                assert_eq!(written["since"]["at"], "2026-11-25T08:47:07Z", "18 minutes before the check");
+            }
             assert_eq!(written["served_by"]["full_path"], "General > UUID2");
             let read = report_from(written.to_string().as_bytes(), 1_795_597_507_000).expect("read back");
             assert_eq!(read, report, "{written}");

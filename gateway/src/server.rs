@@ -28,7 +28,7 @@ use futures::future::{select, Either};
 use medulla_imaging_status::api::mmc_agent::{still_serving, ServerConfig, Serving};
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
-use medulla_imaging_status::domain::{Entity, ServerStatus, StatusReport, Timestamp};
+use medulla_imaging_status::domain::{Entity, History, ServerStatus, StatusReport};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -141,6 +141,9 @@ pub struct Gateway {
     /// Statuses by the entity that owns the imaging server (and that
     /// server's address and name).
     checks: Arc<Shared<Arc<Checked>>>,
+    /// What the checks saw of each imaging server, for every user: since
+    /// when its status holds, its last figures.
+    history: Mutex<History>,
     /// The last status answered, by entity (for `/metrics`).
     reported: Mutex<HashMap<String, &'static str>>,
     agent_calls: Semaphore,
@@ -173,6 +176,7 @@ impl Gateway {
             topology: Arc::default(),
             resolved: Arc::default(),
             checks: Arc::default(),
+            history: Mutex::new(History::default()),
             reported: Mutex::new(HashMap::new()),
             metrics: Mutex::new(Metrics::default()),
         })
@@ -226,12 +230,27 @@ impl Gateway {
                 let _permit = self.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
                 let report = user.agent.status(entity, 0, &|_| {}).await?;
+                self.observe(&report, at);
                 Arc::new(Checked { report, at })
             }
             other => other?,
         };
         lock(&self.reported).insert(entity.to_string(), json::status_name(&checked.report.status));
-        Ok(checked)
+        let mut report = checked.report.clone();
+        lock(&self.history).annotate(&mut report, ms(checked.at));
+        Ok(Arc::new(Checked { report, at: checked.at }))
+    }
+
+    /// Records in the history the final status of a check begun at `at`.
+    fn observe(&self, report: &StatusReport, at: SystemTime) {
+        lock(&self.history).observe(report, ms(at));
+    }
+
+    /// `entity` served by no imaging server, as learnt at `at`.
+    fn not_linked(&self, entity: &str, at: SystemTime) -> Arc<Checked> {
+        let report = StatusReport::not_linked(entity);
+        self.observe(&report, at);
+        Arc::new(Checked { report, at })
     }
 
     /// The status of `entity`: its topology is kept long
@@ -256,7 +275,7 @@ impl Gateway {
         if topology.serving.is_none() {
             let resolved = resolved.await?;
             if holds(&resolved) {
-                return Ok(Arc::new(Checked { report: StatusReport::not_linked(entity), at: resolved.at }));
+                return Ok(self.not_linked(entity, resolved.at));
             }
         } else {
             let held = match select(resolved, Box::pin(self.check_of(user.clone(), entity, &topology, max_age))).await {
@@ -301,10 +320,10 @@ impl Gateway {
         topology: &Topology,
         max_age: Duration,
     ) -> Result<Arc<Checked>, ApiError> {
-        let mut report = StatusReport::not_linked(entity);
         let Some((owner, server)) = topology.serving.clone() else {
-            return Ok(Arc::new(Checked { report, at: topology.at }));
+            return Ok(self.not_linked(entity, topology.at));
         };
+        let mut report = StatusReport::not_linked(entity);
         let (gateway, of_owner) = (self.clone(), owner.clone());
         // By the owner and the server as the topology knows it: a check of
         // the server at an address that has changed is never joined.
@@ -325,6 +344,7 @@ impl Gateway {
                 let result = user.agent.check_server(&report, &of_owner, &server, &progress).await;
                 gateway.count_check(&result, started.elapsed());
                 report.status = result?;
+                gateway.observe(&report, at);
                 Ok(Arc::new(Checked { report, at }))
             })
             .await?;
@@ -371,6 +391,11 @@ impl Gateway {
         out.push_str(&format!("medulla_imaging_gateway_requests_total {}\n", m.requests));
         out
     }
+}
+
+/// `at` in ms since 1970, the history's clock.
+fn ms(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn shutting_down() -> ApiError {
@@ -463,11 +488,6 @@ fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
             _ => d.strip_prefix("max-age=")?.parse().ok().map(Duration::from_secs),
         })
         .map_or(interval, |asked| asked.min(interval))
-}
-
-fn rfc3339(at: SystemTime) -> String {
-    let seconds = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    format!("{}Z", Timestamp::from_unix_seconds(seconds as i64).iso())
 }
 
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -666,7 +686,7 @@ async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, EntityI
             let path_of = |uuid: &str| {
                 entities.iter().find(|e| e.uuid == uuid).map_or_else(|| uuid.to_string(), |e| e.completename.clone())
             };
-            json_answer(StatusCode::OK, json::status(&checked.report, &rfc3339(checked.at), path_of))
+            json_answer(StatusCode::OK, json::status(&checked.report, checked.at, path_of))
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }
@@ -765,6 +785,7 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc() {
+        use crate::json::rfc3339;
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_597_507);
         assert_eq!(rfc3339(at), "2026-11-25T09:05:07Z");
         assert_eq!(rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00Z");

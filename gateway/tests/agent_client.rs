@@ -6,7 +6,7 @@
 use medulla_imaging_gateway::AgentHttp;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress};
 use medulla_imaging_status::config::{BasicAuth, Config};
-use medulla_imaging_status::domain::{RelayPresence, ServerStatus};
+use medulla_imaging_status::domain::{RelayPresence, ServerStatus, Since};
 use medulla_sim::{Options, Running};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -68,6 +68,50 @@ async fn the_demo_statuses_natively() {
     assert_eq!(library.inherited_from.as_deref(), Some("UUID2"));
     assert!(matches!(library.status, ServerStatus::Available(_)));
     assert_eq!(agent.status("UUID4", 0, &nothing).await.expect("Workshop").status, ServerStatus::NotLinked);
+}
+
+/// Since when each status holds, and the last figures of a server that
+/// stopped answering: what this session's checks saw, shared by the
+/// entities one server serves.
+#[tokio::test]
+async fn a_status_says_since_when_it_holds_and_keeps_the_last_figures() {
+    let sim = simulator().await;
+    let agent = agent(&sim);
+    assert_eq!(agent.sign_in(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await, Ok(true));
+    let nothing = |_| {};
+    let first = agent.status("UUID2", 0, &nothing).await.expect("Public");
+    assert_eq!(first.since, Some(Since { held_ms: 0, change_seen: false }), "first seen now, so since at least now");
+    assert_eq!(first.last_available, None);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let again = agent.status("UUID2", 0, &nothing).await.expect("Public");
+    assert!(again.since.as_ref().is_some_and(|s| s.held_ms >= 50 && !s.change_seen), "{:?}", again.since);
+
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    control(&sim, serde_json::json!({"entity": "UUID2", "status": "offline"}));
+    let heard = Mutex::new(Vec::new());
+    let offline = agent.status("UUID2", 0, &|p| heard.lock().expect("heard").push(p)).await.expect("Public");
+    assert_eq!(offline.status, ServerStatus::Offline(RelayPresence::Absent));
+    assert_eq!(offline.since, Some(Since { held_ms: 0, change_seen: true }));
+    let ServerStatus::Available(figures) = again.status else { panic!("{again:?}") };
+    let last = offline.last_available.expect("the last figures");
+    assert_eq!(last.figures, figures);
+    assert!(last.age_ms >= 50, "read by the check before, 50 ms earlier: {}", last.age_ms);
+    // The early Offline (relay absent) carries the last figures, but no
+    // since: no check has ended on it yet.
+    let provisional = heard.lock().expect("heard").iter().find_map(|p| match p {
+        Progress::Provisional(r) => Some(r.clone()),
+        _ => None,
+    });
+    let provisional = provisional.expect("an early Offline");
+    assert_eq!((provisional.since, provisional.last_available.is_some()), (None, true));
+
+    let library = agent.status("UUID3", 0, &nothing).await.expect("Library");
+    assert!(library.since.is_some_and(|s| s.change_seen), "Library shares Public's server, and its history");
+    assert!(library.last_available.is_some());
+    agent.sign_out().await.expect("signed out");
+    assert_eq!(agent.sign_in(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await, Ok(true));
+    let anew = agent.status("UUID2", 0, &nothing).await.expect("Public");
+    assert_eq!((anew.since.map(|s| s.change_seen), anew.last_available), (Some(false), None), "forgotten at sign-out");
 }
 
 #[tokio::test]

@@ -124,6 +124,8 @@ async fn every_answer_follows_the_contract() {
     let token = sim.create_token(medulla_sim::USER_LOGIN);
     let mut api = Api { setup: &s, doc: contract(), cookie: None, checked: 0 };
     let (user, password) = (medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD);
+    // A dead imaging server's check ends soon (the agent's 30 s wait, cut).
+    control(json!({"connect_timeout_ms": 200}));
 
     assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 401);
     assert_eq!(api.call("POST", "/api/v1/sessions", Some(json!({"login": user, "password": "nope"}))).await.0, 401);
@@ -174,6 +176,20 @@ async fn every_answer_follows_the_contract() {
     control(json!({"entity": "UUID2", "status": "offline"}));
     let (_, flipped) = api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None).await;
     assert_eq!((&flipped["status"], &flipped["relay"]), (&json!("offline"), &json!("absent")));
+    // Since the check that saw it change, with the last figures read, for
+    // every entity that server serves. (The first answer was the early
+    // Offline, said from the relay while the check waited: a status a
+    // check has not ended on yet has no "since".)
+    assert_eq!(flipped["since"], json!(null), "{flipped}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for id in ["UUID2", "UUID3"] {
+        let (_, offline) = api.call("GET", &format!("/api/v1/entities/{id}/imaging-server-status"), None).await;
+        assert_eq!(offline["since"]["change_seen"], json!(true), "{id}: {offline}");
+        assert!(offline["last_available"]["statistics"]["masters"].is_u64(), "{id}: {offline}");
+        assert!(offline["last_available"]["checked_at"].as_str() <= offline["since"]["at"].as_str(), "{offline}");
+    }
+    let (_, first_seen) = api.call("GET", "/api/v1/entities/UUID0/imaging-server-status", None).await;
+    assert_eq!((&first_seen["since"]["change_seen"], &first_seen["last_available"]), (&json!(false), &json!(null)));
     control(json!({"entity": "UUID1", "server_address": false}));
     let (_, unmatched) = api.call("GET", "/api/v1/entities/UUID1/imaging-server-status", None).await;
     assert_eq!((&unmatched["status"], &unmatched["relay"]), (&json!("offline"), &json!("no_address")));

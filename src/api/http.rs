@@ -66,6 +66,9 @@ pub trait Http {
 
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u32);
+
+    /// The time, in ms since 1970.
+    fn now_ms(&self) -> u64;
 }
 
 /// The browser's `fetch`, with the page's cookies.
@@ -79,6 +82,10 @@ impl Http for Fetch {
 
     async fn sleep(&self, ms: u32) {
         TimeoutFuture::new(ms).await
+    }
+
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
     }
 }
 

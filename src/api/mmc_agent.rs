@@ -53,6 +53,9 @@ pub struct MmcAgent<H = Fetch> {
     status_timeout_ms: u32,
     /// The topology learnt so far, by entity.
     topology: Mutex<HashMap<String, Serving>>,
+    /// What this session's checks saw of each server (since when, last
+    /// figures).
+    history: Mutex<History>,
 }
 
 /// The entity whose imaging server serves an entity, and that server;
@@ -87,6 +90,7 @@ impl<H: Http> MmcAgent<H> {
             timeout_ms: seconds.saturating_mul(1000),
             status_timeout_ms: seconds.saturating_add(AGENT_CONNECT_TIMEOUT_SECONDS).saturating_mul(1000),
             topology: Mutex::default(),
+            history: Mutex::default(),
         }
     }
 
@@ -388,6 +392,18 @@ impl<H: Http> MmcAgent<H> {
         report.map(Some)
     }
 
+    /// The status of `entity`: by its topology when it is known and still
+    /// holds, else learnt now.
+    async fn status_now(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
+        if let Some(known) = self.known(entity) {
+            if let Some(report) = self.status_confirmed(entity, &known, progress).await? {
+                return Ok(report);
+            }
+        }
+        let serving = self.serving_server(entity).await?;
+        self.status_served(entity, &serving, progress).await
+    }
+
     /// Extra figures of an available server; a failure other than a lost
     /// session leaves them out rather than hiding the status.
     async fn optional<T>(
@@ -428,17 +444,25 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     /// `sessiontimeout` seconds, as it does for the console's own logout.
     async fn sign_out(&self) -> Result<(), ApiError> {
         self.topology().clear();
+        *lock(&self.history) = History::default();
         Ok(())
     }
 
+    /// The status of `entity`, with since when it holds and, when its
+    /// server does not answer, its last figures (this session's history).
     async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
-        if let Some(known) = self.known(entity) {
-            if let Some(report) = self.status_confirmed(entity, &known, progress).await? {
-                return Ok(report);
+        let at = self.http.now_ms();
+        let history = &self.history;
+        let annotated = |p: Progress| match p {
+            Progress::Provisional(mut report) => {
+                lock(history).annotate(&mut report, at);
+                progress(Progress::Provisional(report))
             }
-        }
-        let serving = self.serving_server(entity).await?;
-        self.status_served(entity, &serving, progress).await
+            other => progress(other),
+        };
+        let mut report = self.status_now(entity, &annotated).await?;
+        lock(&self.history).record(&mut report, at);
+        Ok(report)
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {

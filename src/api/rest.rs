@@ -89,6 +89,11 @@ impl<'a> Obj<'a> {
         self.read_opt(key, "a whole number", Json::as_u64)
     }
 
+    /// An RFC 3339 time, in ms since 1970.
+    fn time_ms(&self, key: &str) -> Result<i64, ApiError> {
+        self.read(key, "an RFC 3339 time", |v| v.as_str().and_then(Timestamp::rfc3339_ms))
+    }
+
     fn bool(&self, key: &str) -> Result<bool, ApiError> {
         self.read(key, "true or false", Json::as_bool)
     }
@@ -180,9 +185,20 @@ pub fn entities_from(body: &[u8]) -> Result<Vec<Entity>, ApiError> {
 /// answered (its `Date`), which tells how old its shared check already was.
 pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiError> {
     read(body, "imaging-server-status", |s| {
-        let checked = s.str("checked_at")?;
-        let checked_at = Timestamp::rfc3339_ms(&checked)
-            .ok_or_else(|| ApiError::Malformed(format!("imaging-server-status: checked_at \"{checked}\"")))?;
+        let checked_at = s.time_ms("checked_at")?;
+        // How long before the check `key`'s time was.
+        let before_check = |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at - o.time_ms(key)?).unwrap_or(0));
+        let since = match s.opt_obj("since")? {
+            Some(o) => Some(Since { held_ms: before_check(o, "at")?, change_seen: o.bool("change_seen")? }),
+            None => None,
+        };
+        let last_available = match s.opt_obj("last_available")? {
+            Some(o) => Some(LastKnown {
+                figures: Box::new(figures_from(o.obj("statistics")?)?),
+                age_ms: before_check(o, "checked_at")?,
+            }),
+            None => None,
+        };
         let relays = [
             ("present", RelayPresence::Present),
             ("absent", RelayPresence::Absent),
@@ -210,6 +226,8 @@ pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiE
             status,
             // A gateway's clock a little ahead of its own Date makes it 0.
             age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
+            since,
+            last_available,
         })
     })
 }

@@ -3,7 +3,9 @@
 
 pub mod checks;
 pub mod figures;
+pub mod history;
 pub mod status;
 
 pub use figures::{Filesystem, Memory};
+pub use history::{History, LastKnown, Since};
 pub use status::*;

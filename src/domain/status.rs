@@ -3,6 +3,7 @@
 //! imaging server linked, and from there to whether imaging actions may run.
 
 use super::figures::{Filesystem, Memory};
+use super::history::{LastKnown, Since};
 
 /// An entity (site, department, tenant) the user may see.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +61,10 @@ pub struct StatusReport {
     /// 0 from the agent (checked for this request), the age of the
     /// gateway's shared check on REST.
     pub age_ms: u64,
+    /// Since when the status holds, when a history of the server has it.
+    pub since: Option<Since>,
+    /// The server's last figures, when it is not Available now.
+    pub last_available: Option<LastKnown>,
 }
 
 impl StatusReport {
@@ -72,7 +77,15 @@ impl StatusReport {
             server_name: None,
             status: ServerStatus::NotLinked,
             age_ms: 0,
+            since: None,
+            last_available: None,
         }
+    }
+
+    /// The imaging server the report is about, for its history: the entity
+    /// that owns it, or the entity itself when none serves it.
+    pub fn server_key(&self) -> &str {
+        self.inherited_from.as_deref().unwrap_or(&self.entity)
     }
 }
 
@@ -520,13 +533,9 @@ mod tests {
     #[test]
     fn only_an_available_server_allows_imaging() {
         let report = |status| {
-            Health::Known(StatusReport {
-                entity: "UUID1".into(),
-                inherited_from: None,
-                server_name: None,
-                status,
-                age_ms: 0,
-            })
+            // Last figures kept from when it answered allow nothing.
+            let last_available = Some(LastKnown { figures: Box::default(), age_ms: 0 });
+            Health::Known(StatusReport { status, last_available, ..StatusReport::not_linked("UUID1") })
         };
         assert!(report(ServerStatus::Available(Box::default())).allows_imaging());
         for h in [

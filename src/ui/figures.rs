@@ -1,7 +1,7 @@
 //! The figures of an available imaging server. Shown only when the report
 //! on screen is the selected entity's and says Available.
 
-use super::state::Ctx;
+use super::{browser, state::Ctx};
 use crate::domain::{ActivityState, Phase, ServerFigures, ServerStatus};
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -12,11 +12,32 @@ pub fn Figures() -> impl IntoView {
     let lang = ctx.lang;
     move || {
         let report = ctx.report()?;
-        let ServerStatus::Available(figures) = report.status else { return None };
+        let lang = lang.get();
+        // A server that stopped answering: its last figures, never taken
+        // for live ones.
+        let (figures, last_known) = match report.status {
+            ServerStatus::Available(figures) => (figures, None),
+            _ => {
+                let last = report.last_available?;
+                let read = ctx.checked_at.get()? - last.age_ms as f64;
+                let words = format!(
+                    "{} {} ({} {}){}",
+                    lang.tr("Read at", "Relevés à"),
+                    browser::moment(read, lang),
+                    lang.elapsed_ms((browser::now_ms() - read).max(0.0) as u64),
+                    lang.tr("ago", "plus tôt"),
+                    lang.tr(
+                        ", the last time the imaging server answered: they are not live.",
+                        ", la dernière fois que le serveur d’imagerie a répondu : ce ne sont pas des valeurs actuelles."
+                    ),
+                );
+                (last.figures, Some(words))
+            }
+        };
         // Medulla counts a server's computers and masters for the entity
         // that owns it: say which one when it is an ancestor.
         let counted_for = report.inherited_from.map(|e| ctx.entity(&e).map_or(e, |e| e.completename));
-        Some(view! { <FigureBlocks entity=report.entity figures=*figures counted_for lang=lang.get()/> })
+        Some(view! { <FigureBlocks entity=report.entity figures=*figures counted_for last_known lang/> })
     }
 }
 
@@ -73,8 +94,15 @@ fn outcome_word(state: ActivityState, lang: Lang) -> &'static str {
 }
 
 #[component]
-/// `entity`: the one the figures were checked for (a test hook).
-fn FigureBlocks(entity: String, figures: ServerFigures, counted_for: Option<String>, lang: Lang) -> impl IntoView {
+/// `entity`: the one the figures were checked for (a test hook);
+/// `last_known`: when they are a past check's, when it was, in words.
+fn FigureBlocks(
+    entity: String,
+    figures: ServerFigures,
+    counted_for: Option<String>,
+    last_known: Option<String>,
+    lang: Lang,
+) -> impl IntoView {
     let t = |en, fr| lang.tr(en, fr);
     let count =
         |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
@@ -145,9 +173,35 @@ fn FigureBlocks(entity: String, figures: ServerFigures, counted_for: Option<Stri
         })
         .collect_view();
     let has_activity = !figures.activity.is_empty();
+    let live = last_known.is_none();
+    let activity = live.then(|| view! {
+        <h3>{t("Recent activity", "Activité récente")}</h3>
+        {if has_activity {
+            view! {
+                <table class="activity">
+                    <thead><tr>
+                        <th scope="col">{t("Time", "Heure")}</th>
+                        <th scope="col">{t("Computer", "Ordinateur")}</th>
+                        <th scope="col">{t("Operation", "Opération")}</th>
+                        <th scope="col">{t("Outcome", "Résultat")}</th>
+                        <th scope="col">{t("Message", "Message")}</th>
+                    </tr></thead>
+                    <tbody>{activity}</tbody>
+                </table>
+            }.into_any()
+        } else {
+            view! { <p>{t("No recent imaging activity.", "Aucune activité d’imagerie récente.")}</p> }.into_any()
+        }}
+    });
     view! {
-        <section class="figures" data-entity=entity aria-labelledby="figures-title">
-            <h2 id="figures-title">{t("Imaging server figures", "Chiffres du serveur d’imagerie")}</h2>
+        <section class=if live { "figures" } else { "figures figures--last-known" } data-entity=entity
+            data-live=live.to_string() aria-labelledby="figures-title">
+            <h2 id="figures-title">{if live {
+                t("Imaging server figures", "Chiffres du serveur d’imagerie")
+            } else {
+                t("Last known figures of the imaging server", "Derniers chiffres connus du serveur d’imagerie")
+            }}</h2>
+            {last_known.map(|words| view! { <p class="figures__last-known">{words}</p> })}
             {counted_for.map(|entity| view! {
                 <p class="figures__counted-for">
                     {t("Computers, boot menus, masters and activity are those Medulla records for", "Ordinateurs, menus de démarrage, masters et activité sont ceux que Medulla enregistre pour")}
@@ -162,23 +216,7 @@ fn FigureBlocks(entity: String, figures: ServerFigures, counted_for: Option<Stri
                 {figures.uptime_seconds.map(|s| count(t("Uptime", "Temps de fonctionnement"), lang.uptime(s)))}
             </dl>
             <div class="bars">{store}{memory}{filesystems}</div>
-            <h3>{t("Recent activity", "Activité récente")}</h3>
-            {if has_activity {
-                view! {
-                    <table class="activity">
-                        <thead><tr>
-                            <th scope="col">{t("Time", "Heure")}</th>
-                            <th scope="col">{t("Computer", "Ordinateur")}</th>
-                            <th scope="col">{t("Operation", "Opération")}</th>
-                            <th scope="col">{t("Outcome", "Résultat")}</th>
-                            <th scope="col">{t("Message", "Message")}</th>
-                        </tr></thead>
-                        <tbody>{activity}</tbody>
-                    </table>
-                }.into_any()
-            } else {
-                view! { <p>{t("No recent imaging activity.", "Aucune activité d’imagerie récente.")}</p> }.into_any()
-            }}
+            {activity}
         </section>
     }
 }

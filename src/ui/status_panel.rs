@@ -198,6 +198,20 @@ pub fn StatusPanel() -> impl IntoView {
         ServerStatus::Offline(relay) => relay_text(relay, lang.get()),
         _ => None,
     };
+    let since = move || {
+        let held = ctx.report()?.since?;
+        let from = ctx.checked_at.get()? - held.held_ms as f64;
+        let (lang, title) = (lang.get(), text().title);
+        let (moment, elapsed) = (browser::moment(from, lang), lang.elapsed_ms((browser::now_ms() - from).max(0.0) as u64));
+        Some(match held.change_seen {
+            true => format!("{title} {} {moment} ({elapsed}).", lang.tr("since", "depuis")),
+            false => format!(
+                "{title} {} {moment} ({elapsed}){}",
+                lang.tr("since at least", "depuis au moins"),
+                lang.tr(": the first check already found it so.", " : la première vérification l’a déjà trouvé ainsi.")
+            ),
+        })
+    };
     let waiting = move || ctx.server_slow.get().then(|| ctx.health.with(|h| waiting_text(h, lang.get())));
     let checked = move || match ctx.checked_at.get() {
         Some(t) => format!("{} {}", lang.get().tr("Last checked", "Dernière vérification"), browser::clock(t)),
@@ -224,6 +238,7 @@ pub fn StatusPanel() -> impl IntoView {
                 {move || waiting().map(|t| view! { <p class="status__waiting">{t}</p> })}
                 <p class="status__todo">{move || text().todo}</p>
             </div>
+            {move || since().map(|t| view! { <p class="status__since">{t}</p> })}
             {move || detail().map(|(why, raw)| view! {
                 <p class="status__trouble">{why}</p>
                 <p class="status__detail">{lang.get().tr("Technical detail:", "Détail technique :")}" "<code>{raw}</code></p>
