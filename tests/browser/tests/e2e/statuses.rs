@@ -131,7 +131,74 @@ async fn status_follows_the_server_by_polling(t: Transport) {
     b.close().await;
 }
 
+/// The text of `xpath`, waited for until `wanted` holds.
+async fn text_until(b: &Browser, xpath: &str, wanted: impl Fn(&str) -> bool) -> String {
+    let what = format!("{xpath} as expected");
+    until(&what, || async {
+        let text = b.c.find(fantoccini::Locator::XPath(xpath)).await.ok()?.text().await.ok()?;
+        wanted(&text).then_some(text)
+    })
+    .await
+}
+
+/// Every status says since when it holds; a server that stops answering
+/// leaves its last figures on screen, greyed and said not live, and
+/// imaging stays disabled. The gateway keeps both across page loads.
+async fn since_when_and_the_last_known_figures(t: Transport) {
+    let b = open(t).await;
+    // A dead imaging server's check ends soon (the agent's 30 s wait, cut).
+    b.control(serde_json::json!({"connect_timeout_ms": 300}));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    let since = "//p[@class='status__since']";
+    let first = text_until(&b, since, |t| t.starts_with("Available since at least ")).await;
+    assert!(first.contains("the first check already found it so"), "{first}");
+    b.find("//section[@data-live='true']/h2[.='Imaging server figures']").await;
+
+    b.control(serde_json::json!({"entity": "UUID2", "status": "connection_error"}));
+    b.button("Refresh now").await.click().await.expect("clicked");
+    b.wait_status("connection-error").await;
+    let changed = text_until(&b, since, |t| t.starts_with("Connection error since ")).await;
+    assert!(!changed.contains("at least") && changed.contains("less than a minute"), "{changed}");
+    let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
+    for words in ["Last known figures of the imaging server", "Read at", "they are not live", "42 (7 with a custom boot menu)"]
+    {
+        assert!(last.contains(words), "{words:?} missing from:
+{last}");
+    }
+    assert!(!last.contains("Recent activity"), "no past activity shown as recent:
+{last}");
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+
+    // In French, after a reload: the gateway still knows since when, and the
+    // last figures; the tab alone starts over (since at least now).
+    b.configure(serde_json::json!({"language": "fr"}));
+    b.goto("/?entity=UUID2").await;
+    b.wait_status("connection-error").await;
+    let reloaded = text_until(&b, since, |t| t.starts_with("Erreur de connexion depuis ")).await;
+    match t {
+        Transport::Rest => {
+            assert!(!reloaded.contains("au moins"), "{reloaded}");
+            let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
+            assert!(last.contains("Derniers chiffres connus du serveur d’imagerie") && last.contains("Relevés à"), "{last}");
+        }
+        Transport::MmcAgent => assert!(reloaded.contains("depuis au moins"), "{reloaded}"),
+    }
+
+    b.control(serde_json::json!({"entity": "UUID2", "status": "available"}));
+    b.button("Actualiser").await.click().await.expect("clicked");
+    b.wait_status("available").await;
+    let back = text_until(&b, since, |t| t.starts_with("Disponible depuis ")).await;
+    assert!(!back.contains("au moins"), "a change seen: {back}");
+    b.find("//section[@data-live='true']").await;
+    let actions = b.c.find_all(fantoccini::Locator::Css("button[data-action]")).await.expect("actions");
+    let disabled = b.c.find_all(fantoccini::Locator::Css("button[data-action]:disabled")).await.expect("disabled");
+    assert_eq!((actions.len(), disabled.len()), (4, 0), "every action enabled again");
+    b.close().await;
+}
+
 on_both_transports!(
+    since_when_and_the_last_known_figures,
     polling_pauses_while_the_page_is_hidden,
     one_check_costs_a_known_number_of_calls,
     the_three_statuses_of_the_user_documentation,
