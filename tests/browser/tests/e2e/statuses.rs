@@ -163,17 +163,18 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
     for words in ["Last known figures of the imaging server", "Read at", "they are not live", "42 (7 with a custom boot menu)"]
     {
-        assert!(last.contains(words), "{words:?} missing from:
-{last}");
+        assert!(last.contains(words), "{words:?} missing from:\n{last}");
     }
-    assert!(!last.contains("Recent activity"), "no past activity shown as recent:
-{last}");
+    assert!(!last.contains("Recent activity"), "no past activity shown as recent:\n{last}");
     assert_eq!(b.actions_disabled().await, ALL_DISABLED);
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "axe-core, last known figures:\n{}", violations.join("\n"));
 
-    // In French, after a reload: the gateway still knows since when, and the
-    // last figures; the tab alone starts over (since at least now).
+    // In French and the dark theme, after a reload: the gateway still knows
+    // since when, and the last figures; the tab alone starts over (since
+    // at least now).
     b.configure(serde_json::json!({"language": "fr"}));
-    b.goto("/?entity=UUID2").await;
+    b.goto("/?theme=dark&entity=UUID2").await;
     b.wait_status("connection-error").await;
     let reloaded = text_until(&b, since, |t| t.starts_with("Erreur de connexion depuis ")).await;
     match t {
@@ -181,6 +182,8 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
             assert!(!reloaded.contains("au moins"), "{reloaded}");
             let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
             assert!(last.contains("Derniers chiffres connus du serveur d’imagerie") && last.contains("Relevés à"), "{last}");
+            let violations = b.axe_violations().await;
+            assert!(violations.is_empty(), "axe-core, dark, French:\n{}", violations.join("\n"));
         }
         Transport::MmcAgent => assert!(reloaded.contains("depuis au moins"), "{reloaded}"),
     }
