@@ -2,6 +2,7 @@
 //! one build serves every installation. Unknown keys are ignored; a wrong
 //! value is an error that names the key and what was expected.
 
+use crate::domain::StoreLimits;
 use crate::json::Json;
 use std::fmt;
 
@@ -27,6 +28,8 @@ pub struct Config {
     /// Signs the user out after this long without input (0: never). Set
     /// in minutes (`idle_sign_out_minutes`).
     pub idle_sign_out_seconds: u32,
+    /// The free space "Create a reference image" asks for.
+    pub image_store: StoreLimits,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +100,7 @@ impl Default for Config {
             console_routes: ConsoleRoutes::default(),
             embed_allowed_origins: Vec::new(),
             idle_sign_out_seconds: 30 * 60,
+            image_store: StoreLimits::default(),
         }
     }
 }
@@ -177,10 +181,10 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         }
     }
     if let Some(v) = present(&map, "poll_seconds") {
-        config.poll_seconds = whole_number(v, "poll_seconds", 5, 3600)?;
+        config.poll_seconds = whole_number(v, "poll_seconds", 5, 3600, "seconds")?;
     }
     if let Some(v) = present(&map, "request_timeout_seconds") {
-        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300)?;
+        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300, "seconds")?;
     }
     if let Some(v) = present(&map, "console_url") {
         config.console_url = url(v, "console_url")?;
@@ -220,6 +224,16 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
             Some(m) if m > 0.0 && m <= 1440.0 => ((m * 60.0).round() as u32).max(1),
             _ => return Err(wrong("idle_sign_out_minutes", "a number of minutes from 0 (never) to 1440", v)),
         };
+    }
+    let limits = &mut config.image_store;
+    for (key, slot, max, unit) in [
+        ("min_free_image_store_gb", &mut limits.warn_below_gb, 1_000_000, "GB"),
+        ("min_free_image_store_percent", &mut limits.warn_below_percent, 100, "percent"),
+        ("image_store_floor_gb", &mut limits.floor_gb, 1_000_000, "GB"),
+    ] {
+        if let Some(v) = present(&map, key) {
+            *slot = whole_number(v, key, 0, max, unit)?;
+        }
     }
     Ok(config)
 }
@@ -302,10 +316,10 @@ pub fn check_agent_credentials(config: &Config) -> Result<(), ConfigError> {
     }
 }
 
-fn whole_number(v: &Json, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
+fn whole_number(v: &Json, key: &str, min: u64, max: u64, unit: &str) -> Result<u32, ConfigError> {
     match v.as_u64() {
         Some(n) if (min..=max).contains(&n) => Ok(n as u32),
-        _ => Err(wrong(key, &format!("a whole number of seconds from {min} to {max}"), v)),
+        _ => Err(wrong(key, &format!("a whole number of {unit} from {min} to {max}"), v)),
     }
 }
 
@@ -353,6 +367,24 @@ mod tests {
             let e = parse_config(&format!(r#"{{"idle_sign_out_minutes": {bad}}}"#)).expect_err(bad);
             assert_eq!(e.key.as_deref(), Some("idle_sign_out_minutes"), "{bad}");
         }
+    }
+
+    #[test]
+    fn image_store_limits_in_gb_and_percent() {
+        let limits = |text: &str| parse_config(text).map(|c| c.image_store);
+        assert_eq!(limits("{}"), Ok(StoreLimits { warn_below_gb: 20, warn_below_percent: 10, floor_gb: 5 }));
+        let set = r#"{"min_free_image_store_gb": 50, "min_free_image_store_percent": 0, "image_store_floor_gb": 8}"#;
+        assert_eq!(limits(set), Ok(StoreLimits { warn_below_gb: 50, warn_below_percent: 0, floor_gb: 8 }));
+        for (bad, key) in [
+            (r#"{"min_free_image_store_gb": -1}"#, "min_free_image_store_gb"),
+            (r#"{"min_free_image_store_percent": 101}"#, "min_free_image_store_percent"),
+            (r#"{"image_store_floor_gb": "5"}"#, "image_store_floor_gb"),
+        ] {
+            let e = parse_config(bad).expect_err(bad);
+            assert_eq!(e.key.as_deref(), Some(key), "{bad}");
+        }
+        let e = parse_config(r#"{"min_free_image_store_percent": 2.5}"#).expect_err("a fraction");
+        assert_eq!(e.problem, "expected a whole number of percent from 0 to 100, found 2.5");
     }
 
     #[test]

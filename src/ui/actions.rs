@@ -7,7 +7,7 @@ use super::state::{Confirmation, Ctx};
 use super::text;
 use super::{browser, status_panel::describe};
 use crate::api::{ApiError, ImagingApi, SyncOutcome};
-use crate::domain::{Entity, Health};
+use crate::domain::{room_for_a_master, Entity, Health, Room, ServerStatus, StoreLimits};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -55,6 +55,8 @@ enum Outcome {
     /// Another entity was selected (or the user signed in again, or
     /// refreshed) while the status was being re-checked.
     Abandoned,
+    /// Re-checked: the image store is now below its floor.
+    NoRoom,
     Synchronised,
     /// The reasons of the steps that failed.
     SyncFailed(Vec<String>),
@@ -80,6 +82,10 @@ impl Outcome {
                 "Not launched: the selection changed, or the status was refreshed, while it was being checked.",
                 "Non lancée : la sélection a changé, ou l’état a été actualisé, pendant sa vérification.",
             ),
+            Outcome::NoRoom => lang.tr(
+                "Not launched: the image store’s free space is below its floor.",
+                "Non lancée : l’espace libre du stockage des images est sous son plancher.",
+            ),
             Outcome::Synchronised => lang.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."),
             Outcome::SyncFailed(reasons) if reasons.is_empty() => lang.tr(
                 "Boot menu synchronisation failed: the imaging server reported a failed step (Medulla gives no detail).",
@@ -95,18 +101,68 @@ impl Outcome {
     }
 }
 
+/// Why "Create a reference image" is disabled by the image store's floor.
+fn floor_text(free_mib: u64, limits: &StoreLimits, lang: Lang) -> String {
+    let free = lang.size_kib(free_mib.saturating_mul(1024));
+    let floor = lang.size_kib(u64::from(limits.floor_gb) * 1024 * 1024);
+    match lang {
+        Lang::En => format!("Create a reference image is disabled: the image store has only {free} free, below the floor of {floor} set for this tab."),
+        Lang::Fr => format!("Créer une image de référence est désactivé : le stockage des images n’a plus que {free} de libre, sous le plancher de {floor} fixé pour cet onglet."),
+    }
+}
+
+/// The warning before a reference image when the store is short of room.
+fn room_warning(room: Room, limits: &StoreLimits, lang: Lang) -> String {
+    match room {
+        Room::Low { free_mib, free_percent } => {
+            let free = lang.size_kib(free_mib.saturating_mul(1024));
+            let (pct, warn) = (lang.percent(free_percent), lang.size_kib(u64::from(limits.warn_below_gb) * 1024 * 1024));
+            let share = lang.percent(f64::from(limits.warn_below_percent));
+            match lang {
+                Lang::En => format!("The image store has {free} free ({pct} of it). A reference image is a copy of a whole disk: below {warn} or {share} free, the capture may fail when the store fills up. Create it anyway?"),
+                Lang::Fr => format!("Le stockage des images n’a plus que {free} de libre ({pct}). Une image de référence est la copie d’un disque entier : sous {warn} ou {share} de libre, la capture peut échouer quand le stockage se remplit. La créer quand même ?"),
+            }
+        }
+        _ => lang
+            .tr(
+                "The imaging server did not report its image store’s free space: there may be no room for a reference image. Create it anyway?",
+                "Le serveur d’imagerie n’a pas indiqué l’espace libre de son stockage des images : il n’y a peut-être pas la place pour une image de référence. La créer quand même ?",
+            )
+            .to_string(),
+    }
+}
+
 #[component]
 pub fn Actions() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang;
     let running = RwSignal::new(None::<Action>);
     let outcome = RwSignal::new(None::<Outcome>);
+    // A reference image waiting for the user to confirm, short of room.
+    let confirming = RwSignal::new(None::<Room>);
+    let limits = ctx.config.with_value(|c| c.image_store);
     // A new entity or a new status clears the previous action's outcome.
     Effect::new(move || {
         ctx.selected.track();
         outcome.set(None);
+        confirming.set(None);
     });
+    // What the image store leaves room for, by the status on screen.
+    let room = move || match ctx.report()?.status {
+        ServerStatus::Available(figures) => Some(room_for_a_master(&figures, &limits)),
+        _ => None,
+    };
+    let below_floor = move || match room() {
+        Some(Room::BelowFloor { free_mib }) => Some(floor_text(free_mib, &limits, lang.get())),
+        _ => None,
+    };
     let allowed = move || ctx.imaging_allowed();
+    // A warning pending when the server stops being Available is dropped.
+    Effect::new(move || {
+        if !allowed() {
+            confirming.set(None);
+        }
+    });
     let reason = move || {
         let l = lang.get();
         if running.get().is_some() {
@@ -131,7 +187,9 @@ pub fn Actions() -> impl IntoView {
             describe(&state, l).title
         )
     };
-    let launch = move |action: Action| {
+    // `confirmed`: the user confirmed a reference image short of room.
+    let launch = move |action: Action, confirmed: bool| {
+        confirming.set(None);
         if running.get_untracked().is_some() || !untrack(allowed) {
             return;
         }
@@ -146,8 +204,17 @@ pub fn Actions() -> impl IntoView {
                 Confirmation::NotCurrent => Some(Outcome::NotCurrent),
                 Confirmation::Abandoned => Some(Outcome::Abandoned),
             };
-            if let Some(refused) = refused {
-                outcome.set(Some(refused));
+            // The image store's room, by the check just confirmed.
+            let refused = refused.or_else(|| match (action, untrack(room)) {
+                (Action::Master, Some(Room::BelowFloor { .. })) => Some(Outcome::NoRoom),
+                (Action::Master, Some(short @ (Room::Low { .. } | Room::Unknown))) if !confirmed => {
+                    confirming.set(Some(short));
+                    None
+                }
+                _ => None,
+            });
+            if refused.is_some() || confirming.get_untracked().is_some() {
+                outcome.set(refused);
                 running.set(None);
                 return;
             }
@@ -188,16 +255,43 @@ pub fn Actions() -> impl IntoView {
             <h2 id="actions-title">{text(lang, "Imaging actions", "Actions d’imagerie")}</h2>
             <p id="actions-reason" class="actions__reason">{reason}</p>
             <div class="actions__buttons">
-                {Action::ALL.into_iter().map(|action| view! {
-                    <button type="button" class="action" data-action=action.key()
-                        disabled=move || !allowed() || running.get().is_some()
-                        aria-disabled=move || (!allowed() || running.get().is_some()).to_string()
-                        aria-describedby="actions-reason"
-                        on:click=move |_| launch(action)>
-                        {move || action.label(lang.get())}
-                    </button>
+                {Action::ALL.into_iter().map(|action| {
+                    let disabled = move || {
+                        !allowed() || running.get().is_some() || (action == Action::Master && below_floor().is_some())
+                    };
+                    let described_by = if action == Action::Master { "actions-reason actions-room" } else { "actions-reason" };
+                    view! {
+                        <button type="button" class="action" data-action=action.key()
+                            disabled=disabled aria-disabled=move || disabled().to_string()
+                            aria-describedby=described_by
+                            on:click=move |_| launch(action, false)>
+                            {move || action.label(lang.get())}
+                        </button>
+                    }
                 }).collect_view()}
             </div>
+            <p id="actions-room" class="actions__room">{below_floor}</p>
+            {move || confirming.get().map(|short| {
+                let cancel = NodeRef::<leptos::html::Button>::new();
+                Effect::new(move || {
+                    if let Some(button) = cancel.get() {
+                        let _ = button.focus();
+                    }
+                });
+                view! {
+                    <div class="actions__confirm" role="alertdialog" aria-labelledby="room-title" aria-describedby="room-text">
+                        <h3 id="room-title">{text(lang, "Little room in the image store", "Peu de place dans le stockage des images")}</h3>
+                        <p id="room-text">{move || room_warning(short, &limits, lang.get())}</p>
+                        <button type="button" class="confirm" data-confirm="master" on:click=move |_| launch(Action::Master, true)>
+                            {text(lang, "Create it anyway", "La créer quand même")}
+                        </button>
+                        " "
+                        <button type="button" node_ref=cancel on:click=move |_| confirming.set(None)>
+                            {text(lang, "Cancel", "Annuler")}
+                        </button>
+                    </div>
+                }
+            })}
             <div class="actions__outcome" role="status" aria-live="polite">
                 {move || outcome.get().map(|o| {
                     let (class, icon) = if o.succeeded() { ("outcome outcome--done", "✔ ") } else { ("outcome outcome--failed", "✖ ") };

@@ -29,7 +29,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use world::{Failure, ServerState, Verdict, World};
+use world::{Failure, ServerState, Verdict, World, STORE_TOTAL_KIB};
 use xmlrpc::V;
 
 pub const AGENT_LOGIN: &str = "mmc";
@@ -128,6 +128,9 @@ pub struct Control {
     pub expire_sessions: Option<bool>,
     /// Boot-menu synchronisation fails even on an available server.
     pub sync_fails: Option<bool>,
+    /// The free space of every imaging server's image store, in MiB
+    /// (`df -m`); a negative value gives back the slowly shrinking default.
+    pub store_free_mib: Option<i64>,
     /// Replaces the served `config.json` with this JSON value...
     pub config: Option<serde_json::Value>,
     /// ...or with this raw text (to serve a broken file).
@@ -370,6 +373,9 @@ impl Sim {
         }
         if c.expire_sessions == Some(true) {
             lock(&self.sessions).values_mut().for_each(|s| s.expired = true);
+        }
+        if let Some(mib) = c.store_free_mib {
+            lock(&self.world).store_free_kib = (mib >= 0).then(|| mib.saturating_mul(1024).min(STORE_TOTAL_KIB / 2));
         }
         if let Some(fails) = c.sync_fails {
             lock(&self.world).sync_fails = fails;

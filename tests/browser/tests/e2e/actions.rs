@@ -109,7 +109,54 @@ async fn a_double_click_launches_once(t: Transport) {
     b.close().await;
 }
 
+/// "Create a reference image" looks at the image store first: short of
+/// room, it warns with the free space and asks to confirm; below the
+/// floor, it is disabled, with the reason.
+async fn a_reference_image_needs_room_in_the_image_store(t: Transport) {
+    let b = open(t).await;
+    b.control(json!({"store_free_mib": 15 * 1024}));
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    let master = "Create a reference image";
+    b.button(master).await.click().await.expect("clicked");
+    let dialog = b.find("//div[@role='alertdialog']").await;
+    let words = dialog.text().await.expect("warning");
+    assert!(words.contains("Little room in the image store") && words.contains("The image store has 15 GB free"), "{words}");
+    assert!(words.contains("below 20 GB or 10% free"), "{words}");
+    assert_eq!(b.focused_text().await, "Cancel", "the safe choice has the focus");
+    b.press(ENTER).await;
+    until("the warning to close", || async { b.c.find(fantoccini::Locator::Css("[role=alertdialog]")).await.err() }).await;
+    assert!(b.url().await.contains("entity=UUID2"), "still here: {}", b.url().await);
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "axe-core:\n{}", violations.join("\n"));
+
+    // Confirmed: the console's page opens.
+    b.button(master).await.click().await.expect("clicked");
+    b.find("//div[@role='alertdialog']").await;
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "axe-core, with the warning:\n{}", violations.join("\n"));
+    b.button("Create it anyway").await.click().await.expect("confirmed");
+    assert!(b.console_page().await.ends_with("action=master&location=UUID2"));
+
+    // Below the 5 GB floor, after the next check: disabled, and why.
+    b.control(json!({"store_free_mib": 4 * 1024}));
+    b.goto("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    assert_eq!(b.actions_disabled().await, [false, true, false, false]);
+    let room = b.find("//p[@id='actions-room']").await.text().await.expect("reason");
+    assert!(room.contains("only 4 GB free, below the floor of 5 GB"), "{room}");
+
+    // Plenty of room again: no warning, straight to the console.
+    b.control(json!({"store_free_mib": -1}));
+    b.button("Refresh now").await.click().await.expect("refreshed");
+    until("the action enabled again", || async { (!b.disabled(master).await).then_some(()) }).await;
+    b.button(master).await.click().await.expect("clicked");
+    assert!(b.console_page().await.ends_with("action=master&location=UUID2"));
+    b.close().await;
+}
+
 on_both_transports!(
+    a_reference_image_needs_room_in_the_image_store,
     actions_open_the_console_pages_of_the_entity,
     synchronisation_reports_success_and_the_reasons_of_failure,
     action_rechecks_a_stale_status_and_refuses_to_run,

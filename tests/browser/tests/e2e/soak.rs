@@ -74,7 +74,10 @@ if (!window.__soak) {
     const figures = document.querySelector('section.figures');
     if (s.entity && s.entity !== s.selected) found.push(`status of ${s.entity} shown while ${s.selected} is selected`);
     if (figures && figures.dataset.entity !== s.selected) found.push(`figures of ${figures.dataset.entity} while ${s.selected} is selected`);
-    if (figures && s.status !== 'available') found.push(`figures shown while ${s.status}`);
+    // Live figures only while Available; a past check's only otherwise.
+    const live = figures && figures.dataset.live === 'true';
+    if (live && s.status !== 'available') found.push(`live figures shown while ${s.status}`);
+    if (figures && !live && s.status === 'available') found.push('last known figures shown while available');
     if (enabled && !(s.status === 'available' && s.entity === s.selected))
       found.push(`${enabled} action(s) enabled while ${s.status} (${s.entity}, selected ${s.selected})`);
   };
