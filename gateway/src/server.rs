@@ -25,7 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use futures::future::{select, Either};
-use medulla_imaging_status::api::mmc_agent::{still_serving, ServerConfig, Serving};
+use futures::stream::{self, StreamExt};
+use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving, OVERVIEW_CONCURRENCY};
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, History, ServerStatus, StatusReport};
@@ -241,6 +242,43 @@ impl Gateway {
         Ok(Arc::new(Checked { report, at: checked.at }))
     }
 
+    /// The status of every entity of `user`: the topology of each (kept
+    /// [`TOPOLOGY_MAX_AGE`]) and the shared check of each imaging server,
+    /// so one check per server whatever the number of entities it serves.
+    /// No per-entity confirmation of the topology here (a status asked of
+    /// one entity confirms it): thousands of entities would be thousands
+    /// of agent calls.
+    async fn overview(
+        self: &Arc<Self>,
+        user: Arc<UserSession>,
+        max_age: Duration,
+    ) -> Result<Vec<(String, Result<Arc<Checked>, ApiError>)>, ApiError> {
+        let entities: Vec<String> = lock(&user.entities).iter().map(|e| e.uuid.clone()).collect();
+        let rows: Vec<_> = stream::iter(entities)
+            .map(|entity| {
+                let user = user.clone();
+                async move {
+                    let checked = async {
+                        let topology = self.topology(&user, &entity, TOPOLOGY_MAX_AGE).await?;
+                        let checked = self.check_of(user.clone(), &entity, &topology, max_age).await?;
+                        let mut report = checked.report.clone();
+                        lock(&self.history).annotate(&mut report, ms(checked.at));
+                        Ok(Arc::new(Checked { report, at: checked.at }))
+                    };
+                    (entity.clone(), checked.await)
+                }
+            })
+            .buffer_unordered(OVERVIEW_CONCURRENCY * 4)
+            .collect()
+            .await;
+        if rows.iter().any(|(_, row)| matches!(row, Err(ApiError::SignedOut))) {
+            // A shared check may have run in another user's session: this
+            // user's own says whether they are signed out.
+            user.agent.entities().await?;
+        }
+        Ok(rows)
+    }
+
     /// Records in the history the final status of a check begun at `at`.
     fn observe(&self, report: &StatusReport, at: SystemTime) {
         lock(&self.history).observe(report, ms(at));
@@ -327,7 +365,7 @@ impl Gateway {
         let (gateway, of_owner) = (self.clone(), owner.clone());
         // By the owner and the server as the topology knows it: a check of
         // the server at an address that has changed is never joined.
-        let key = format!("{owner}\n{}\n{}", server.url.as_deref().unwrap_or(""), server.name.as_deref().unwrap_or(""));
+        let key = server_key(&owner, &server);
         let check = self
             .checks
             .get(&key, max_age, move |words| async move {
@@ -436,13 +474,18 @@ fn new_session_id() -> Result<String, std::io::Error> {
 }
 
 fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response {
-    let body =
-        json!({"type": format!("{PROBLEM_PREFIX}{kind}"), "title": title, "status": status.as_u16(), "detail": detail});
+    let (status, body) = problem_body(status, kind, title, detail);
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
+fn problem_body(status: StatusCode, kind: &str, title: &str, detail: &str) -> (StatusCode, Value) {
+    let body =
+        json!({"type": format!("{PROBLEM_PREFIX}{kind}"), "title": title, "status": status.as_u16(), "detail": detail});
+    (status, body)
+}
+
 fn signed_out() -> Response {
-    problem(StatusCode::UNAUTHORIZED, "signed-out", "Signed out", "No session, or it has expired: sign in again.")
+    upstream(&ApiError::SignedOut)
 }
 
 fn not_found(entity: &str) -> Response {
@@ -452,9 +495,20 @@ fn not_found(entity: &str) -> Response {
 
 /// A failure of the agent, as the contract words it.
 fn upstream(e: &ApiError) -> Response {
+    let (status, body) = upstream_problem(e);
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+/// [`upstream`]'s status and problem document.
+fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
     match e {
-        ApiError::SignedOut => signed_out(),
-        ApiError::Timeout => problem(
+        ApiError::SignedOut => problem_body(
+            StatusCode::UNAUTHORIZED,
+            "signed-out",
+            "Signed out",
+            "No session, or it has expired: sign in again.",
+        ),
+        ApiError::Timeout => problem_body(
             StatusCode::GATEWAY_TIMEOUT,
             "upstream-timeout",
             "Medulla did not answer in time",
@@ -466,9 +520,9 @@ fn upstream(e: &ApiError) -> Response {
         ApiError::Network(text) => {
             eprintln!("medulla-imaging-gateway: the agent cannot be reached: {text}");
             let detail = "The gateway cannot reach the MMC agent; its log says why.";
-            problem(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", detail)
+            problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", detail)
         }
-        e => problem(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &e.to_string()),
+        e => problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &e.to_string()),
     }
 }
 
@@ -495,6 +549,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/sessions", post(sign_in))
         .route("/sessions/current", delete(sign_out))
         .route("/entities", get(entities))
+        .route("/imaging-overview", get(overview))
         .route("/entities/{id}/imaging-server-status", get(status))
         .route("/entities/{id}/imaging-activities", get(activities))
         .route("/entities/{id}/boot-menu-synchronisations", post(synchronise));
@@ -687,6 +742,33 @@ async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, EntityI
                 entities.iter().find(|e| e.uuid == uuid).map_or_else(|| uuid.to_string(), |e| e.completename.clone())
             };
             json_answer(StatusCode::OK, json::status(&checked.report, checked.at, path_of))
+        }
+        Err(e) => signed_out_upstream(&gateway, &headers, &e),
+    }
+}
+
+/// `GET /imaging-overview`: every entity of the user, from the shared
+/// checks of their imaging servers.
+async fn overview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
+    let user = match user(&gateway, &headers) {
+        Ok(u) => u,
+        Err(r) => return r.answer(),
+    };
+    let max_age = max_age(&headers, gateway.settings.check_interval);
+    match gateway.overview(user.clone(), max_age).await {
+        Ok(rows) => {
+            let entities = lock(&user.entities).clone();
+            let path_of = |uuid: &str| {
+                entities.iter().find(|e| e.uuid == uuid).map_or_else(|| uuid.to_string(), |e| e.completename.clone())
+            };
+            let (mut items, mut unreachable) = (Vec::new(), Vec::new());
+            for (entity, row) in rows {
+                match row {
+                    Ok(checked) => items.push(json::status(&checked.report, checked.at, &path_of)),
+                    Err(e) => unreachable.push(json!({"entity_id": entity, "problem": upstream_problem(&e).1})),
+                }
+            }
+            json_answer(StatusCode::OK, json!({"items": items, "unreachable": unreachable}))
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }

@@ -114,6 +114,54 @@ async fn a_status_says_since_when_it_holds_and_keeps_the_last_figures() {
     assert_eq!((anew.since.map(|s| s.change_seen), anew.last_available), (Some(false), None), "forgotten at sign-out");
 }
 
+/// The overview checks each imaging server once for all the entities it
+/// serves: five entities, three servers, three `getGlobalStatus`.
+#[tokio::test]
+async fn an_overview_checks_each_server_once() {
+    let sim = simulator().await;
+    let agent = agent(&sim);
+    assert_eq!(agent.sign_in(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await, Ok(true));
+    let entities = agent.entities().await.expect("entities");
+    let rows = Mutex::new(Vec::new());
+    let before = sim.sim.calls("imaging.getGlobalStatus");
+    agent
+        .overview(&entities, 0, &|entity, row| rows.lock().expect("rows").push((entity.to_string(), row)))
+        .await
+        .expect("overview");
+    assert_eq!(sim.sim.calls("imaging.getGlobalStatus") - before, 3, "one check per server");
+    let rows = rows.into_inner().expect("rows");
+    let last = |uuid: &str| {
+        let (_, row) = rows.iter().rev().find(|(e, _)| e == uuid).unwrap_or_else(|| panic!("{uuid}: no row"));
+        row.clone().expect("a status")
+    };
+    assert_eq!(last("UUID0").status, ServerStatus::Offline(RelayPresence::Absent));
+    assert_eq!(last("UUID1").status, ServerStatus::ConnectionError);
+    assert!(matches!(last("UUID2").status, ServerStatus::Available(_)));
+    let library = last("UUID3");
+    assert!(matches!(library.status, ServerStatus::Available(_)));
+    assert_eq!(
+        (library.inherited_from.as_deref(), library.server_name.as_deref()),
+        (Some("UUID2"), Some("imaging-public"))
+    );
+    assert_eq!(last("UUID4").status, ServerStatus::NotLinked);
+    assert!(rows.iter().all(|(_, r)| r
+        .as_ref()
+        .is_ok_and(|r| r.since.is_some() || r.status == ServerStatus::Offline(RelayPresence::Absent))));
+    // General's dead host: said Offline from its relay first, then for good.
+    assert!(rows.iter().filter(|(e, _)| e == "UUID0").count() == 2, "an early word, then the final one");
+
+    // A failing check leaves its server's entities unknown, with the reason.
+    control(&sim, serde_json::json!({"fail": {"mode": "exception", "method": "imaging.getGlobalStatus", "count": 3}}));
+    let failed = Mutex::new(Vec::new());
+    agent
+        .overview(&entities, 0, &|entity, row| failed.lock().expect("rows").push((entity.to_string(), row)))
+        .await
+        .expect("overview");
+    let failed = failed.into_inner().expect("rows");
+    assert!(failed.iter().any(|(e, r)| e == "UUID3" && matches!(r, Err(ApiError::Exception(_)))), "{failed:?}");
+    assert!(failed.iter().any(|(e, r)| e == "UUID4" && r.is_ok()), "no server, no check: {failed:?}");
+}
+
 #[tokio::test]
 async fn failures_are_typed_natively_as_in_the_browser() {
     let sim = simulator().await;

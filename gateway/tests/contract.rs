@@ -148,6 +148,29 @@ async fn every_answer_follows_the_contract() {
         let (status, body) = api.call("GET", &format!("/api/v1/entities/{id}/imaging-server-status"), None).await;
         assert_eq!((status, body["status"].as_str()), (200, Some(expected)), "{id}");
     }
+    // The overview: every entity, one check per imaging server.
+    let (status, overview) = api.call("GET", "/api/v1/imaging-overview", None).await;
+    assert_eq!(status, 200);
+    let mut seen: Vec<_> = overview["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["entity_id"].as_str().unwrap_or_default().to_string(),
+                i["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let expected = [
+        ("UUID0", "offline"),
+        ("UUID1", "connection_error"),
+        ("UUID2", "available"),
+        ("UUID3", "available"),
+        ("UUID4", "not_linked"),
+    ];
+    assert_eq!(seen, expected.map(|(e, s)| (e.to_string(), s.to_string())), "{overview}");
     let (_, library) = api.call("GET", "/api/v1/entities/UUID3/imaging-server-status", None).await;
     assert_eq!(library["served_by"]["id"], "UUID2");
     assert_eq!(api.call("GET", "/api/v1/entities/UUID99/imaging-server-status", None).await.0, 404);
@@ -197,6 +220,13 @@ async fn every_answer_follows_the_contract() {
     // The agent failing, or silent, as the gateway reports it.
     control(json!({"fail": {"mode": "fault", "method": "imaging.getImagingServerConfig"}}));
     assert_eq!(api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None).await.0, 502);
+    control(json!({"fail": {"mode": "exception", "method": "imaging.getGlobalStatus"}}));
+    let (status, partial) = api.call("GET", "/api/v1/imaging-overview", None).await;
+    assert_eq!(status, 200);
+    // One server's check failed: its entities are unknown, said as such;
+    // the others are there.
+    let count = |key: &str| partial[key].as_array().map_or(0, Vec::len);
+    assert!(count("unreachable") >= 1 && count("unreachable") + count("items") == 5, "{partial}");
     control(json!({"fail": {"mode": "hang", "method": "medulla_server.getUserLocations"}}));
     assert_eq!(api.call("GET", "/api/v1/entities", None).await.0, 504);
 

@@ -19,16 +19,28 @@
 
 use super::http::{basic_authorization, Fetch, Http, Method, Request};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
-use super::{ApiError, ImagingApi, OnProgress, Progress, SyncOutcome};
+use super::{ApiError, ImagingApi, OnProgress, OnRow, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
 use futures::future::{join3, join_all, select, Either};
+use futures::stream::{self, StreamExt};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// How many lines of recent activity the tab shows.
 pub const ACTIVITY_LINES: i64 = 10;
+
+/// How many imaging servers an overview checks at once (and how many
+/// entities it learns at once): Medulla's agent is one process, and the
+/// browser's connections to it are few.
+pub const OVERVIEW_CONCURRENCY: usize = 4;
+
+/// One imaging server: its owner, address and name (a server at a new
+/// address is another check).
+pub fn server_key(owner: &str, server: &ServerConfig) -> String {
+    format!("{owner}\n{}\n{}", server.url.as_deref().unwrap_or(""), server.name.as_deref().unwrap_or(""))
+}
 
 /// How long the agent waits for an imaging server whose host is down
 /// before answering `{}`: its proxy to the server sets no timeout
@@ -463,6 +475,89 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
         let mut report = self.status_now(entity, &annotated).await?;
         lock(&self.history).record(&mut report, at);
         Ok(report)
+    }
+
+    /// Learns what serves each entity not known yet, then checks each
+    /// imaging server once for all the entities it serves, at most
+    /// [`OVERVIEW_CONCURRENCY`] requests of each kind at a time. A server
+    /// whose relay is absent is said Offline at once, before the agent's
+    /// own answer.
+    async fn overview(&self, entities: &[Entity], _max_age: u32, on_row: &OnRow<'_>) -> Result<(), ApiError> {
+        let at = self.http.now_ms();
+        let unknown = entities.iter().filter(|e| self.known(&e.uuid).is_none());
+        let mut learning = stream::iter(unknown)
+            .map(|e| async move { (e, self.resolve(&e.uuid, true).await) })
+            .buffer_unordered(OVERVIEW_CONCURRENCY);
+        while let Some((e, learnt)) = learning.next().await {
+            match learnt {
+                Err(ApiError::SignedOut) => return Err(ApiError::SignedOut),
+                Err(error) => on_row(&e.uuid, Err(error)),
+                Ok(_) => {}
+            }
+        }
+        drop(learning);
+        // The entities of each imaging server, by owner and server.
+        let mut servers: Vec<((String, ServerConfig), Vec<&str>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for e in entities {
+            match self.known(&e.uuid) {
+                Some(Some((owner, server))) => {
+                    let key = server_key(&owner, &server);
+                    let i = *index.entry(key).or_insert_with(|| {
+                        servers.push(((owner, server), Vec::new()));
+                        servers.len() - 1
+                    });
+                    servers[i].1.push(&e.uuid);
+                }
+                Some(None) => {
+                    let mut report = StatusReport::not_linked(&e.uuid);
+                    lock(&self.history).record(&mut report, at);
+                    on_row(&e.uuid, Ok(report));
+                }
+                None => {}
+            }
+        }
+        let history = &self.history;
+        // `report` of the owner, said of every entity the server serves.
+        let tell = |owner: &str, served: &[&str], report: &StatusReport, record: bool| {
+            for entity in served {
+                let mut row = StatusReport {
+                    entity: entity.to_string(),
+                    inherited_from: (owner != *entity).then(|| owner.to_string()),
+                    ..report.clone()
+                };
+                match record {
+                    true => lock(history).record(&mut row, at),
+                    false => lock(history).annotate(&mut row, at),
+                }
+                on_row(entity, Ok(row));
+            }
+        };
+        let mut checks = stream::iter(servers)
+            .map(|((owner, server), served)| async move {
+                let mut report = StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&owner) };
+                let early = |p: Progress| {
+                    if let Progress::Provisional(report) = p {
+                        tell(&owner, &served, &report, false);
+                    }
+                };
+                let status = self.check_server(&report, &owner, &server, &early).await;
+                report.status = match status {
+                    Ok(status) => status,
+                    Err(error) => return Err((error, served)),
+                };
+                tell(&owner, &served, &report, true);
+                Ok(())
+            })
+            .buffer_unordered(OVERVIEW_CONCURRENCY);
+        while let Some(checked) = checks.next().await {
+            match checked {
+                Err((ApiError::SignedOut, _)) => return Err(ApiError::SignedOut),
+                Err((error, served)) => served.iter().for_each(|e| on_row(e, Err(error.clone()))),
+                Ok(()) => {}
+            }
+        }
+        Ok(())
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {

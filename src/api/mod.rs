@@ -107,6 +107,10 @@ pub enum Progress {
 /// run on a thread pool (the gateway) as well as in the browser.
 pub type OnProgress<'a> = dyn Fn(Progress) + Sync + 'a;
 
+/// Hears the status of each entity of an overview as it is known (an
+/// early Offline may be followed by the final word), or why it is not.
+pub type OnRow<'a> = dyn Fn(&str, Result<StatusReport, ApiError>) + Sync + 'a;
+
 /// What the tab needs from Medulla, whatever the transport.
 #[allow(async_fn_in_trait)]
 pub trait ImagingApi {
@@ -127,6 +131,10 @@ pub trait ImagingApi {
         max_age_seconds: u32,
         progress: &OnProgress<'_>,
     ) -> Result<StatusReport, ApiError>;
+    /// The status of every entity of `entities`, each imaging server
+    /// checked once for all the entities it serves; `max_age_seconds` as
+    /// for [`ImagingApi::status`].
+    async fn overview(&self, entities: &[Entity], max_age_seconds: u32, on_row: &OnRow<'_>) -> Result<(), ApiError>;
     /// Regenerates the boot menus of an entity on its imaging server.
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError>;
     /// Ends the user's session as far as the transport can.
@@ -183,6 +191,13 @@ impl ImagingApi for Client {
         match self {
             Client::MmcAgent(c) => c.status(entity, max_age, progress).await,
             Client::Rest(c) => c.status(entity, max_age, progress).await,
+        }
+    }
+
+    async fn overview(&self, entities: &[Entity], max_age: u32, on_row: &OnRow<'_>) -> Result<(), ApiError> {
+        match self {
+            Client::MmcAgent(c) => c.overview(entities, max_age, on_row).await,
+            Client::Rest(c) => c.overview(entities, max_age, on_row).await,
         }
     }
 

@@ -184,7 +184,12 @@ pub fn entities_from(body: &[u8]) -> Result<Vec<Entity>, ApiError> {
 /// The report in `body`; `server_now_ms` is the gateway's clock when it
 /// answered (its `Date`), which tells how old its shared check already was.
 pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiError> {
-    read(body, "imaging-server-status", |s| {
+    read(body, "imaging-server-status", |s| report_in(s, server_now_ms))
+}
+
+/// The report in the contract's `ImagingServerStatus` object `s`.
+fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
+    {
         let checked_at = s.time_ms("checked_at")?;
         // How long before the check `key`'s time was.
         let before_check = |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at - o.time_ms(key)?).unwrap_or(0));
@@ -229,7 +234,34 @@ pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiE
             since,
             last_available,
         })
-    })
+    }
+}
+
+/// The rows of an overview: each entity's status, or the problem that
+/// kept it unknown (`unreachable`). An item that cannot be read is an
+/// error for the whole answer.
+pub fn overview_from(
+    body: &[u8],
+    server_now_ms: i64,
+) -> Result<Vec<(String, Result<StatusReport, ApiError>)>, ApiError> {
+    let json = json::parse_bytes(body).map_err(|e| ApiError::Malformed(format!("imaging-overview: {e}")))?;
+    let o = Obj::new(&json, "imaging-overview")?;
+    let mut rows = Vec::new();
+    for item in o.objects("items")? {
+        let report = report_in(item, server_now_ms)?;
+        rows.push((report.entity.clone(), Ok(report)));
+    }
+    for item in o.objects("unreachable")? {
+        let problem = item.obj("problem")?;
+        let kind = problem.str("type")?;
+        let error = ApiError::Problem {
+            status: problem.u64("status")?.min(599) as u16,
+            kind: kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(&kind).to_string(),
+            detail: problem.str("detail")?,
+        };
+        rows.push((item.str("entity_id")?, Err(error)));
+    }
+    Ok(rows)
 }
 
 /// The report about `entity`: a report about any other is refused, never
@@ -371,6 +403,22 @@ impl RestClient {
     }
 }
 
+/// The gateway shares its checks between users: how old one may be.
+fn cache_control(max_age: u32) -> String {
+    if max_age == 0 {
+        "no-cache".to_string()
+    } else {
+        format!("max-age={max_age}")
+    }
+}
+
+/// The gateway's clock when it answered (its `Date`), so that its drift
+/// from the browser's does not count; the browser's when it gives none.
+fn server_now(answer: &Answer) -> i64 {
+    let server_now = answer.date.as_deref().and_then(Timestamp::http_date_ms);
+    server_now.unwrap_or_else(|| js_sys::Date::now() as i64)
+}
+
 /// Entity ids go into paths: anything but letters and digits is encoded.
 fn segment(id: &str) -> String {
     id.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
@@ -391,8 +439,7 @@ impl ImagingApi for RestClient {
 
     async fn status(&self, entity: &str, max_age: u32, _: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
         let id = segment(entity);
-        // The gateway shares its checks between users: how old one may be.
-        let cache = if max_age == 0 { "no-cache".to_string() } else { format!("max-age={max_age}") };
+        let cache = cache_control(max_age);
         let path = format!("entities/{id}/imaging-server-status");
         let activities =
             format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
@@ -404,11 +451,7 @@ impl ImagingApi for RestClient {
         )
         .await;
         let answer = answer?;
-        // The gateway's clock, so that its own clock's drift from the
-        // browser's does not count; the browser's when it gives none.
-        let server_now = answer.date.as_deref().and_then(Timestamp::http_date_ms);
-        let server_now = server_now.unwrap_or_else(|| js_sys::Date::now() as i64);
-        let mut report = report_for(body(&answer)?, entity, server_now)?;
+        let mut report = report_for(body(&answer)?, entity, server_now(&answer))?;
         if let ServerStatus::Available(figures) = &mut report.status {
             // Activity is extra: only a lost session stops the report.
             match activity {
@@ -420,6 +463,17 @@ impl ImagingApi for RestClient {
             }
         }
         Ok(report)
+    }
+
+    /// `GET /imaging-overview`: the gateway answers from its shared checks,
+    /// one per imaging server.
+    async fn overview(&self, _entities: &[Entity], max_age: u32, on_row: &super::OnRow<'_>) -> Result<(), ApiError> {
+        let cache = cache_control(max_age);
+        let answer = self.request_with(Method::Get, "imaging-overview", None, &[("Cache-Control", &cache)]).await?;
+        for (entity, row) in overview_from(body(&answer)?, server_now(&answer))? {
+            on_row(&entity, row);
+        }
+        Ok(())
     }
 
     /// `DELETE /sessions/current`: the gateway ends the session and clears

@@ -79,7 +79,8 @@ impl History {
                 }
             }
             None => {
-                let record = Record { kind: now, since: at, change_seen: false, last_check: at, last_available: available };
+                let record =
+                    Record { kind: now, since: at, change_seen: false, last_check: at, last_available: available };
                 self.records.insert(report.server_key().to_string(), record);
             }
         }
@@ -94,7 +95,9 @@ impl History {
             .then(|| Since { held_ms: at.saturating_sub(r.since), change_seen: r.change_seen });
         report.last_available = match (&report.status, &r.last_available) {
             (ServerStatus::Available(_), _) | (_, None) => None,
-            (_, Some((figures, read))) => Some(LastKnown { figures: figures.clone(), age_ms: at.saturating_sub(*read) }),
+            (_, Some((figures, read))) => {
+                Some(LastKnown { figures: figures.clone(), age_ms: at.saturating_sub(*read) })
+            }
         };
     }
 

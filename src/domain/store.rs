@@ -27,9 +27,14 @@ impl Default for StoreLimits {
 pub enum Room {
     Enough,
     /// Below a warning limit: confirm first.
-    Low { free_mib: u64, free_percent: f64 },
+    Low {
+        free_mib: u64,
+        free_percent: f64,
+    },
     /// Below the floor: not launched.
-    BelowFloor { free_mib: u64 },
+    BelowFloor {
+        free_mib: u64,
+    },
     /// The server did not report its image store: confirm first.
     Unknown,
 }
@@ -42,7 +47,8 @@ pub fn room_for_a_master(figures: &ServerFigures, limits: &StoreLimits) -> Room 
     let free_percent = (100.0 - store.used_percent).clamp(0.0, 100.0);
     if free_mib < u64::from(limits.floor_gb) * MIB_PER_GB {
         Room::BelowFloor { free_mib }
-    } else if free_mib < u64::from(limits.warn_below_gb) * MIB_PER_GB || free_percent < f64::from(limits.warn_below_percent)
+    } else if free_mib < u64::from(limits.warn_below_gb) * MIB_PER_GB
+        || free_percent < f64::from(limits.warn_below_percent)
     {
         Room::Low { free_mib, free_percent }
     } else {
@@ -78,7 +84,9 @@ mod tests {
         let off = StoreLimits { warn_below_gb: 0, warn_below_percent: 0, floor_gb: 0 };
         assert_eq!(room_for_a_master(&store(100.0, 0.0), &off), Room::Enough);
         let percent_only = StoreLimits { warn_below_gb: 0, ..off };
-        assert_eq!(room_for_a_master(&store(99.5, 1.0), &StoreLimits { warn_below_percent: 1, ..percent_only }),
-            Room::Low { free_mib: 1024, free_percent: 0.5 });
+        assert_eq!(
+            room_for_a_master(&store(99.5, 1.0), &StoreLimits { warn_below_percent: 1, ..percent_only }),
+            Room::Low { free_mib: 1024, free_percent: 0.5 }
+        );
     }
 }

@@ -174,24 +174,26 @@ fn FigureBlocks(
         .collect_view();
     let has_activity = !figures.activity.is_empty();
     let live = last_known.is_none();
-    let activity = live.then(|| view! {
-        <h3>{t("Recent activity", "Activité récente")}</h3>
-        {if has_activity {
-            view! {
-                <table class="activity">
-                    <thead><tr>
-                        <th scope="col">{t("Time", "Heure")}</th>
-                        <th scope="col">{t("Computer", "Ordinateur")}</th>
-                        <th scope="col">{t("Operation", "Opération")}</th>
-                        <th scope="col">{t("Outcome", "Résultat")}</th>
-                        <th scope="col">{t("Message", "Message")}</th>
-                    </tr></thead>
-                    <tbody>{activity}</tbody>
-                </table>
-            }.into_any()
-        } else {
-            view! { <p>{t("No recent imaging activity.", "Aucune activité d’imagerie récente.")}</p> }.into_any()
-        }}
+    let activity = live.then(|| {
+        view! {
+            <h3>{t("Recent activity", "Activité récente")}</h3>
+            {if has_activity {
+                view! {
+                    <table class="activity">
+                        <thead><tr>
+                            <th scope="col">{t("Time", "Heure")}</th>
+                            <th scope="col">{t("Computer", "Ordinateur")}</th>
+                            <th scope="col">{t("Operation", "Opération")}</th>
+                            <th scope="col">{t("Outcome", "Résultat")}</th>
+                            <th scope="col">{t("Message", "Message")}</th>
+                        </tr></thead>
+                        <tbody>{activity}</tbody>
+                    </table>
+                }.into_any()
+            } else {
+                view! { <p>{t("No recent imaging activity.", "Aucune activité d’imagerie récente.")}</p> }.into_any()
+            }}
+        }
     });
     view! {
         <section class=if live { "figures" } else { "figures figures--last-known" } data-entity=entity

@@ -61,6 +61,17 @@ fn every_example_of_the_contract_decodes_in_the_client() {
                 let report = report_from(&bytes, EXAMPLE_TIME).expect(&what);
                 assert_eq!(report.entity, value["entity_id"].as_str().unwrap_or_default(), "{what}");
             }
+            ("getImagingOverview", 200) => {
+                let rows = overview_from(&bytes, EXAMPLE_TIME).expect(&what);
+                let not_linked = rows.iter().find(|(e, _)| e == "UUID4").expect("UUID4");
+                assert!(
+                    matches!(&not_linked.1, Ok(r) if r.status == ServerStatus::NotLinked && r.since.is_some()),
+                    "{what}"
+                );
+                let unknown = rows.iter().find(|(e, _)| e == "UUID2").expect("UUID2");
+                assert!(matches!(&unknown.1, Err(ApiError::Problem { status: 504, .. })), "{what}");
+                assert_eq!(unknown.1.as_ref().err().map(ApiError::trouble), Some(Trouble::Timeout), "{what}");
+            }
             ("listImagingActivities", 200) => assert_eq!(activity_from(&bytes).expect(&what).len(), 2),
             ("synchroniseBootMenus", 201) => {
                 sync_outcome_from(&bytes).expect(&what);

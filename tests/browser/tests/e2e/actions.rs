@@ -121,11 +121,15 @@ async fn a_reference_image_needs_room_in_the_image_store(t: Transport) {
     b.button(master).await.click().await.expect("clicked");
     let dialog = b.find("//div[@role='alertdialog']").await;
     let words = dialog.text().await.expect("warning");
-    assert!(words.contains("Little room in the image store") && words.contains("The image store has 15 GB free"), "{words}");
+    assert!(
+        words.contains("Little room in the image store") && words.contains("The image store has 15 GB free"),
+        "{words}"
+    );
     assert!(words.contains("below 20 GB or 10% free"), "{words}");
     assert_eq!(b.focused_text().await, "Cancel", "the safe choice has the focus");
     b.press(ENTER).await;
-    until("the warning to close", || async { b.c.find(fantoccini::Locator::Css("[role=alertdialog]")).await.err() }).await;
+    until("the warning to close", || async { b.c.find(fantoccini::Locator::Css("[role=alertdialog]")).await.err() })
+        .await;
     assert!(b.url().await.contains("entity=UUID2"), "still here: {}", b.url().await);
     let violations = b.axe_violations().await;
     assert!(violations.is_empty(), "axe-core:\n{}", violations.join("\n"));

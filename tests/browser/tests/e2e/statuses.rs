@@ -161,7 +161,8 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     let changed = text_until(&b, since, |t| t.starts_with("Connection error since ")).await;
     assert!(!changed.contains("at least") && changed.contains("less than a minute"), "{changed}");
     let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
-    for words in ["Last known figures of the imaging server", "Read at", "they are not live", "42 (7 with a custom boot menu)"]
+    for words in
+        ["Last known figures of the imaging server", "Read at", "they are not live", "42 (7 with a custom boot menu)"]
     {
         assert!(last.contains(words), "{words:?} missing from:\n{last}");
     }
@@ -181,7 +182,10 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
         Transport::Rest => {
             assert!(!reloaded.contains("au moins"), "{reloaded}");
             let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
-            assert!(last.contains("Derniers chiffres connus du serveur d’imagerie") && last.contains("Relevés à"), "{last}");
+            assert!(
+                last.contains("Derniers chiffres connus du serveur d’imagerie") && last.contains("Relevés à"),
+                "{last}"
+            );
             let violations = b.axe_violations().await;
             assert!(violations.is_empty(), "axe-core, dark, French:\n{}", violations.join("\n"));
         }
