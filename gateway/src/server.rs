@@ -764,7 +764,7 @@ async fn overview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
             let (mut items, mut unreachable) = (Vec::new(), Vec::new());
             for (entity, row) in rows {
                 match row {
-                    Ok(checked) => items.push(json::status(&checked.report, checked.at, &path_of)),
+                    Ok(checked) => items.push(json::status(&checked.report, checked.at, path_of)),
                     Err(e) => unreachable.push(json!({"entity_id": entity, "problem": upstream_problem(&e).1})),
                 }
             }

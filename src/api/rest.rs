@@ -237,13 +237,16 @@ fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
     }
 }
 
+/// An entity of an overview, and its status or why it is unknown.
+pub type Row = (String, Result<StatusReport, ApiError>);
+
 /// The rows of an overview: each entity's status, or the problem that
 /// kept it unknown (`unreachable`). An item that cannot be read is an
 /// error for the whole answer.
 pub fn overview_from(
     body: &[u8],
     server_now_ms: i64,
-) -> Result<Vec<(String, Result<StatusReport, ApiError>)>, ApiError> {
+) -> Result<Vec<Row>, ApiError> {
     let json = json::parse_bytes(body).map_err(|e| ApiError::Malformed(format!("imaging-overview: {e}")))?;
     let o = Obj::new(&json, "imaging-overview")?;
     let mut rows = Vec::new();

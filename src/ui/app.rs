@@ -4,6 +4,7 @@ use super::text;
 use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
 use super::{
     login::Login,
+    overview::Overview,
     state::{Ctx, Ended, Session},
     status_panel::StatusPanel,
 };
@@ -136,15 +137,28 @@ fn Screen() -> impl IntoView {
             </div>
         </header>
         <main>
-            <Show when=move || ctx.entities.with(Option::is_some)>
-                <EntityPicker/>
+            <Show when=move || ctx.session.get() == Session::SignedIn>
+                <nav class="views" aria-label=text(lang, "Views", "Vues")>
+                    <button type="button" aria-pressed=move || (!ctx.overview.get()).to_string()
+                        on:click=move |_| ctx.show_overview(false)>{text(lang, "One entity", "Une entité")}</button>
+                    <button type="button" aria-pressed=move || ctx.overview.get().to_string()
+                        on:click=move |_| ctx.show_overview(true)>{text(lang, "Every entity", "Toutes les entités")}</button>
+                </nav>
             </Show>
-            <StatusPanel/>
+            <Show when=move || ctx.overview.get() && ctx.session.get() == Session::SignedIn && ctx.entities.with(Option::is_some)>
+                <Overview/>
+            </Show>
+            <div hidden=move || ctx.overview.get() && ctx.session.get() == Session::SignedIn>
+                <Show when=move || ctx.entities.with(Option::is_some)>
+                    <EntityPicker/>
+                </Show>
+                <StatusPanel/>
+                <Figures/>
+                <Actions/>
+            </div>
             <Show when=move || ctx.session.get() == Session::SignedOut>
                 <Login/>
             </Show>
-            <Figures/>
-            <Actions/>
         </main>
     }
 }

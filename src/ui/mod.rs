@@ -8,6 +8,7 @@ mod embed;
 mod entity_picker;
 mod figures;
 mod login;
+mod overview;
 pub mod state;
 mod status_panel;
 

@@ -15,11 +15,12 @@ use crate::config::Config;
 use crate::domain::checks::Checks;
 use crate::domain::{Entity, Health, StatusReport, Trouble};
 use crate::i18n::Lang;
-use futures::future::{abortable, join, AbortHandle};
+use futures::future::{abortable, join, select, AbortHandle, Either};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// A check older than this is made again right before an imaging action.
 pub const FRESH_MS: f64 = 5_000.0;
@@ -60,6 +61,16 @@ pub enum Confirmation {
     Abandoned,
 }
 
+/// What is known of one entity's imaging server outside its own checks
+/// (the overview's, and the last of the selected entity): the selector's
+/// dots and the overview's rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Known {
+    pub health: Health,
+    /// When its check was made, by the browser's clock.
+    pub checked_at: f64,
+}
+
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub config: StoredValue<Config>,
@@ -96,6 +107,10 @@ pub struct Ctx {
     monitor: StoredValue<Option<AbortHandle>>,
     /// Learns the entities' topology in the background.
     learner: StoredValue<Option<AbortHandle>>,
+    /// The overview is shown (`?view=overview`) rather than one entity.
+    pub overview: RwSignal<bool>,
+    /// The statuses known, by entity.
+    pub statuses: RwSignal<HashMap<String, Known>>,
 }
 
 impl Ctx {
@@ -122,6 +137,8 @@ impl Ctx {
             checks: StoredValue::new(Checks::default()),
             monitor: StoredValue::new(None),
             learner: StoredValue::new(None),
+            overview: RwSignal::new(browser::query_param("view").as_deref() == Some("overview")),
+            statuses: RwSignal::new(HashMap::new()),
         }
     }
 
@@ -278,6 +295,10 @@ impl Ctx {
         if self.entities.with_untracked(Option::is_none) {
             return self.connect();
         }
+        // The overview checks every entity: the selected one waits.
+        if self.overview.get_untracked() {
+            return self.stop_monitor();
+        }
         let Some(entity) = self.selected.get_untracked() else { return };
         self.run_in_background(self.monitor_loop(entity));
     }
@@ -404,8 +425,82 @@ impl Ctx {
 
     /// Puts `report`, asked for at `asked`, on screen.
     fn show(self, report: StatusReport, asked: f64) {
-        self.checked_at.set(Some(asked - report.age_ms as f64));
+        let checked_at = asked - report.age_ms as f64;
+        self.checked_at.set(Some(checked_at));
+        let known = Known { health: Health::Known(report.clone()), checked_at };
+        self.statuses.update(|m| {
+            m.insert(report.entity.clone(), known);
+        });
         self.health.set(Health::Known(report));
+    }
+
+    /// Shows the overview, or the selected entity.
+    pub fn show_overview(self, overview: bool) {
+        browser::set_query_param("view", if overview { "overview" } else { "entity" });
+        self.overview.set(overview);
+        self.restart_monitor();
+    }
+
+    /// Checks every entity, one check per imaging server, now and then
+    /// every `poll_seconds` while the page shows; the rows go on screen a
+    /// few times a second as they come. `round`: a round is in progress;
+    /// `failure`: why the last one failed as a whole.
+    pub async fn overview_loop(self, round: RwSignal<bool>, failure: RwSignal<Option<(Trouble, String)>>) {
+        let mut failures = 0;
+        let mut max_age = 0;
+        loop {
+            let list = self.entities.get_untracked().unwrap_or_default();
+            round.set(true);
+            let heard: Arc<Mutex<Vec<(String, Result<StatusReport, ApiError>)>>> = Arc::default();
+            let on_row = {
+                let heard = heard.clone();
+                move |entity: &str, row| heard.lock().unwrap_or_else(|p| p.into_inner()).push((entity.to_string(), row))
+            };
+            let flush = || {
+                let rows = std::mem::take(&mut *heard.lock().unwrap_or_else(|p| p.into_inner()));
+                if rows.is_empty() {
+                    return;
+                }
+                let now = browser::now_ms();
+                self.statuses.update(|m| {
+                    for (entity, row) in rows {
+                        let known = match row {
+                            Ok(report) => Known { checked_at: now - report.age_ms as f64, health: Health::Known(report) },
+                            Err(e) => Known { health: Health::Unreachable(e.trouble(), e.to_string()), checked_at: now },
+                        };
+                        m.insert(entity, known);
+                    }
+                });
+            };
+            let api = self.api();
+            let checks = std::pin::pin!(api.overview(&list, max_age, &on_row));
+            let ticker = std::pin::pin!(async {
+                loop {
+                    TimeoutFuture::new(300).await;
+                    flush();
+                }
+            });
+            let result = match select(checks, ticker).await {
+                Either::Left((result, _)) => result,
+                Either::Right((_, checks)) => checks.await,
+            };
+            flush();
+            round.set(false);
+            match result {
+                Err(ApiError::SignedOut) => return self.signed_out(),
+                Err(e) => {
+                    failures += 1;
+                    failure.set(Some((e.trouble(), e.to_string())));
+                }
+                Ok(()) => {
+                    failures = 0;
+                    failure.set(None);
+                }
+            }
+            // The next rounds accept a gateway's check as old as the interval.
+            max_age = self.config.with_value(|c| c.poll_seconds);
+            self.wait_before_next_check(failures).await;
+        }
     }
 
     /// Applies a state of the connection (no ticket: only one connection

@@ -21,16 +21,14 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
         "Do not proceed; notify your administrator or support.",
         "Ne poursuivez pas ; prévenez votre administrateur ou le support.",
     );
-    let (icon, title, why, todo) = match h {
+    let (icon, why, todo) = match h {
         Health::Checking => (
             "…",
-            t("Checking…", "Vérification…"),
             t("Asking Medulla about this entity’s imaging server.", "Interrogation de Medulla sur le serveur d’imagerie de cette entité."),
             None,
         ),
         Health::SignedOut => (
             "!",
-            t("Signed out", "Déconnecté"),
             t(
                 "You are not signed in to Medulla (or your session has ended), so the status cannot be read.",
                 "Vous n’êtes pas connecté à Medulla (ou votre session a pris fin) : l’état ne peut pas être lu.",
@@ -39,7 +37,6 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
         ),
         Health::Unreachable(..) => (
             "?",
-            t("Medulla unreachable", "Medulla injoignable"),
             t(
                 "Medulla’s own API did not answer properly: the status of the imaging server is unknown.",
                 "L’API de Medulla n’a pas répondu correctement : l’état du serveur d’imagerie est inconnu.",
@@ -52,13 +49,11 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
         Health::Known(r) => match r.status {
             ServerStatus::Available(_) => (
                 "✔",
-                t("Available", "Disponible"),
                 t("The imaging server is active and ready for use.", "Le serveur d’imagerie est actif et prêt à l’emploi."),
                 None,
             ),
             ServerStatus::ConnectionError => (
                 "⚠",
-                t("Connection error", "Erreur de connexion"),
                 t(
                     "The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail.",
                     "L’hôte du serveur répond, mais Medulla ne peut pas dialoguer avec son service d’imagerie : un déploiement échouerait.",
@@ -67,7 +62,6 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
             ),
             ServerStatus::Offline(_) => (
                 "✖",
-                t("Offline", "Hors ligne"),
                 t(
                     "The imaging server linked to this entity is inactive: images cannot be deployed to its machines.",
                     "Le serveur d’imagerie lié à cette entité est inactif : aucune image ne peut être déployée sur ses machines.",
@@ -76,7 +70,6 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
             ),
             ServerStatus::NotLinked => (
                 "–",
-                t("No imaging server linked", "Aucun serveur d’imagerie lié"),
                 t(
                     "Neither this entity nor an ancestor that serves its descendants has an imaging server.",
                     "Ni cette entité ni un ancêtre qui dessert ses descendants n’a de serveur d’imagerie.",
@@ -88,7 +81,21 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
             ),
         },
     };
-    Words { icon, title, why, todo }
+    Words { icon, title: title_of(h.as_str(), lang), why, todo }
+}
+
+/// The title of a state (`Health::as_str`), as the screen says it.
+pub fn title_of(state: &str, lang: Lang) -> &'static str {
+    let (en, fr) = match state {
+        "checking" => ("Checking…", "Vérification…"),
+        "signed-out" => ("Signed out", "Déconnecté"),
+        "unreachable" => ("Medulla unreachable", "Medulla injoignable"),
+        "available" => ("Available", "Disponible"),
+        "connection-error" => ("Connection error", "Erreur de connexion"),
+        "offline" => ("Offline", "Hors ligne"),
+        _ => ("No imaging server linked", "Aucun serveur d’imagerie lié"),
+    };
+    lang.tr(en, fr)
 }
 
 /// What is known of the relay of an Offline server, in words.

@@ -9,6 +9,7 @@ mod config;
 mod embed;
 mod failures;
 mod harness;
+mod overview;
 mod package;
 mod production;
 mod real_agent;

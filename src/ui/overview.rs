@@ -1,0 +1,186 @@
+//! Every entity the user sees, with the status of the imaging server that
+//! serves it: problems first, counts per status, filters; one check per
+//! imaging server, again every `poll_seconds` while the view shows.
+
+use super::entity_picker::matching;
+use super::state::{Ctx, Known};
+use super::status_panel::{describe, title_of};
+use super::{browser, text};
+use crate::domain::{Entity, Health, Trouble};
+use crate::i18n::Lang;
+use futures::future::abortable;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// How many rows are on the page at most; more means "filter to narrow".
+const SHOWN: usize = 200;
+
+/// The states in the order the overview lists them: problems first.
+const ORDER: [&str; 6] = ["offline", "connection-error", "unreachable", "checking", "not-linked", "available"];
+
+fn rank(state: &str) -> usize {
+    ORDER.iter().position(|s| *s == state).unwrap_or(ORDER.len())
+}
+
+/// The state of `entity` in `statuses`: Checking until a check says.
+fn state_of(statuses: &std::collections::HashMap<String, Known>, entity: &str) -> &'static str {
+    statuses.get(entity).map_or("checking", |k| k.health.as_str())
+}
+
+/// "Offline since 10:42:05 (18 min)", as the overview says it.
+fn since_text(known: &Known, lang: Lang) -> Option<String> {
+    let Health::Known(report) = &known.health else { return None };
+    let since = report.since.as_ref()?;
+    let from = known.checked_at - since.held_ms as f64;
+    let elapsed = lang.elapsed_ms((browser::now_ms() - from).max(0.0) as u64);
+    let at_least = if since.change_seen { "" } else { lang.tr("at least ", "au moins ") };
+    Some(format!("{}{at_least}{} ({elapsed})", lang.tr("since ", "depuis "), browser::moment(from, lang)))
+}
+
+/// One row of the table.
+fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoView {
+    let health = known.as_ref().map_or(Health::Checking, |k| k.health.clone());
+    let words = describe(&health, lang);
+    let state = health.as_str();
+    let report = match &health {
+        Health::Known(r) => Some(r.clone()),
+        _ => None,
+    };
+    let served_by = report.as_ref().and_then(|r| {
+        let owner = r.inherited_from.clone()?;
+        Some(ctx.entity(&owner).map_or(owner, |e| e.completename))
+    });
+    let server = report.as_ref().and_then(|r| r.server_name.clone()).unwrap_or_else(|| "—".into());
+    let since = known.as_ref().and_then(|k| since_text(k, lang)).unwrap_or_else(|| "—".into());
+    let uuid = entity.uuid.clone();
+    let open = move |_| {
+        ctx.show_overview(false);
+        if ctx.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
+            ctx.select(uuid.clone());
+        }
+    };
+    view! {
+        <tr class=format!("overview__row overview__row--{state}") data-entity=entity.uuid.clone() data-status=state>
+            <td class="overview__status"><span class="dot" aria-hidden="true">{words.icon}</span>" "{words.title}</td>
+            <td><button type="button" class="overview__open" on:click=open>{entity.completename}</button></td>
+            <td>{served_by.unwrap_or_else(|| lang.tr("itself", "elle-même").into())}</td>
+            <td>{server}</td>
+            <td>{since}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let lang = ctx.lang;
+    let round = RwSignal::new(true);
+    let failure = RwSignal::new(None::<(Trouble, String)>);
+    let query = RwSignal::new(String::new());
+    // "" for every state, else one of [`ORDER`].
+    let only = RwSignal::new(String::new());
+    // Checks run while the view is on screen.
+    let (task, handle) = abortable(ctx.overview_loop(round, failure));
+    spawn_local(async move {
+        let _ = task.await;
+    });
+    on_cleanup(move || handle.abort());
+
+    let counts = move || {
+        let l = lang.get();
+        let mut per_state = [0u64; ORDER.len()];
+        ctx.entities.with(|list| {
+            ctx.statuses.with(|statuses| {
+                for e in list.as_deref().unwrap_or_default() {
+                    per_state[rank(state_of(statuses, &e.uuid)).min(ORDER.len() - 1)] += 1;
+                }
+            })
+        });
+        let words = ORDER
+            .iter()
+            .zip(per_state)
+            .filter(|(_, n)| *n > 0)
+            .map(|(state, n)| {
+                format!("{} {}", l.int(n), title_of(state, l))
+            })
+            .collect::<Vec<_>>();
+        words.join(" · ")
+    };
+    let rows = move || {
+        let l = lang.get();
+        let q = query.get();
+        let only = only.get();
+        ctx.entities.with(|list| {
+            ctx.statuses.with(|statuses| {
+                let mut found: Vec<&Entity> = matching(list.as_deref().unwrap_or_default(), &q)
+                    .into_iter()
+                    .filter(|e| only.is_empty() || state_of(statuses, &e.uuid) == only)
+                    .collect();
+                // Problems first; the entities' own order within a state.
+                found.sort_by_key(|e| rank(state_of(statuses, &e.uuid)));
+                let total = found.len();
+                let shown = found
+                    .into_iter()
+                    .take(SHOWN)
+                    .map(|e| row(ctx, e.clone(), statuses.get(&e.uuid).cloned(), l))
+                    .collect_view();
+                (shown, total)
+            })
+        })
+    };
+    let table = move || {
+        let (shown, total) = rows();
+        let l = lang.get();
+        let more = (total > SHOWN).then(|| {
+            format!(
+                "{} {}",
+                l.int((total - SHOWN) as u64),
+                l.tr("more: filter to narrow the list", "de plus : filtrez pour réduire la liste")
+            )
+        });
+        view! {
+            <table class="overview__table">
+                <thead><tr>
+                    <th scope="col">{l.tr("Status", "État")}</th>
+                    <th scope="col">{l.tr("Entity", "Entité")}</th>
+                    <th scope="col">{l.tr("Served by the server of", "Desservie par le serveur de")}</th>
+                    <th scope="col">{l.tr("Imaging server", "Serveur d’imagerie")}</th>
+                    <th scope="col">{l.tr("Since", "Depuis")}</th>
+                </tr></thead>
+                <tbody>{shown}</tbody>
+            </table>
+            {(total == 0).then(|| view! { <p>{l.tr("No entity matches.", "Aucune entité ne correspond.")}</p> })}
+            {more.map(|m| view! { <p class="overview__more">{m}</p> })}
+        }
+    };
+    let option = move |state: &'static str| {
+        let title = move || match state {
+            "" => lang.get().tr("Every status", "Tous les états"),
+            s => title_of(s, lang.get()),
+        };
+        view! { <option value=state selected=move || only.get() == state>{title}</option> }
+    };
+    view! {
+        <section class="overview" aria-labelledby="overview-title" aria-busy=move || round.get().to_string()>
+            <h2 id="overview-title">{text(lang, "Every entity’s imaging server", "Le serveur d’imagerie de chaque entité")}</h2>
+            <p class="overview__counts" role="status" aria-live="polite">{counts}</p>
+            {move || failure.get().map(|(_, detail)| view! {
+                <p class="overview__failure" role="alert">
+                    {lang.get().tr("Medulla did not answer this round; the statuses shown are the last known.", "Medulla n’a pas répondu à ce tour ; les états affichés sont les derniers connus.")}
+                    " " <code>{detail}</code>
+                </p>
+            })}
+            <div class="overview__filters">
+                <label for="overview-filter">{text(lang, "Filter", "Filtrer")}</label>
+                <input id="overview-filter" type="search" autocomplete="off"
+                    placeholder=text(lang, "Part of an entity’s name", "Une partie du nom d’une entité")
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <label for="overview-status">{text(lang, "Status", "État")}</label>
+                <select id="overview-status" on:change=move |ev| only.set(event_target_value(&ev))>
+                    {[""].into_iter().chain(ORDER).map(option).collect_view()}
+                </select>
+            </div>
+            {table}
+        </section>
+    }
+}
