@@ -107,6 +107,9 @@ pub enum Progress {
 /// run on a thread pool (the gateway) as well as in the browser.
 pub type OnProgress<'a> = dyn Fn(Progress) + Sync + 'a;
 
+/// An entity of an overview, and its status or why it is unknown.
+pub type Row = (String, Result<StatusReport, ApiError>);
+
 /// Hears the status of each entity of an overview as it is known (an
 /// early Offline may be followed by the final word), or why it is not.
 pub type OnRow<'a> = dyn Fn(&str, Result<StatusReport, ApiError>) + Sync + 'a;

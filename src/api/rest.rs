@@ -5,7 +5,7 @@
 //! proxy, nothing) becomes a typed error.
 
 use super::http::{Answer, Fetch, Http, Method, Request};
-use super::{ApiError, ImagingApi, SyncOutcome};
+use super::{ApiError, ImagingApi, Row, SyncOutcome};
 use crate::config::Config;
 use crate::domain::*;
 use crate::json::{self, Json};
@@ -236,9 +236,6 @@ fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
         })
     }
 }
-
-/// An entity of an overview, and its status or why it is unknown.
-pub type Row = (String, Result<StatusReport, ApiError>);
 
 /// The rows of an overview: each entity's status, or the problem that
 /// kept it unknown (`unreachable`). An item that cannot be read is an

@@ -2,6 +2,7 @@
 //! pattern), filtered as one types, operable with the keyboard alone.
 
 use super::state::Ctx;
+use super::status_panel::{describe, title_of};
 use super::text;
 use crate::domain::Entity;
 use leptos::prelude::*;
@@ -132,11 +133,22 @@ pub fn EntityPicker() -> impl IntoView {
                             let uuid = uuid.clone();
                             move || (ctx.selected.get().as_deref() == Some(uuid.as_str())).to_string()
                         };
+                        // The status last known of it (the overview's, or
+                        // its own last check): icon and colour, and the word
+                        // for screen readers.
+                        let known = {
+                            let uuid = uuid.clone();
+                            move || ctx.statuses.with(|m| m.get(&uuid).map(|k| (k.health.as_str(), describe(&k.health, lang.get()).icon)))
+                        };
                         view! {
                             <li role="option" id=option_id(&entity.uuid) aria-selected=is_selected
                                 class=("active", move || active.get() == i)
                                 on:mousedown=move |ev| { ev.prevent_default(); choose(uuid.clone()); }>
-                                {entity.completename.clone()}
+                                {move || known().map(|(state, icon)| view! {
+                                    <span class=format!("dot dot--{state}") aria-hidden="true">{icon}</span>
+                                    {entity.completename.clone()}
+                                    <span class="visually-hidden">{format!(" ({})", title_of(state, lang.get()))}</span>
+                                }.into_any()).unwrap_or_else(|| entity.completename.clone().into_any())}
                             </li>
                         }
                     }

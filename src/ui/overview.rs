@@ -61,7 +61,7 @@ fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoV
     };
     view! {
         <tr class=format!("overview__row overview__row--{state}") data-entity=entity.uuid.clone() data-status=state>
-            <td class="overview__status"><span class="dot" aria-hidden="true">{words.icon}</span>" "{words.title}</td>
+            <td class="overview__status"><span class=format!("dot dot--{state}") aria-hidden="true">{words.icon}</span>" "{words.title}</td>
             <td><button type="button" class="overview__open" on:click=open>{entity.completename}</button></td>
             <td>{served_by.unwrap_or_else(|| lang.tr("itself", "elle-même").into())}</td>
             <td>{server}</td>

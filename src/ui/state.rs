@@ -10,7 +10,7 @@
 //! REST, minus the age of the gateway's shared check).
 
 use super::browser;
-use crate::api::{ApiError, Client, ImagingApi, Progress};
+use crate::api::{ApiError, Client, ImagingApi, Progress, Row};
 use crate::config::Config;
 use crate::domain::checks::Checks;
 use crate::domain::{Entity, Health, StatusReport, Trouble};
@@ -451,7 +451,7 @@ impl Ctx {
         loop {
             let list = self.entities.get_untracked().unwrap_or_default();
             round.set(true);
-            let heard: Arc<Mutex<Vec<(String, Result<StatusReport, ApiError>)>>> = Arc::default();
+            let heard: Arc<Mutex<Vec<Row>>> = Arc::default();
             let on_row = {
                 let heard = heard.clone();
                 move |entity: &str, row| heard.lock().unwrap_or_else(|p| p.into_inner()).push((entity.to_string(), row))

@@ -104,3 +104,29 @@ async fn the_overview_in_french(t: Transport) {
 }
 
 on_both_transports!(every_entity_at_a_glance, the_overview_in_french);
+
+/// The selector shows the status known of each entity, icon and word.
+async fn the_selector_shows_the_statuses_known(t: Transport) {
+    let b = open(t).await;
+    b.control(json!({"connect_timeout_ms": 500}));
+    b.open_signed_in("/?view=overview").await;
+    wait_counts(&b, "1 Offline · 1 Connection error · 1 No imaging server linked · 2 Available").await;
+    b.button("One entity").await.click().await.expect("entity view");
+    let input = b.field("Entity").await;
+    input.click().await.expect("selector focused");
+    input.send_keys("general").await.expect("typed");
+    let option = |uuid: &str| format!("//li[@id='entity-option-{uuid}']");
+    for (uuid, dot, word) in [
+        ("UUID0", "dot--offline", "(Offline)"),
+        ("UUID1", "dot--connection-error", "(Connection error)"),
+        ("UUID3", "dot--available", "(Available)"),
+        ("UUID4", "dot--not-linked", "(No imaging server linked)"),
+    ] {
+        let item = b.find(&option(uuid)).await;
+        let html = item.html(false).await.expect("html");
+        assert!(html.contains(dot) && html.contains(word), "{uuid}: {html}");
+    }
+    b.close().await;
+}
+
+on_both_transports!(the_selector_shows_the_statuses_known);
