@@ -36,6 +36,9 @@ pub const ACTIVITY_LINES: i64 = 10;
 /// browser's connections to it are few.
 pub const OVERVIEW_CONCURRENCY: usize = 4;
 
+/// How many entities an overview learns before checking their servers.
+const OVERVIEW_SLICE: usize = 100;
+
 /// One imaging server: its owner, address and name (a server at a new
 /// address is another check).
 pub fn server_key(owner: &str, server: &ServerConfig) -> String {
@@ -484,39 +487,6 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     /// own answer.
     async fn overview(&self, entities: &[Entity], _max_age: u32, on_row: &OnRow<'_>) -> Result<(), ApiError> {
         let at = self.http.now_ms();
-        let unknown = entities.iter().filter(|e| self.known(&e.uuid).is_none());
-        let mut learning = stream::iter(unknown)
-            .map(|e| async move { (e, self.resolve(&e.uuid, true).await) })
-            .buffer_unordered(OVERVIEW_CONCURRENCY);
-        while let Some((e, learnt)) = learning.next().await {
-            match learnt {
-                Err(ApiError::SignedOut) => return Err(ApiError::SignedOut),
-                Err(error) => on_row(&e.uuid, Err(error)),
-                Ok(_) => {}
-            }
-        }
-        drop(learning);
-        // The entities of each imaging server, by owner and server.
-        let mut servers: Vec<((String, ServerConfig), Vec<&str>)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for e in entities {
-            match self.known(&e.uuid) {
-                Some(Some((owner, server))) => {
-                    let key = server_key(&owner, &server);
-                    let i = *index.entry(key).or_insert_with(|| {
-                        servers.push(((owner, server), Vec::new()));
-                        servers.len() - 1
-                    });
-                    servers[i].1.push(&e.uuid);
-                }
-                Some(None) => {
-                    let mut report = StatusReport::not_linked(&e.uuid);
-                    lock(&self.history).record(&mut report, at);
-                    on_row(&e.uuid, Ok(report));
-                }
-                None => {}
-            }
-        }
         let history = &self.history;
         // `report` of the owner, said of every entity the server serves.
         let tell = |owner: &str, served: &[&str], report: &StatusReport, record: bool| {
@@ -533,28 +503,78 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
                 on_row(entity, Ok(row));
             }
         };
-        let mut checks = stream::iter(servers)
-            .map(|((owner, server), served)| async move {
-                let mut report = StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&owner) };
-                let early = |p: Progress| {
-                    if let Progress::Provisional(report) = p {
-                        tell(&owner, &served, &report, false);
+        // Each server's word this round, by [`server_key`].
+        let mut checked: HashMap<String, Result<StatusReport, ApiError>> = HashMap::new();
+        // A slice of the entities at a time: the first rows come once a
+        // slice is learnt, not once all of them are.
+        for slice in entities.chunks(OVERVIEW_SLICE) {
+            let unknown = slice.iter().filter(|e| self.known(&e.uuid).is_none());
+            let mut learning = stream::iter(unknown)
+                .map(|e| async move { (e, self.resolve(&e.uuid, true).await) })
+                .buffer_unordered(OVERVIEW_CONCURRENCY);
+            while let Some((e, learnt)) = learning.next().await {
+                match learnt {
+                    Err(ApiError::SignedOut) => return Err(ApiError::SignedOut),
+                    Err(error) => on_row(&e.uuid, Err(error)),
+                    Ok(_) => {}
+                }
+            }
+            drop(learning);
+            // The slice's entities by imaging server (owner and server).
+            let mut servers: Vec<((String, ServerConfig), Vec<&str>)> = Vec::new();
+            let mut index: HashMap<String, usize> = HashMap::new();
+            for e in slice {
+                match self.known(&e.uuid) {
+                    Some(Some((owner, server))) => {
+                        let i = *index.entry(server_key(&owner, &server)).or_insert_with(|| {
+                            servers.push(((owner, server), Vec::new()));
+                            servers.len() - 1
+                        });
+                        servers[i].1.push(&e.uuid);
                     }
-                };
-                let status = self.check_server(&report, &owner, &server, &early).await;
-                report.status = match status {
-                    Ok(status) => status,
-                    Err(error) => return Err((error, served)),
-                };
-                tell(&owner, &served, &report, true);
-                Ok(())
-            })
-            .buffer_unordered(OVERVIEW_CONCURRENCY);
-        while let Some(checked) = checks.next().await {
-            match checked {
-                Err((ApiError::SignedOut, _)) => return Err(ApiError::SignedOut),
-                Err((error, served)) => served.iter().for_each(|e| on_row(e, Err(error.clone()))),
-                Ok(()) => {}
+                    Some(None) => {
+                        let mut report = StatusReport::not_linked(&e.uuid);
+                        lock(history).record(&mut report, at);
+                        on_row(&e.uuid, Ok(report));
+                    }
+                    None => {}
+                }
+            }
+            // A server checked already this round is not checked again.
+            servers.retain(|((owner, server), served)| match checked.get(&server_key(owner, server)) {
+                Some(Ok(report)) => {
+                    tell(owner, served, report, false);
+                    false
+                }
+                Some(Err(error)) => {
+                    served.iter().for_each(|e| on_row(e, Err(error.clone())));
+                    false
+                }
+                None => true,
+            });
+            let mut checks = stream::iter(servers)
+                .map(|((owner, server), served)| async move {
+                    let report = StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&owner) };
+                    let early = |p: Progress| {
+                        if let Progress::Provisional(report) = p {
+                            tell(&owner, &served, &report, false);
+                        }
+                    };
+                    let result = self.check_server(&report, &owner, &server, &early).await;
+                    let result = result.map(|status| StatusReport { status, ..report });
+                    match &result {
+                        Ok(report) => tell(&owner, &served, report, true),
+                        Err(ApiError::SignedOut) => {}
+                        Err(error) => served.iter().for_each(|e| on_row(e, Err(error.clone()))),
+                    }
+                    (server_key(&owner, &server), result)
+                })
+                .buffer_unordered(OVERVIEW_CONCURRENCY);
+            while let Some((key, result)) = checks.next().await {
+                if result == Err(ApiError::SignedOut) {
+                    return Err(ApiError::SignedOut);
+                }
+                checked.insert(key, result);
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! pattern), filtered as one types, operable with the keyboard alone.
 
 use super::state::Ctx;
-use super::status_panel::{describe, title_of};
+use super::status_panel::title_of;
 use super::text;
 use crate::domain::Entity;
 use leptos::prelude::*;
@@ -138,14 +138,14 @@ pub fn EntityPicker() -> impl IntoView {
                         // for screen readers.
                         let known = {
                             let uuid = uuid.clone();
-                            move || ctx.statuses.with(|m| m.get(&uuid).map(|k| (k.health.as_str(), describe(&k.health, lang.get()).icon)))
+                            move || ctx.statuses.with(|m| m.get(&uuid).map(|k| k.health.as_str()))
                         };
                         view! {
                             <li role="option" id=option_id(&entity.uuid) aria-selected=is_selected
                                 class=("active", move || active.get() == i)
                                 on:mousedown=move |ev| { ev.prevent_default(); choose(uuid.clone()); }>
-                                {move || known().map(|(state, icon)| view! {
-                                    <span class=format!("dot dot--{state}") aria-hidden="true">{icon}</span>
+                                {move || known().map(|state| view! {
+                                    <span class=format!("dot dot--{state}") aria-hidden="true"></span>
                                     {entity.completename.clone()}
                                     <span class="visually-hidden">{format!(" ({})", title_of(state, lang.get()))}</span>
                                 }.into_any()).unwrap_or_else(|| entity.completename.clone().into_any())}

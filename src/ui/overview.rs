@@ -4,7 +4,7 @@
 
 use super::entity_picker::matching;
 use super::state::{Ctx, Known};
-use super::status_panel::{describe, title_of};
+use super::status_panel::title_of;
 use super::{browser, text};
 use crate::domain::{Entity, Health, Trouble};
 use crate::i18n::Lang;
@@ -40,7 +40,6 @@ fn since_text(known: &Known, lang: Lang) -> Option<String> {
 /// One row of the table.
 fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoView {
     let health = known.as_ref().map_or(Health::Checking, |k| k.health.clone());
-    let words = describe(&health, lang);
     let state = health.as_str();
     let report = match &health {
         Health::Known(r) => Some(r.clone()),
@@ -61,7 +60,7 @@ fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoV
     };
     view! {
         <tr class=format!("overview__row overview__row--{state}") data-entity=entity.uuid.clone() data-status=state>
-            <td class="overview__status"><span class=format!("dot dot--{state}") aria-hidden="true">{words.icon}</span>" "{words.title}</td>
+            <td class="overview__status"><span class=format!("dot dot--{state}") aria-hidden="true"></span>" "{title_of(state, lang)}</td>
             <td><button type="button" class="overview__open" on:click=open>{entity.completename}</button></td>
             <td>{served_by.unwrap_or_else(|| lang.tr("itself", "elle-même").into())}</td>
             <td>{server}</td>

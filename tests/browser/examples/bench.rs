@@ -170,7 +170,9 @@ async fn switch(b: &Browser, t: Transport, to: (&str, &str)) -> (f64, usize, usi
     let input = b.field("Entity").await;
     input.click().await.expect("selector focused");
     input.send_keys("Public").await.expect("typed");
-    let option = format!("//li[@role='option' and normalize-space()={}]", xpath_literal(to.1));
+    let path = xpath_literal(to.1);
+    let option =
+        format!("//li[@role='option' and (normalize-space()={path} or starts-with(normalize-space(), concat({path}, ' (')))]");
     let option = b.find(&option).await;
     b.c.execute(ARM_SWITCH, vec![json!(to.0), json!("available")]).await.expect("armed");
     let (calls, rounds) = (b.sim.sim.calls(protocol(t)), b.sim.sim.rounds(protocol(t)));

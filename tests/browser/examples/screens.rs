@@ -32,6 +32,23 @@ async fn main() {
     b.goto("/?entity=UUID1&theme=dark").await;
     b.wait_status("connection-error").await;
     save(&b, &out, "UUID1-connection-error-dark").await;
+    // The overview, then a server that stops answering: since when, and
+    // its last figures.
+    b.control(json!({"connect_timeout_ms": 500}));
+    b.goto("/?view=overview").await;
+    harness::until("the overview's rows", || async {
+        let counts = b.c.find(fantoccini::Locator::Css(".overview__counts")).await.ok()?.text().await.ok()?;
+        counts.ends_with("2 Available").then_some(())
+    })
+    .await;
+    save(&b, &out, "overview").await;
+    b.goto("/?view=entity&entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(json!({"entity": "UUID2", "status": "connection_error"}));
+    b.button("Refresh now").await.click().await.expect("refresh");
+    b.wait_status("connection-error").await;
+    save(&b, &out, "last-known").await;
+    b.control(json!({"entity": "UUID2", "status": "available"}));
     b.goto("/_sim/host.html").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     save(&b, &out, "embedded-host").await;

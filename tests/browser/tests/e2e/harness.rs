@@ -361,7 +361,11 @@ impl Browser {
         let input = self.field("Entity").await;
         input.click().await.expect("selector focused");
         input.send_keys(typed).await.expect("typed");
-        let option = format!("//li[@role='option' and normalize-space()={}]", xpath_literal(full_path));
+        // The option's text, or its text and the status known of it
+        // ("General > Public (Available)").
+        let path = xpath_literal(full_path);
+        let option =
+            format!("//li[@role='option' and (normalize-space()={path} or starts-with(normalize-space(), concat({path}, ' (')))]");
         self.find(&option).await.click().await.expect("option clicked");
     }
 
