@@ -254,12 +254,17 @@ impl Gateway {
         max_age: Duration,
     ) -> Result<Vec<(String, Result<Arc<Checked>, ApiError>)>, ApiError> {
         let entities: Vec<String> = lock(&user.entities).iter().map(|e| e.uuid.clone()).collect();
+        let started = SystemTime::now();
         let rows: Vec<_> = stream::iter(entities)
             .map(|entity| {
                 let user = user.clone();
                 async move {
                     let checked = async {
                         let topology = self.topology(&user, &entity, TOPOLOGY_MAX_AGE).await?;
+                        // A check begun during this overview is as new as
+                        // the client asked: one check per server per round,
+                        // however long the round.
+                        let max_age = max_age.max(started.elapsed().unwrap_or_default());
                         let checked = self.check_of(user.clone(), &entity, &topology, max_age).await?;
                         let mut report = checked.report.clone();
                         lock(&self.history).annotate(&mut report, ms(checked.at));

@@ -265,3 +265,23 @@ async fn a_status_is_one_round_of_agent_calls_once_its_topology_is_known() {
     assert_eq!(library["status"].as_str(), Some("offline"), "{library}");
     assert_eq!(library["served_by"], Value::Null, "{library}");
 }
+
+/// The overview checks each imaging server once per request, even a
+/// `no-cache` one whose entities take a while to go through: a check begun
+/// during the request is new enough for all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overview_is_one_check_per_imaging_server() {
+    // One agent call at a time: the entities are reached one after another.
+    let s = setup_with(|g| g.max_agent_calls = 1).await;
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    assert_eq!(s.get(&cookie, "entities", None).await.0, 200);
+    // Slow enough that the entities of one server are reached more than a
+    // second apart.
+    s.sim.sim.control(serde_json::from_value(json!({"latency_ms": 400})).expect("control")).expect("set");
+    let before = s.sim.sim.calls("imaging.getGlobalStatus");
+    let (code, body) = s.get(&cookie, "imaging-overview", Some("no-cache")).await;
+    assert_eq!(code, 200);
+    let json: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(json["items"].as_array().map(Vec::len), Some(5), "{json}");
+    assert_eq!(s.sim.sim.calls("imaging.getGlobalStatus") - before, 3, "General's, Private's and Public's servers");
+}

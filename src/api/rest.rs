@@ -10,6 +10,9 @@ use crate::config::Config;
 use crate::domain::*;
 use crate::json::{self, Json};
 
+/// What the overview's request may take beyond `request_timeout_seconds`.
+pub const OVERVIEW_EXTRA_MS: u32 = 120_000;
+
 /// The prefix of every problem `type` of the contract.
 pub const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
 
@@ -385,9 +388,20 @@ impl RestClient {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> Result<Answer, ApiError> {
+        self.request_within(method, path, body, headers, self.timeout_ms).await
+    }
+
+    async fn request_within(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+        timeout_ms: u32,
+    ) -> Result<Answer, ApiError> {
         let url = format!("{}/{path}", self.base);
         let body = body.map(|b| ("application/json", b));
-        Fetch.send(Request { method, url: &url, body, headers, timeout_ms: self.timeout_ms }).await
+        Fetch.send(Request { method, url: &url, body, headers, timeout_ms }).await
     }
 
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
@@ -469,7 +483,11 @@ impl ImagingApi for RestClient {
     /// one per imaging server.
     async fn overview(&self, _entities: &[Entity], max_age: u32, on_row: &super::OnRow<'_>) -> Result<(), ApiError> {
         let cache = cache_control(max_age);
-        let answer = self.request_with(Method::Get, "imaging-overview", None, &[("Cache-Control", &cache)]).await?;
+        // A gateway that has not learnt what serves thousands of entities
+        // learns it first (3 agent calls each): more than a usual request.
+        let timeout_ms = self.timeout_ms.saturating_add(OVERVIEW_EXTRA_MS);
+        let headers = [("Cache-Control", cache.as_str())];
+        let answer = self.request_within(Method::Get, "imaging-overview", None, &headers, timeout_ms).await?;
         for (entity, row) in overview_from(body(&answer)?, server_now(&answer))? {
             on_row(&entity, row);
         }

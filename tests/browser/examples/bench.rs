@@ -88,7 +88,7 @@ const watch = new MutationObserver(() => {
     requestAnimationFrame(() => { b.t1 = performance.now(); });
   }
 });
-watch.observe(document.getElementById('entity-list'), { subtree: true, childList: true, characterData: true });
+watch.observe(document.querySelector(arguments[0]), { subtree: true, childList: true, characterData: true });
 "#;
 
 const ELAPSED: &str = "const b = window.__bench; return b && b.t1 !== null ? b.t1 - b.t0 : null;";
@@ -266,7 +266,7 @@ async fn selector(entities: usize) {
     let mut times = Vec::new();
     // Each key narrows the list (the count of matches changes).
     for key in ["1", "2", "3", "4"] {
-        b.c.execute(ARM_KEY, vec![]).await.expect("armed");
+        b.c.execute(ARM_KEY, vec![json!("#entity-list")]).await.expect("armed");
         input.send_keys(key).await.expect("typed");
         times.push(until_value(&b, ELAPSED).await);
     }
@@ -275,6 +275,56 @@ async fn selector(entities: usize) {
         "| selector | {entities} entities | key press to frame | median {:.0} ms, worst {worst:.0} ms |",
         median(times)
     );
+    b.close().await;
+}
+
+/// The overview of `entities` entities, `servers` of them with a server of
+/// their own: sign-in to every row known, the checks of one round, the
+/// rows on the page, and a key press in its filter to the next frame.
+async fn overview(t: Transport, entities: usize, servers: usize) {
+    let b = open_with(t, |o| {
+        o.extra_entities = entities;
+        o.extra_servers = servers;
+        o.connect_timeout = Duration::from_millis(500);
+    })
+    .await;
+    b.goto("/?view=overview").await;
+    let statuses = b.sim.sim.calls("imaging.getGlobalStatus");
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    let signed_in = std::time::Instant::now();
+    // Every row known: no "Checking…" among the counts, the round over.
+    loop {
+        let counts = b.c.find(fantoccini::Locator::Css(".overview__counts")).await;
+        let counts = match counts {
+            Ok(c) => c.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let busy = match b.c.find(fantoccini::Locator::Css("section.overview")).await {
+            Ok(s) => s.attr("aria-busy").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if !counts.is_empty() && !counts.contains("Checking") && busy.as_deref() == Some("false") {
+            break;
+        }
+        assert!(signed_in.elapsed() < Duration::from_secs(600), "no full overview: {counts}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown = signed_in.elapsed().as_secs_f64();
+    let checks = b.sim.sim.calls("imaging.getGlobalStatus") - statuses;
+    let rows = b.c.find_all(fantoccini::Locator::Css("tr.overview__row")).await.map_or(0, |r| r.len());
+    let scale = format!("{entities} entities, {} servers, {}", servers + 3, t.name());
+    println!("| overview | {scale} | sign-in to every row known | {shown:.1} s |");
+    println!("| overview | {scale} | `getGlobalStatus` in that round | {checks} ({:.2} per server) |", checks as f64 / (servers + 3) as f64);
+    println!("| overview | {scale} | rows on the page | {rows} |");
+    let input = b.field("Filter").await;
+    input.click().await.expect("filter focused");
+    let mut times = Vec::new();
+    for key in ["1", "2", "3"] {
+        b.c.execute(ARM_KEY, vec![json!("section.overview")]).await.expect("armed");
+        input.send_keys(key).await.expect("typed");
+        times.push(until_value(&b, ELAPSED).await);
+    }
+    println!("| overview | {scale} | key press in the filter to frame | median {:.0} ms |", median(times));
     b.close().await;
 }
 
@@ -324,7 +374,7 @@ async fn flat() {
 async fn main() {
     // SAFETY: set before any thread of ours reads the environment.
     std::env::set_var("CHROMIUM_EXTRA_ARGS", "--js-flags=--expose-gc --enable-precise-memory-info");
-    // `BENCH_ONLY=speed|selector|flat`: one part.
+    // `BENCH_ONLY=speed|selector|overview|flat`: one part.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;
     if run("speed") {
@@ -340,6 +390,11 @@ async fn main() {
             [5_000, 50_000].into_iter().filter(|n| std::env::var("BENCH_ENTITIES").map_or(true, |e| e == n.to_string()))
         {
             selector(entities).await;
+        }
+    }
+    if run("overview") {
+        for t in [Transport::MmcAgent, Transport::Rest] {
+            overview(t, 5_000, 200).await;
         }
     }
     if run("flat") {

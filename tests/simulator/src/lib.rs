@@ -47,8 +47,10 @@ pub struct Options {
     /// The built app (Trunk's `dist/`).
     pub dist: PathBuf,
     pub session_timeout: Duration,
-    /// Extra entities, to try the selector at scale.
+    /// Extra entities, to try the selector and the overview at scale...
     pub extra_entities: usize,
+    /// ...and how many of them have an imaging server of their own.
+    pub extra_servers: usize,
     /// How long a `hang` failure keeps the caller waiting.
     pub hang: Duration,
     /// How long `getGlobalStatus` waits for an imaging server whose host is
@@ -76,6 +78,7 @@ impl Default for Options {
             dist: PathBuf::from("dist"),
             session_timeout: Duration::from_secs(900),
             extra_entities: 0,
+            extra_servers: 0,
             hang: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(30),
             transport: "mmc-agent".into(),
@@ -242,7 +245,7 @@ pub fn demo_config(transport: &str) -> serde_json::Value {
 impl Sim {
     pub fn new(options: &Options) -> Arc<Self> {
         let mut world = World::demo();
-        world.add_many(options.extra_entities);
+        world.add_many(options.extra_entities, options.extra_servers);
         Arc::new(Self {
             world: Mutex::new(world),
             sessions: Mutex::new(HashMap::new()),

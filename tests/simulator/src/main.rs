@@ -1,4 +1,4 @@
-//! `medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N]`
+//! `medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--entities N] [--servers N]`
 
 use medulla_sim::{
     start, Options, AGENT_LOGIN, AGENT_PASSWORD, SCOPED_LOGIN, SCOPED_PASSWORD, USER_LOGIN, USER_PASSWORD,
@@ -6,13 +6,14 @@ use medulla_sim::{
 use std::time::Duration;
 
 const USAGE: &str =
-    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--transport T] [--base-path P] [--rest-upstream URL]
+    "usage: medulla-sim [--port N] [--dist DIR] [--session-timeout SECONDS] [--connect-timeout SECONDS] [--entities N] [--servers N] [--transport T] [--base-path P] [--rest-upstream URL]
   --port N                 listen on 127.0.0.1:N (default 8080; 0 picks a free port)
   --dist DIR               the built app (default dist)
   --session-timeout S      idle seconds before a session expires (default 900)
   --connect-timeout S      seconds getGlobalStatus waits for an imaging server
                            whose host is down, as the agent does (default 30)
   --entities N             add N entities under General > Public
+  --servers N              N of those with an imaging server of their own
   --transport T            what the served config.json asks the app to use:
                            mmc-agent (XML-RPC, default) or rest (the REST contract,
                            served by the gateway at --rest-upstream)
@@ -41,6 +42,7 @@ async fn main() {
             "--session-timeout" => options.session_timeout = Duration::from_secs(number(value())),
             "--connect-timeout" => options.connect_timeout = Duration::from_secs(number(value())),
             "--entities" => options.extra_entities = number(value()) as usize,
+            "--servers" => options.extra_servers = number(value()) as usize,
             "--base-path" => options.base_path = value(),
             "--rest-upstream" => options.rest_upstream = Some(value()),
             "--transport" => match value().as_str() {

@@ -158,15 +158,29 @@ impl World {
         }
     }
 
-    /// Adds `n` entities under "Public" (for trying the selector at scale).
-    pub fn add_many(&mut self, n: usize) {
+    /// Adds `n` entities under "Public" (for trying the selector and the
+    /// overview at scale), `servers` of them with an imaging server of
+    /// their own (one in 20 Offline, one in 25 with a Connection error);
+    /// the others are served by Public's.
+    pub fn add_many(&mut self, n: usize, servers: usize) {
+        let every = n.checked_div(servers).map_or(usize::MAX, |e| e.max(1));
         for i in 0..n {
             let id = self.entities.len();
+            let k = i / every;
+            let server = (i % every == 0 && k < servers).then(|| {
+                let state = match k {
+                    k if k % 20 == 19 => ServerState::Offline,
+                    k if k % 25 == 24 => ServerState::ConnectionError,
+                    _ => ServerState::Available,
+                };
+                let ip = format!("10.{}.{}.5", 100 + k / 250, k % 250);
+                server(&format!("imaging-site-{:04}", i + 1), &ip, true, state)
+            });
             self.entities.push(Entity {
                 uuid: format!("UUID{id}"),
                 name: format!("Site {:04}", i + 1),
                 parent: Some(2),
-                server: None,
+                server: server.flatten(),
                 counts: (i as i64 % 50, 0, 0),
             });
         }
