@@ -155,10 +155,12 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     assert!(first.contains("the first check already found it so"), "{first}");
     b.find("//section[@data-live='true']/h2[.='Imaging server figures']").await;
 
-    b.control(serde_json::json!({"entity": "UUID2", "status": "connection_error"}));
+    // Its host goes down: Offline at once from its relay (no "since" until
+    // the check ends), then since the check that saw it.
+    b.control(serde_json::json!({"entity": "UUID2", "status": "offline"}));
     b.button("Refresh now").await.click().await.expect("clicked");
-    b.wait_status("connection-error").await;
-    let changed = text_until(&b, since, |t| t.starts_with("Connection error since ")).await;
+    b.wait_status("offline").await;
+    let changed = text_until(&b, since, |t| t.starts_with("Offline since ")).await;
     assert!(!changed.contains("at least") && changed.contains("less than a minute"), "{changed}");
     let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
     for words in
@@ -176,8 +178,8 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     // at least now).
     b.configure(serde_json::json!({"language": "fr"}));
     b.goto("/?theme=dark&entity=UUID2").await;
-    b.wait_status("connection-error").await;
-    let reloaded = text_until(&b, since, |t| t.starts_with("Erreur de connexion depuis ")).await;
+    b.wait_status("offline").await;
+    let reloaded = text_until(&b, since, |t| t.starts_with("Hors ligne depuis ")).await;
     match t {
         Transport::Rest => {
             assert!(!reloaded.contains("au moins"), "{reloaded}");
