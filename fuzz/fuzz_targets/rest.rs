@@ -12,6 +12,8 @@ fuzz_target!(|body: &[u8]| {
     let _ = report_from(body, i64::MIN);
     let _ = activity_from(body);
     let _ = sync_outcome_from(body);
+    let _ = overview_from(body, 1_795_597_507_000);
+    let _ = overview_from(body, i64::MIN);
     if let Ok(text) = std::str::from_utf8(body) {
         let _ = Timestamp::rfc3339_ms(text);
         let _ = Timestamp::http_date_ms(text);

@@ -195,7 +195,8 @@ fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
     {
         let checked_at = s.time_ms("checked_at")?;
         // How long before the check `key`'s time was.
-        let before_check = |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at - o.time_ms(key)?).unwrap_or(0));
+        let before_check =
+            |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at.saturating_sub(o.time_ms(key)?)).unwrap_or(0));
         let since = match s.opt_obj("since")? {
             Some(o) => Some(Since { held_ms: before_check(o, "at")?, change_seen: o.bool("change_seen")? }),
             None => None,
@@ -243,10 +244,7 @@ fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
 /// The rows of an overview: each entity's status, or the problem that
 /// kept it unknown (`unreachable`). An item that cannot be read is an
 /// error for the whole answer.
-pub fn overview_from(
-    body: &[u8],
-    server_now_ms: i64,
-) -> Result<Vec<Row>, ApiError> {
+pub fn overview_from(body: &[u8], server_now_ms: i64) -> Result<Vec<Row>, ApiError> {
     let json = json::parse_bytes(body).map_err(|e| ApiError::Malformed(format!("imaging-overview: {e}")))?;
     let o = Obj::new(&json, "imaging-overview")?;
     let mut rows = Vec::new();

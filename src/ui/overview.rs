@@ -99,9 +99,7 @@ pub fn Overview() -> impl IntoView {
             .iter()
             .zip(per_state)
             .filter(|(_, n)| *n > 0)
-            .map(|(state, n)| {
-                format!("{} {}", l.int(n), title_of(state, l))
-            })
+            .map(|(state, n)| format!("{} {}", l.int(n), title_of(state, l)))
             .collect::<Vec<_>>();
         words.join(" · ")
     };

@@ -465,8 +465,12 @@ impl Ctx {
                 self.statuses.update(|m| {
                     for (entity, row) in rows {
                         let known = match row {
-                            Ok(report) => Known { checked_at: now - report.age_ms as f64, health: Health::Known(report) },
-                            Err(e) => Known { health: Health::Unreachable(e.trouble(), e.to_string()), checked_at: now },
+                            Ok(report) => {
+                                Known { checked_at: now - report.age_ms as f64, health: Health::Known(report) }
+                            }
+                            Err(e) => {
+                                Known { health: Health::Unreachable(e.trouble(), e.to_string()), checked_at: now }
+                            }
                         };
                         m.insert(entity, known);
                     }

@@ -171,8 +171,9 @@ async fn switch(b: &Browser, t: Transport, to: (&str, &str)) -> (f64, usize, usi
     input.click().await.expect("selector focused");
     input.send_keys("Public").await.expect("typed");
     let path = xpath_literal(to.1);
-    let option =
-        format!("//li[@role='option' and (normalize-space()={path} or starts-with(normalize-space(), concat({path}, ' (')))]");
+    let option = format!(
+        "//li[@role='option' and (normalize-space()={path} or starts-with(normalize-space(), concat({path}, ' (')))]"
+    );
     let option = b.find(&option).await;
     b.c.execute(ARM_SWITCH, vec![json!(to.0), json!("available")]).await.expect("armed");
     let (calls, rounds) = (b.sim.sim.calls(protocol(t)), b.sim.sim.rounds(protocol(t)));
@@ -314,7 +315,10 @@ async fn overview(t: Transport, entities: usize, servers: usize) {
     let rows = b.c.find_all(fantoccini::Locator::Css("tr.overview__row")).await.map_or(0, |r| r.len());
     let scale = format!("{entities} entities, {} servers, {}", servers + 3, t.name());
     println!("| overview | {scale} | sign-in to every row known | {shown:.1} s |");
-    println!("| overview | {scale} | `getGlobalStatus` in that round | {checks} ({:.2} per server) |", checks as f64 / (servers + 3) as f64);
+    println!(
+        "| overview | {scale} | `getGlobalStatus` in that round | {checks} ({:.2} per server) |",
+        checks as f64 / (servers + 3) as f64
+    );
     println!("| overview | {scale} | rows on the page | {rows} |");
     let input = b.field("Filter").await;
     input.click().await.expect("filter focused");

@@ -53,10 +53,7 @@ async fn every_entity_at_a_glance(t: Transport) {
     let protocol = if matches!(t, Transport::Rest) { "REST" } else { "XML-RPC" };
     b.quiet(protocol).await;
     let before = b.sim.sim.calls("imaging.getGlobalStatus");
-    until("the next round", || async {
-        (b.sim.sim.calls("imaging.getGlobalStatus") > before).then_some(())
-    })
-    .await;
+    until("the next round", || async { (b.sim.sim.calls("imaging.getGlobalStatus") > before).then_some(()) }).await;
     round_over(&b).await;
     assert_eq!(b.sim.sim.calls("imaging.getGlobalStatus") - before, 3, "one check per server");
 
@@ -72,10 +69,7 @@ async fn every_entity_at_a_glance(t: Transport) {
     b.field("Filter").await.send_keys(" ").await.expect("typed");
     let status = b.c.find(Locator::Id("overview-status")).await.expect("select");
     status.select_by_value("connection-error").await.expect("chosen");
-    until("the connection errors", || async {
-        (rows(&b).await == ["UUID1", "UUID2", "UUID3"]).then_some(())
-    })
-    .await;
+    until("the connection errors", || async { (rows(&b).await == ["UUID1", "UUID2", "UUID3"]).then_some(()) }).await;
 
     // A row opens that entity's detail.
     b.find("//button[@class='overview__open' and .='General > Public > Library']").await.click().await.expect("opened");

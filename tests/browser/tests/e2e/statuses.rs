@@ -148,6 +148,9 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     let b = open(t).await;
     // A dead imaging server's check ends soon (the agent's 30 s wait, cut).
     b.control(serde_json::json!({"connect_timeout_ms": 300}));
+    // On REST the early Offline comes from the gateway's check in progress:
+    // its "since" comes with the next poll, once that check has ended.
+    b.configure(serde_json::json!({"poll_seconds": 5}));
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     let since = "//p[@class='status__since']";
@@ -176,7 +179,7 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     // In French and the dark theme, after a reload: the gateway still knows
     // since when, and the last figures; the tab alone starts over (since
     // at least now).
-    b.configure(serde_json::json!({"language": "fr"}));
+    b.configure(serde_json::json!({"language": "fr", "poll_seconds": 5}));
     b.goto("/?theme=dark&entity=UUID2").await;
     b.wait_status("offline").await;
     let reloaded = text_until(&b, since, |t| t.starts_with("Hors ligne depuis ")).await;
