@@ -277,7 +277,7 @@ async fn an_overview_is_one_check_per_imaging_server() {
     assert_eq!(s.get(&cookie, "entities", None).await.0, 200);
     // Slow enough that the entities of one server are reached more than a
     // second apart.
-    s.sim.sim.control(serde_json::from_value(json!({"latency_ms": 400})).expect("control")).expect("set");
+    s.sim.sim.control(serde_json::from_value(json!({"latency_ms": 700})).expect("control")).expect("set");
     let before = s.sim.sim.calls("imaging.getGlobalStatus");
     let (code, body) = s.get(&cookie, "imaging-overview", Some("no-cache")).await;
     assert_eq!(code, 200);
