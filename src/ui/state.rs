@@ -564,6 +564,7 @@ impl Ctx {
     /// they may see it).
     pub fn reload_after_sign_in(self) {
         self.entities.set(None);
+        self.statuses.set(HashMap::new());
         self.connect();
     }
 
@@ -592,6 +593,7 @@ impl Ctx {
         browser::forget_agent_session();
         self.signed_out();
         self.entities.set(None);
+        self.statuses.set(HashMap::new());
         self.selected.set(None);
         self.checked_at.set(None);
         self.ended.set(Some(why));
