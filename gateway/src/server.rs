@@ -237,9 +237,15 @@ impl Gateway {
             other => other?,
         };
         lock(&self.reported).insert(entity.to_string(), json::status_name(&checked.report.status));
+        Ok(self.annotated(&checked))
+    }
+
+    /// `checked` with what the history says of its server (since when,
+    /// last figures).
+    fn annotated(&self, checked: &Checked) -> Arc<Checked> {
         let mut report = checked.report.clone();
         lock(&self.history).annotate(&mut report, ms(checked.at));
-        Ok(Arc::new(Checked { report, at: checked.at }))
+        Arc::new(Checked { report, at: checked.at })
     }
 
     /// The status of every entity of `user`: the topology of each (kept
@@ -266,9 +272,7 @@ impl Gateway {
                         // however long the round.
                         let max_age = max_age.max(started.elapsed().unwrap_or_default());
                         let checked = self.check_of(user.clone(), &entity, &topology, max_age).await?;
-                        let mut report = checked.report.clone();
-                        lock(&self.history).annotate(&mut report, ms(checked.at));
-                        Ok(Arc::new(Checked { report, at: checked.at }))
+                        Ok(self.annotated(&checked))
                     };
                     (entity.clone(), checked.await)
                 }
@@ -742,14 +746,21 @@ async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, EntityI
     let max_age = max_age(&headers, gateway.settings.check_interval);
     match gateway.status(user.clone(), &id, max_age).await {
         Ok(checked) => {
-            let entities = lock(&user.entities).clone();
-            let path_of = |uuid: &str| {
-                entities.iter().find(|e| e.uuid == uuid).map_or_else(|| uuid.to_string(), |e| e.completename.clone())
-            };
-            json_answer(StatusCode::OK, json::status(&checked.report, checked.at, path_of))
+            let paths = full_paths(&user);
+            json_answer(StatusCode::OK, json::status(&checked.report, checked.at, path_of(&paths)))
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }
+}
+
+/// The full path of each of the user's entities, by id.
+fn full_paths(user: &UserSession) -> HashMap<String, String> {
+    lock(&user.entities).iter().map(|e| (e.uuid.clone(), e.completename.clone())).collect()
+}
+
+/// The full path of an entity in `paths`; its id when it is not there.
+fn path_of(paths: &HashMap<String, String>) -> impl Fn(&str) -> String + Copy + '_ {
+    move |uuid| paths.get(uuid).cloned().unwrap_or_else(|| uuid.to_string())
 }
 
 /// `GET /imaging-overview`: every entity of the user, from the shared
@@ -762,14 +773,11 @@ async fn overview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
     let max_age = max_age(&headers, gateway.settings.check_interval);
     match gateway.overview(user.clone(), max_age).await {
         Ok(rows) => {
-            let entities = lock(&user.entities).clone();
-            let path_of = |uuid: &str| {
-                entities.iter().find(|e| e.uuid == uuid).map_or_else(|| uuid.to_string(), |e| e.completename.clone())
-            };
+            let paths = full_paths(&user);
             let (mut items, mut unreachable) = (Vec::new(), Vec::new());
             for (entity, row) in rows {
                 match row {
-                    Ok(checked) => items.push(json::status(&checked.report, checked.at, path_of)),
+                    Ok(checked) => items.push(json::status(&checked.report, checked.at, path_of(&paths))),
                     Err(e) => unreachable.push(json!({"entity_id": entity, "problem": upstream_problem(&e).1})),
                 }
             }

@@ -192,53 +192,51 @@ pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiE
 
 /// The report in the contract's `ImagingServerStatus` object `s`.
 fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
-    {
-        let checked_at = s.time_ms("checked_at")?;
-        // How long before the check `key`'s time was.
-        let before_check =
-            |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at.saturating_sub(o.time_ms(key)?)).unwrap_or(0));
-        let since = match s.opt_obj("since")? {
-            Some(o) => Some(Since { held_ms: before_check(o, "at")?, change_seen: o.bool("change_seen")? }),
-            None => None,
-        };
-        let last_available = match s.opt_obj("last_available")? {
-            Some(o) => Some(LastKnown {
-                figures: Box::new(figures_from(o.obj("statistics")?)?),
-                age_ms: before_check(o, "checked_at")?,
-            }),
-            None => None,
-        };
-        let relays = [
-            ("present", RelayPresence::Present),
-            ("absent", RelayPresence::Absent),
-            ("not_found", RelayPresence::NotFound),
-            ("no_address", RelayPresence::NoAddress),
-            ("unknown", RelayPresence::Unknown),
-        ];
-        let relay = match s.opt("relay") {
-            None => None,
-            Some(_) => Some(relays[s.one_of("relay", &relays.map(|r| r.0))?].1),
-        };
-        let status = match s.one_of("status", &["available", "offline", "connection_error", "not_linked"])? {
-            0 => match s.opt_obj("statistics")? {
-                Some(stats) => ServerStatus::Available(Box::new(figures_from(stats)?)),
-                None => return Err(ApiError::Malformed("available without statistics".into())),
-            },
-            1 => ServerStatus::Offline(relay.unwrap_or(RelayPresence::Unknown)),
-            2 => ServerStatus::ConnectionError,
-            _ => ServerStatus::NotLinked,
-        };
-        Ok(StatusReport {
-            entity: s.str("entity_id")?,
-            inherited_from: s.opt_obj("served_by")?.map(|e| e.str("id")).transpose()?,
-            server_name: s.opt_str("server_name")?.filter(|n| !n.is_empty()),
-            status,
-            // A gateway's clock a little ahead of its own Date makes it 0.
-            age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
-            since,
-            last_available,
-        })
-    }
+    let checked_at = s.time_ms("checked_at")?;
+    // How long before the check `key`'s time was.
+    let before_check =
+        |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at.saturating_sub(o.time_ms(key)?)).unwrap_or(0));
+    let since = match s.opt_obj("since")? {
+        Some(o) => Some(Since { held_ms: before_check(o, "at")?, change_seen: o.bool("change_seen")? }),
+        None => None,
+    };
+    let last_available = match s.opt_obj("last_available")? {
+        Some(o) => Some(LastKnown {
+            figures: Box::new(figures_from(o.obj("statistics")?)?),
+            age_ms: before_check(o, "checked_at")?,
+        }),
+        None => None,
+    };
+    let relays = [
+        ("present", RelayPresence::Present),
+        ("absent", RelayPresence::Absent),
+        ("not_found", RelayPresence::NotFound),
+        ("no_address", RelayPresence::NoAddress),
+        ("unknown", RelayPresence::Unknown),
+    ];
+    let relay = match s.opt("relay") {
+        None => None,
+        Some(_) => Some(relays[s.one_of("relay", &relays.map(|r| r.0))?].1),
+    };
+    let status = match s.one_of("status", &["available", "offline", "connection_error", "not_linked"])? {
+        0 => match s.opt_obj("statistics")? {
+            Some(stats) => ServerStatus::Available(Box::new(figures_from(stats)?)),
+            None => return Err(ApiError::Malformed("available without statistics".into())),
+        },
+        1 => ServerStatus::Offline(relay.unwrap_or(RelayPresence::Unknown)),
+        2 => ServerStatus::ConnectionError,
+        _ => ServerStatus::NotLinked,
+    };
+    Ok(StatusReport {
+        entity: s.str("entity_id")?,
+        inherited_from: s.opt_obj("served_by")?.map(|e| e.str("id")).transpose()?,
+        server_name: s.opt_str("server_name")?.filter(|n| !n.is_empty()),
+        status,
+        // A gateway's clock a little ahead of its own Date makes it 0.
+        age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
+        since,
+        last_available,
+    })
 }
 
 /// The rows of an overview: each entity's status, or the problem that

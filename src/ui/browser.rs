@@ -49,6 +49,11 @@ pub fn moment(ms: f64, lang: Lang) -> String {
     }
 }
 
+/// `ms` as [`moment`] says it, and how long ago that is in words.
+pub fn moment_and_age(ms: f64, lang: Lang) -> (String, String) {
+    (moment(ms, lang), lang.elapsed_ms((now_ms() - ms).max(0.0) as u64))
+}
+
 /// `url` resolved against the page's address (a relative `api/v1/` of a
 /// tab served at `/imaging-status/` is `/imaging-status/api/v1/`); as it
 /// is when it cannot be.

@@ -19,12 +19,10 @@ pub fn Figures() -> impl IntoView {
             ServerStatus::Available(figures) => (figures, None),
             _ => {
                 let last = report.last_available?;
-                let read = ctx.checked_at.get()? - last.age_ms as f64;
+                let (moment, age) = browser::moment_and_age(ctx.checked_at.get()? - last.age_ms as f64, lang);
                 let words = format!(
-                    "{} {} ({} {}){}",
+                    "{} {moment} ({age} {}){}",
                     lang.tr("Read at", "Relevés à"),
-                    browser::moment(read, lang),
-                    lang.elapsed_ms((browser::now_ms() - read).max(0.0) as u64),
                     lang.tr("ago", "plus tôt"),
                     lang.tr(
                         ", the last time the imaging server answered: they are not live.",

@@ -6,7 +6,7 @@ use super::entity_picker::matching;
 use super::state::{Ctx, Known};
 use super::status_panel::title_of;
 use super::{browser, text};
-use crate::domain::{Entity, Health, Trouble};
+use crate::domain::{Entity, Health};
 use crate::i18n::Lang;
 use futures::future::abortable;
 use leptos::prelude::*;
@@ -31,10 +31,9 @@ fn state_of(statuses: &std::collections::HashMap<String, Known>, entity: &str) -
 fn since_text(known: &Known, lang: Lang) -> Option<String> {
     let Health::Known(report) = &known.health else { return None };
     let since = report.since.as_ref()?;
-    let from = known.checked_at - since.held_ms as f64;
-    let elapsed = lang.elapsed_ms((browser::now_ms() - from).max(0.0) as u64);
+    let (moment, elapsed) = browser::moment_and_age(known.checked_at - since.held_ms as f64, lang);
     let at_least = if since.change_seen { "" } else { lang.tr("at least ", "au moins ") };
-    Some(format!("{}{at_least}{} ({elapsed})", lang.tr("since ", "depuis "), browser::moment(from, lang)))
+    Some(format!("{}{at_least}{moment} ({elapsed})", lang.tr("since ", "depuis ")))
 }
 
 /// One row of the table.
@@ -74,7 +73,7 @@ pub fn Overview() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang;
     let round = RwSignal::new(true);
-    let failure = RwSignal::new(None::<(Trouble, String)>);
+    let failure = RwSignal::new(None::<String>);
     let query = RwSignal::new(String::new());
     // "" for every state, else one of [`ORDER`].
     let only = RwSignal::new(String::new());
@@ -161,7 +160,7 @@ pub fn Overview() -> impl IntoView {
         <section class="overview" aria-labelledby="overview-title" aria-busy=move || round.get().to_string()>
             <h2 id="overview-title">{text(lang, "Every entity’s imaging server", "Le serveur d’imagerie de chaque entité")}</h2>
             <p class="overview__counts" role="status" aria-live="polite">{counts}</p>
-            {move || failure.get().map(|(_, detail)| view! {
+            {move || failure.get().map(|detail| view! {
                 <p class="overview__failure" role="alert">
                     {lang.get().tr("Medulla did not answer this round; the statuses shown are the last known.", "Medulla n’a pas répondu à ce tour ; les états affichés sont les derniers connus.")}
                     " " <code>{detail}</code>

@@ -445,17 +445,15 @@ impl Ctx {
     /// every `poll_seconds` while the page shows; the rows go on screen a
     /// few times a second as they come. `round`: a round is in progress;
     /// `failure`: why the last one failed as a whole.
-    pub async fn overview_loop(self, round: RwSignal<bool>, failure: RwSignal<Option<(Trouble, String)>>) {
+    pub async fn overview_loop(self, round: RwSignal<bool>, failure: RwSignal<Option<String>>) {
         let mut failures = 0;
         let mut max_age = 0;
         loop {
             let list = self.entities.get_untracked().unwrap_or_default();
             round.set(true);
-            let heard: Arc<Mutex<Vec<Row>>> = Arc::default();
-            let on_row = {
-                let heard = heard.clone();
-                move |entity: &str, row| heard.lock().unwrap_or_else(|p| p.into_inner()).push((entity.to_string(), row))
-            };
+            let heard: Mutex<Vec<Row>> = Mutex::default();
+            let on_row =
+                |entity: &str, row| heard.lock().unwrap_or_else(|p| p.into_inner()).push((entity.to_string(), row));
             let flush = || {
                 let rows = std::mem::take(&mut *heard.lock().unwrap_or_else(|p| p.into_inner()));
                 if rows.is_empty() {
@@ -494,7 +492,7 @@ impl Ctx {
                 Err(ApiError::SignedOut) => return self.signed_out(),
                 Err(e) => {
                     failures += 1;
-                    failure.set(Some((e.trouble(), e.to_string())));
+                    failure.set(Some(e.to_string()));
                 }
                 Ok(()) => {
                     failures = 0;

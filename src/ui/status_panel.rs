@@ -209,8 +209,7 @@ pub fn StatusPanel() -> impl IntoView {
         let held = ctx.report()?.since?;
         let from = ctx.checked_at.get()? - held.held_ms as f64;
         let (lang, title) = (lang.get(), text().title);
-        let (moment, elapsed) =
-            (browser::moment(from, lang), lang.elapsed_ms((browser::now_ms() - from).max(0.0) as u64));
+        let (moment, elapsed) = browser::moment_and_age(from, lang);
         Some(match held.change_seen {
             true => format!("{title} {} {moment} ({elapsed}).", lang.tr("since", "depuis")),
             false => format!(
