@@ -15,7 +15,7 @@ total_raw=0 total_gzip=0 total_brotli=0
 for f in "$dist"/*.wasm "$dist"/*.js "$dist"/*.css "$dist"/index.html "$dist"/config.json; do
   raw=$(stat -c%s "$f") gz=$(gzip -9c "$f" | wc -c) br=$(brotli -q 11 -c "$f" | wc -c)
   total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gz)) total_brotli=$((total_brotli + br))
-  printf '| %s | %s | %s | %s |\n' "$(basename "$f" | sed -E 's/-[0-9a-f]{16}//')" "$raw" "$gz" "$br"
+  printf '| %s | %s | %s | %s |\n' "$(basename "$f" | sed -E 's/-[0-9a-f]{1,16}(_bg|\.)/\1/')" "$raw" "$gz" "$br"
 done
 printf '| **first load** | %s | **%s** | %s |\n' "$total_raw" "$total_gzip" "$total_brotli"
 awk -v g="$total_gzip" 'BEGIN { printf "\nfirst load, gzip: %.2f x the 150 KB budget, %.2f x the console header (208 KB)\n", g / 150000, g / 208000 }'
