@@ -48,9 +48,11 @@ pub struct BasicAuth {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LanguageSetting {
+    /// The host page's (`?lang=`), else the browser's.
     Auto,
-    En,
-    Fr,
+    /// One of the tab's languages, by its code or the console's locale
+    /// code (`fr`, `fr_FR`, `es-ES`).
+    Fixed(crate::i18n::Lang),
 }
 
 /// Pages of the console opened by the imaging actions, relative to
@@ -192,9 +194,13 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     if let Some(v) = present(&map, "language") {
         config.language = match v.as_str() {
             Some("auto") => LanguageSetting::Auto,
-            Some("en") => LanguageSetting::En,
-            Some("fr") => LanguageSetting::Fr,
-            _ => return Err(wrong("language", "\"auto\", \"en\" or \"fr\"", v)),
+            Some(tag) if crate::i18n::Lang::from_tag(tag).is_some() => {
+                LanguageSetting::Fixed(crate::i18n::Lang::from_tag(tag).unwrap_or_default())
+            }
+            _ => {
+                let codes = crate::i18n::CODES.map(|c| format!("\"{c}\"")).join(", ");
+                return Err(wrong("language", &format!("\"auto\" or a language of the tab ({codes})"), v));
+            }
         };
     }
     if let Some(v) = present(&map, "console_routes") {
@@ -404,7 +410,7 @@ mod tests {
             r#"{"transport": "mmc-agent", "agent_url": "https://medulla.example.org:7080/",
                 "agent_basic_auth": {"login": "mmc", "password": "s3cr3t"},
                 "poll_seconds": 15, "request_timeout_seconds": 4,
-                "console_url": "https://medulla.example.org/mmc", "language": "fr",
+                "console_url": "https://medulla.example.org/mmc", "language": "es_ES",
                 "console_routes": {"deploy": "x.php?e={entity}"}, "future_key": [1, 2],
                 "embed_allowed_origins": ["https://Medulla.example.org/", "http://127.0.0.1:8080"]}"#,
         )
@@ -412,7 +418,7 @@ mod tests {
         assert_eq!(c.agent_url, "https://medulla.example.org:7080/");
         assert_eq!(c.agent_basic_auth, Some(BasicAuth { login: "mmc".into(), password: "s3cr3t".into() }));
         assert_eq!((c.poll_seconds, c.request_timeout_seconds), (15, 4));
-        assert_eq!(c.language, LanguageSetting::Fr);
+        assert_eq!(c.language, LanguageSetting::Fixed(crate::i18n::Lang::from_tag("es").unwrap()));
         assert_eq!(
             c.console_page(&c.console_routes.deploy, &entity("UUID2", "General > Public")),
             "https://medulla.example.org/mmc/x.php?e=UUID2"

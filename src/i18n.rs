@@ -1,130 +1,262 @@
-//! English and French. Every text is written in both languages where it is
-//! used (`lang.tr("…", "…")`), so none can be missing; numbers, sizes and
-//! durations are formatted for the language here.
+//! The tab's languages: English, written in the code, and one per gettext
+//! catalog in `locale/` (see `catalogs/`), compiled in by `build.rs`.
+//!
+//! - Texts: `lang.tr("…")`, `lang.trf("… {name} …", &[("name", v)])` and
+//!   `lang.trn("{n} day", "{n} days", n)`, the plural form chosen by the
+//!   catalog's own `Plural-Forms`. The build fails when a text lacks a
+//!   translation, so none can be missing.
+//! - Numbers, sizes, dates and durations: the browser's `Intl`, in the
+//!   language, so that a new language needs no code.
 
 use crate::domain::Timestamp;
 
+include!(concat!(env!("OUT_DIR"), "/catalogs.rs"));
+
+/// A language of the tab (an index in [`CODES`]); English by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Fr,
-}
+pub struct Lang(u8);
 
 impl Lang {
-    /// From a BCP 47 tag such as `fr-FR` or `en-US`; English by default.
-    pub fn from_tag(tag: &str) -> Self {
-        if tag.trim().to_ascii_lowercase().starts_with("fr") {
-            Lang::Fr
-        } else {
-            Lang::En
-        }
+    pub const EN: Lang = Lang(0);
+
+    /// Every language, English first.
+    pub fn all() -> impl Iterator<Item = Lang> {
+        (0..CODES.len() as u8).map(Lang)
     }
 
+    /// From a BCP 47 tag or a locale code (`fr-CA`, `fr_FR`, `es`); `None`
+    /// when the tab has no catalog for it.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_', '.', '@']).next()?.to_ascii_lowercase();
+        CODES.iter().position(|c| *c == primary).map(|i| Lang(i as u8))
+    }
+
+    /// Its ISO 639-1 code (`fr`), as `lang` attributes and `Intl` take it.
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Fr => "fr",
-        }
+        CODES[usize::from(self.0)]
     }
 
-    pub fn tr(self, en: &'static str, fr: &'static str) -> &'static str {
-        match self {
-            Lang::En => en,
-            Lang::Fr => fr,
-        }
+    fn forms(self, en: &str) -> Option<&'static [&'static str]> {
+        let catalog = usize::from(self.0.checked_sub(1)?);
+        translations(en).map(|t| t[catalog])
     }
 
-    /// `n` followed by the right form of a word: French takes the singular
-    /// for 0 and 1, English for 1 only.
-    pub fn count(self, n: u64, en: (&str, &str), fr: (&str, &str)) -> String {
-        let (one, many) = self.pick(en, fr);
-        let singular = match self {
-            Lang::En => n == 1,
-            Lang::Fr => n < 2,
+    /// A text in this language.
+    pub fn tr(self, en: &'static str) -> &'static str {
+        self.translated(en)
+    }
+
+    /// [`Lang::tr`], for helpers whose callers pass the literal.
+    pub(crate) fn translated(self, en: &'static str) -> &'static str {
+        self.forms(en).and_then(|f| f.first().copied()).unwrap_or(en)
+    }
+
+    /// A text with `{name}` placeholders, filled in.
+    pub fn trf(self, en: &'static str, args: &[(&str, &str)]) -> String {
+        fill(self.translated(en), args)
+    }
+
+    /// A text that depends on a count, `{n}` being the count written in
+    /// this language.
+    pub fn trn(self, one: &'static str, many: &'static str, n: u64) -> String {
+        let form = plural_form(usize::from(self.0), n);
+        let text = match self.forms(one) {
+            Some(forms) => forms.get(form).copied().unwrap_or(many),
+            None if form == 0 => one,
+            None => many,
         };
-        format!("{} {}", self.int(n), if singular { one } else { many })
+        fill(text, &[("n", &self.int(n))])
     }
 
-    fn pick<T>(self, en: T, fr: T) -> T {
-        match self {
-            Lang::En => en,
-            Lang::Fr => fr,
-        }
+    /// Its name, in itself (`Français`).
+    pub fn name(self) -> String {
+        intl::language_name(self.code())
     }
 
-    /// A whole number with the language's thousands separator.
+    /// A whole number.
     pub fn int(self, n: u64) -> String {
-        let digits = n.to_string();
-        let sep = self.pick(",", "\u{202f}");
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push_str(sep);
-            }
-            out.push(c);
-        }
-        out
+        intl::number(self.code(), "int", n as f64)
     }
 
-    /// A number with one decimal, dropped when it is zero.
+    /// A number with at most one decimal.
     pub fn decimal(self, x: f64) -> String {
-        let tenths = (x.abs() * 10.0).round() as u64;
-        let sign = if x < 0.0 && tenths > 0 { "-" } else { "" };
-        let whole = self.int(tenths / 10);
-        match tenths % 10 {
-            0 => format!("{sign}{whole}"),
-            d => format!("{sign}{whole}{}{d}", self.pick(".", ",")),
-        }
+        intl::number(self.code(), "decimal", x)
     }
 
+    /// A percentage given in hundredths (`43.5` for 43.5 %).
     pub fn percent(self, x: f64) -> String {
-        format!("{}{}%", self.decimal(x), self.pick("", "\u{202f}"))
+        intl::number(self.code(), "percent", x / 100.0)
     }
 
-    /// A size given in KiB, in the largest unit that keeps it above 1
-    /// (`GB` in English, `Go` in French; units of 1024).
-    pub fn size_kib(self, kib: u64) -> String {
-        let units = self.pick(["KB", "MB", "GB", "TB", "PB"], ["Ko", "Mo", "Go", "To", "Po"]);
-        let mut value = kib as f64;
+    /// A size in the decimal unit that keeps it at or above 1 (kB, MB, GB,
+    /// TB, PB; `Go` in French).
+    fn size(self, bytes: f64) -> String {
+        const UNITS: [&str; 5] = ["kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte"];
+        let mut value = bytes / 1000.0;
         let mut unit = 0;
-        while value >= 1024.0 && unit < units.len() - 1 {
-            value /= 1024.0;
+        while value >= 1000.0 && unit < UNITS.len() - 1 {
+            value /= 1000.0;
             unit += 1;
         }
-        format!("{}\u{a0}{}", self.decimal(value), units[unit])
+        intl::number(self.code(), UNITS[unit], value)
     }
 
-    /// `4 days 1 h 25 min` / `4 jours 1 h 25 min`.
+    /// A size given in KiB, as Medulla counts disks and memory.
+    pub fn size_kib(self, kib: u64) -> String {
+        self.size(kib as f64 * 1024.0)
+    }
+
+    /// A size given in MiB (`df -m`).
+    pub fn size_mib(self, mib: u64) -> String {
+        self.size(mib as f64 * 1_048_576.0)
+    }
+
+    /// A size given in GB, as the configuration sets limits.
+    pub fn size_gb(self, gb: u32) -> String {
+        self.size(f64::from(gb) * 1e9)
+    }
+
+    /// `4 days 1 hr 25 min` / `4 jours 1 h 25 min`.
     pub fn uptime(self, seconds: u64) -> String {
         let (days, hours, minutes) = crate::domain::figures::split_uptime(seconds);
         let mut parts = Vec::new();
         if days > 0 {
-            parts.push(self.count(days, ("day", "days"), ("jour", "jours")));
+            parts.push(intl::number(self.code(), "day", days as f64));
         }
         if days > 0 || hours > 0 {
-            parts.push(format!("{hours}\u{a0}h"));
+            parts.push(intl::number(self.code(), "hour", hours as f64));
         }
-        parts.push(format!("{minutes}\u{a0}min"));
+        parts.push(intl::number(self.code(), "minute", minutes as f64));
         parts.join(" ")
     }
 
     /// How long something has lasted: `less than a minute`, `18 min`,
-    /// `2 h 5 min`, `3 days 0 h 10 min`.
+    /// `2 hr 5 min`, `3 days 0 hr 10 min`.
     pub fn elapsed_ms(self, ms: u64) -> String {
         match ms / 1000 {
-            s if s < 60 => self.tr("less than a minute", "moins d’une minute").to_string(),
+            s if s < 60 => self.tr("less than a minute").to_string(),
             s => self.uptime(s),
         }
     }
 
-    /// A server timestamp, `2026-11-25 09:05:07` / `25/11/2026 09:05:07`.
+    /// A server timestamp, its date and time as the language writes them
+    /// (`11/25/2026, 09:05:07`, `25/11/2026 09:05:07`).
     pub fn timestamp(self, t: &Timestamp) -> String {
-        let time = format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second);
-        match self {
-            Lang::En => format!("{:04}-{:02}-{:02} {time}", t.year, t.month, t.day),
-            Lang::Fr => format!("{:02}/{:02}/{:04} {time}", t.day, t.month, t.year),
+        intl::date_time(self.code(), t.utc_ms(), "utc")
+    }
+
+    /// A moment of the browser's clock (ms since the epoch), in its time
+    /// zone: with its date (`"date"`) or the time only (`"clock"`).
+    pub fn moment(self, ms: f64, with_date: bool) -> String {
+        intl::date_time(self.code(), ms, if with_date { "date" } else { "clock" })
+    }
+}
+
+/// `{name}` placeholders replaced by their values.
+fn fill(text: &str, args: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The browser's `Intl`, one formatter per language and style, kept.
+#[cfg(target_arch = "wasm32")]
+mod intl {
+    use js_sys::{Array, Function, Intl, Object, Reflect};
+    use std::cell::RefCell;
+    use wasm_bindgen::JsValue;
+
+    thread_local! {
+        static KEPT: RefCell<Vec<(&'static str, &'static str, Function)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn options(pairs: &[(&str, &str)]) -> Object {
+        let o = Object::new();
+        for (k, v) in pairs {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
         }
+        o
+    }
+
+    fn formatter(code: &'static str, style: &'static str) -> Function {
+        if let Some(f) = KEPT.with(|k| k.borrow().iter().find(|(c, s, _)| *c == code && *s == style).map(|(.., f)| f.clone())) {
+            return f;
+        }
+        let locales = Array::of1(&JsValue::from_str(code));
+        let time = [("hour", "2-digit"), ("minute", "2-digit"), ("second", "2-digit"), ("hourCycle", "h23")];
+        let date = [("year", "numeric"), ("month", "2-digit"), ("day", "2-digit")];
+        let f = match style {
+            "clock" => Intl::DateTimeFormat::new(&locales, &options(&time)).format(),
+            "date" | "utc" => {
+                let mut all = [&date[..], &time[..]].concat();
+                if style == "utc" {
+                    all.push(("timeZone", "UTC"));
+                }
+                Intl::DateTimeFormat::new(&locales, &options(&all)).format()
+            }
+            "int" => Intl::NumberFormat::new(&locales, &options(&[("maximumFractionDigits", "0")])).format(),
+            "decimal" | "percent" => {
+                let style = if style == "percent" { "percent" } else { "decimal" };
+                Intl::NumberFormat::new(&locales, &options(&[("style", style), ("maximumFractionDigits", "1")])).format()
+            }
+            unit => {
+                let width = if unit == "day" { "long" } else { "short" };
+                let o = options(&[("style", "unit"), ("unit", unit), ("unitDisplay", width), ("maximumFractionDigits", "1")]);
+                Intl::NumberFormat::new(&locales, &o).format()
+            }
+        };
+        KEPT.with(|k| k.borrow_mut().push((code, style, f.clone())));
+        f
+    }
+
+    fn format(code: &'static str, style: &'static str, value: f64) -> String {
+        let value = if style == "clock" || style == "date" || style == "utc" {
+            js_sys::Date::new(&JsValue::from_f64(value)).into()
+        } else {
+            JsValue::from_f64(value)
+        };
+        formatter(code, style).call1(&JsValue::NULL, &value).ok().and_then(|s| s.as_string()).unwrap_or_default()
+    }
+
+    pub fn number(code: &'static str, style: &'static str, x: f64) -> String {
+        format(code, style, x)
+    }
+
+    pub fn date_time(code: &'static str, ms: f64, style: &'static str) -> String {
+        format(code, style, ms)
+    }
+
+    pub fn language_name(code: &str) -> String {
+        let names = Intl::DisplayNames::new(&Array::of1(&JsValue::from_str(code)), &options(&[("type", "language")]));
+        let name: String = names.of(code).map(String::from).unwrap_or_else(|| code.to_string());
+        // Its first letter as a capital, as a button's label.
+        let first = name.chars().next().map_or(0, char::len_utf8);
+        let upper: String = js_sys::JsString::from(&name[..first]).to_locale_upper_case(Some(code)).into();
+        upper + &name[first..]
+    }
+}
+
+/// Outside a browser (the gateway, native tests), which never show these:
+/// plain renderings, without `Intl`'s data.
+#[cfg(not(target_arch = "wasm32"))]
+mod intl {
+    pub fn number(_code: &str, style: &str, x: f64) -> String {
+        match style {
+            "int" => format!("{x:.0}"),
+            "percent" => format!("{}%", (x * 1000.0).round() / 10.0),
+            "decimal" => format!("{}", (x * 10.0).round() / 10.0),
+            unit => format!("{} {unit}", (x * 10.0).round() / 10.0),
+        }
+    }
+
+    pub fn date_time(_code: &str, ms: f64, _style: &str) -> String {
+        format!("{ms}")
+    }
+
+    pub fn language_name(code: &str) -> String {
+        code.to_string()
     }
 }
 
@@ -133,44 +265,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plurals_follow_each_language() {
-        let en = |n| Lang::En.count(n, ("master", "masters"), ("master", "masters"));
-        let fr = |n| Lang::Fr.count(n, ("jour", "jours"), ("jour", "jours"));
-        assert_eq!([en(0), en(1), en(2)], ["0 masters", "1 master", "2 masters"]);
-        assert_eq!([fr(0), fr(1), fr(2)], ["0 jour", "1 jour", "2 jours"]);
+    fn languages_from_tags_and_locale_codes() {
+        assert_eq!(CODES[0], "en");
+        for tag in ["fr", "fr-CA", "fr_FR", "FR_fr.UTF-8", " fr "] {
+            assert_eq!(Lang::from_tag(tag).map(Lang::code), Some("fr"), "{tag}");
+        }
+        assert_eq!(Lang::from_tag("es_ES").map(Lang::code), Some("es"));
+        assert_eq!(Lang::from_tag("en_US"), Some(Lang::EN));
+        assert_eq!(Lang::from_tag("de"), None);
+        assert_eq!(Lang::from_tag(""), None);
+        assert!(Lang::all().count() >= 3);
     }
 
     #[test]
-    fn numbers_and_sizes_per_language() {
-        assert_eq!(Lang::En.int(1_234_567), "1,234,567");
-        assert_eq!(Lang::Fr.int(1_234_567), "1\u{202f}234\u{202f}567");
-        assert_eq!(Lang::En.int(999), "999");
-        assert_eq!(Lang::En.decimal(85.04), "85");
-        assert_eq!(Lang::Fr.decimal(12.34), "12,3");
-        assert_eq!(Lang::En.percent(43.0), "43%");
-        assert_eq!(Lang::Fr.percent(43.0), "43\u{202f}%");
-        assert_eq!(Lang::En.size_kib(515_928_320), "492\u{a0}GB");
-        assert_eq!(Lang::Fr.size_kib(16_318_480), "15,6\u{a0}Go");
-        assert_eq!(Lang::En.size_kib(512), "512\u{a0}KB");
+    fn texts_from_the_catalogs() {
+        let (fr, es) = (Lang::from_tag("fr").unwrap(), Lang::from_tag("es").unwrap());
+        assert_eq!(Lang::EN.tr("Available"), "Available");
+        assert_eq!(fr.tr("Available"), "Disponible");
+        assert_eq!(es.tr("Available"), "Disponible");
+        assert_eq!(fr.tr("Offline"), "Hors ligne");
+        assert_eq!(es.tr("Offline"), "Fuera de línea");
+        // A text the catalogs do not have stays as it is.
+        assert_eq!(fr.translated("not a text of the tab"), "not a text of the tab");
+        assert_eq!(
+            fr.trf("Medulla did not answer within {timeout} seconds.", &[("timeout", "10")]),
+            "Medulla n’a pas répondu en 10 secondes."
+        );
     }
 
     #[test]
-    fn uptime_and_timestamps_per_language() {
-        assert_eq!(Lang::En.uptime(350_735), "4 days 1\u{a0}h 25\u{a0}min");
-        assert_eq!(Lang::Fr.uptime(86_400 + 60), "1 jour 0\u{a0}h 1\u{a0}min");
-        assert_eq!(Lang::En.uptime(59), "0\u{a0}min");
-        assert_eq!(Lang::En.elapsed_ms(59_999), "less than a minute");
-        assert_eq!(Lang::Fr.elapsed_ms(18 * 60_000 + 5_000), "18\u{a0}min");
-        assert_eq!(Lang::En.elapsed_ms(2 * 3_600_000 + 5 * 60_000), "2\u{a0}h 5\u{a0}min");
-        let t = Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 };
-        assert_eq!(Lang::En.timestamp(&t), "2026-11-25 09:05:07");
-        assert_eq!(Lang::Fr.timestamp(&t), "25/11/2026 09:05:07");
-    }
-
-    #[test]
-    fn language_from_browser_tags() {
-        assert_eq!(Lang::from_tag("fr-CA"), Lang::Fr);
-        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
-        assert_eq!(Lang::from_tag("de"), Lang::En);
+    fn plurals_follow_each_catalog() {
+        let fr = Lang::from_tag("fr").unwrap();
+        let es = Lang::from_tag("es").unwrap();
+        let count = |lang: Lang, n| {
+            lang.trn(
+                "{n} more entity is not shown: type to narrow the list",
+                "{n} more entities are not shown: type to narrow the list",
+                n,
+            )
+        };
+        assert!(count(Lang::EN, 1).starts_with("1 more entity is"), "{}", count(Lang::EN, 1));
+        assert!(count(Lang::EN, 0).starts_with("0 more entities are"), "{}", count(Lang::EN, 0));
+        // French takes the singular for 0 and 1, Spanish for 1 only.
+        assert!(count(fr, 0).starts_with("0 autre entité"), "{}", count(fr, 0));
+        assert!(count(fr, 2).starts_with("2 autres entités"), "{}", count(fr, 2));
+        assert!(count(es, 0).starts_with("0 entidades más"), "{}", count(es, 0));
+        assert!(count(es, 1).starts_with("1 entidad más"), "{}", count(es, 1));
     }
 }

@@ -4,7 +4,8 @@
 
 use super::ServerFigures;
 
-/// The limits of `config.json`, in GB of 1024 MiB (the units the tab shows).
+/// The limits of `config.json`, in decimal GB (10^9 bytes, the units the
+/// tab shows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoreLimits {
     /// Below this much free space, the user is warned and asked to confirm
@@ -39,16 +40,18 @@ pub enum Room {
     Unknown,
 }
 
-const MIB_PER_GB: u64 = 1024;
+/// Whether `mib` MiB is less than `gb` GB.
+fn below(mib: u64, gb: u32) -> bool {
+    mib.saturating_mul(1 << 20) < u64::from(gb) * 1_000_000_000
+}
 
 pub fn room_for_a_master(figures: &ServerFigures, limits: &StoreLimits) -> Room {
     let Some(store) = &figures.image_store else { return Room::Unknown };
     let free_mib = store.free_mib;
     let free_percent = (100.0 - store.used_percent).clamp(0.0, 100.0);
-    if free_mib < u64::from(limits.floor_gb) * MIB_PER_GB {
+    if below(free_mib, limits.floor_gb) {
         Room::BelowFloor { free_mib }
-    } else if free_mib < u64::from(limits.warn_below_gb) * MIB_PER_GB
-        || free_percent < f64::from(limits.warn_below_percent)
+    } else if below(free_mib, limits.warn_below_gb) || free_percent < f64::from(limits.warn_below_percent)
     {
         Room::Low { free_mib, free_percent }
     } else {
@@ -62,7 +65,7 @@ mod tests {
     use crate::domain::ImageStore;
 
     fn store(used_percent: f64, free_gb: f64) -> ServerFigures {
-        let image_store = ImageStore { used_percent, free_mib: (free_gb * 1024.0) as u64, size_kib: None };
+        let image_store = ImageStore { used_percent, free_mib: (free_gb * 1e9 / 1_048_576.0).ceil() as u64, size_kib: None };
         ServerFigures { image_store: Some(image_store), ..Default::default() }
     }
 
@@ -74,7 +77,7 @@ mod tests {
         assert!(low(&store(80.0, 19.9)), "under 20 GB");
         assert!(low(&store(91.0, 900.0)), "under 10 % free, however large");
         assert!(!low(&store(90.0, 20.0)), "exactly at both limits: enough");
-        assert_eq!(room_for_a_master(&store(99.0, 4.5), &limits), Room::BelowFloor { free_mib: 4608 });
+        assert_eq!(room_for_a_master(&store(99.0, 4.5), &limits), Room::BelowFloor { free_mib: 4292 });
         assert!(low(&store(99.0, 5.0)), "the floor itself is allowed, with a warning");
         assert_eq!(room_for_a_master(&ServerFigures::default(), &limits), Room::Unknown);
     }
@@ -86,7 +89,7 @@ mod tests {
         let percent_only = StoreLimits { warn_below_gb: 0, ..off };
         assert_eq!(
             room_for_a_master(&store(99.5, 1.0), &StoreLimits { warn_below_percent: 1, ..percent_only }),
-            Room::Low { free_mib: 1024, free_percent: 0.5 }
+            Room::Low { free_mib: 954, free_percent: 0.5 }
         );
     }
 }

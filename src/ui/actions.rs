@@ -4,7 +4,7 @@
 //! made again; a running action cannot be launched twice.
 
 use super::state::{Confirmation, Ctx};
-use super::text;
+use super::tr;
 use super::{browser, status_panel::describe};
 use crate::api::{ApiError, ImagingApi, SyncOutcome};
 use crate::domain::{room_for_a_master, Entity, Health, Room, ServerStatus, StoreLimits};
@@ -35,10 +35,10 @@ impl Action {
 
     fn label(self, lang: Lang) -> &'static str {
         match self {
-            Action::Deploy => lang.tr("Deploy an image", "Déployer une image"),
-            Action::Master => lang.tr("Create a reference image", "Créer une image de référence"),
-            Action::Multicast => lang.tr("Start a multicast", "Lancer une diffusion multicast"),
-            Action::Synchronise => lang.tr("Synchronise boot menus", "Synchroniser les menus de démarrage"),
+            Action::Deploy => lang.tr("Deploy an image"),
+            Action::Master => lang.tr("Create a reference image"),
+            Action::Multicast => lang.tr("Start a multicast"),
+            Action::Synchronise => lang.tr("Synchronise boot menus"),
         }
     }
 }
@@ -70,32 +70,17 @@ impl Outcome {
 
     fn text(&self, lang: Lang) -> &'static str {
         match self {
-            Outcome::NotLaunched => lang.tr(
-                "Not launched: the imaging server is no longer Available.",
-                "Non lancée : le serveur d’imagerie n’est plus Disponible.",
-            ),
-            Outcome::NotCurrent => lang.tr(
-                "Not launched: the status could not be confirmed as current. Try again in a moment.",
-                "Non lancée : l’état n’a pas pu être confirmé comme actuel. Réessayez dans un instant.",
-            ),
-            Outcome::Abandoned => lang.tr(
-                "Not launched: the selection changed, or the status was refreshed, while it was being checked.",
-                "Non lancée : la sélection a changé, ou l’état a été actualisé, pendant sa vérification.",
-            ),
-            Outcome::NoRoom => lang.tr(
-                "Not launched: the image store’s free space is below its floor.",
-                "Non lancée : l’espace libre du stockage des images est sous son plancher.",
-            ),
-            Outcome::Synchronised => lang.tr("Boot menus synchronised.", "Menus de démarrage synchronisés."),
-            Outcome::SyncFailed(reasons) if reasons.is_empty() => lang.tr(
-                "Boot menu synchronisation failed: the imaging server reported a failed step (Medulla gives no detail).",
-                "La synchronisation des menus de démarrage a échoué : le serveur d’imagerie a signalé une étape en échec (Medulla n’en donne pas le détail).",
-            ),
+            Outcome::NotLaunched => lang.tr("Not launched: the imaging server is no longer Available."),
+            Outcome::NotCurrent => lang.tr("Not launched: the status could not be confirmed as current. Try again in a moment."),
+            Outcome::Abandoned => lang.tr("Not launched: the selection changed, or the status was refreshed, while it was being checked."),
+            Outcome::NoRoom => lang.tr("Not launched: the image store’s free space is below its floor."),
+            Outcome::Synchronised => lang.tr("Boot menus synchronised."),
+            Outcome::SyncFailed(reasons) if reasons.is_empty() => lang.tr("Boot menu synchronisation failed: the imaging server reported a failed step (Medulla gives no detail)."),
             Outcome::SyncFailed(_) => {
-                lang.tr("Boot menu synchronisation failed:", "La synchronisation des menus de démarrage a échoué :")
+                lang.tr("Boot menu synchronisation failed:")
             }
             Outcome::SessionEnded => {
-                lang.tr("Not synchronised: your session has ended.", "Non synchronisés : votre session a pris fin.")
+                lang.tr("Not synchronised: your session has ended.")
             }
         }
     }
@@ -103,31 +88,29 @@ impl Outcome {
 
 /// Why "Create a reference image" is disabled by the image store's floor.
 fn floor_text(free_mib: u64, limits: &StoreLimits, lang: Lang) -> String {
-    let free = lang.size_kib(free_mib.saturating_mul(1024));
-    let floor = lang.size_kib(u64::from(limits.floor_gb) * 1024 * 1024);
-    match lang {
-        Lang::En => format!("Create a reference image is disabled: the image store has only {free} free, below the floor of {floor} set for this tab."),
-        Lang::Fr => format!("Créer une image de référence est désactivé : le stockage des images n’a plus que {free} de libre, sous le plancher de {floor} fixé pour cet onglet."),
-    }
+    lang.trf(
+        "Create a reference image is disabled: the image store has only {free} free, below the floor of {floor} set for this tab.",
+        &[("free", &lang.size_mib(free_mib)), ("floor", &lang.size_gb(limits.floor_gb))],
+    )
 }
 
 /// The warning before a reference image when the store is short of room.
 fn room_warning(room: Room, limits: &StoreLimits, lang: Lang) -> String {
     match room {
         Room::Low { free_mib, free_percent } => {
-            let free = lang.size_kib(free_mib.saturating_mul(1024));
-            let (pct, warn) = (lang.percent(free_percent), lang.size_kib(u64::from(limits.warn_below_gb) * 1024 * 1024));
-            let share = lang.percent(f64::from(limits.warn_below_percent));
-            match lang {
-                Lang::En => format!("The image store has {free} free ({pct} of it). A reference image is a copy of a whole disk: below {warn} or {share} free, the capture may fail when the store fills up. Create it anyway?"),
-                Lang::Fr => format!("Le stockage des images n’a plus que {free} de libre ({pct}). Une image de référence est la copie d’un disque entier : sous {warn} ou {share} de libre, la capture peut échouer quand le stockage se remplit. La créer quand même ?"),
-            }
+            let args = [
+                ("free", lang.size_mib(free_mib)),
+                ("percent", lang.percent(free_percent)),
+                ("warn", lang.size_gb(limits.warn_below_gb)),
+                ("share", lang.percent(f64::from(limits.warn_below_percent))),
+            ];
+            lang.trf(
+                "The image store has {free} free ({percent} of it). A reference image is a copy of a whole disk: below {warn} or {share} free, the capture may fail when the store fills up. Create it anyway?",
+                &args.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+            )
         }
         _ => lang
-            .tr(
-                "The imaging server did not report its image store’s free space: there may be no room for a reference image. Create it anyway?",
-                "Le serveur d’imagerie n’a pas indiqué l’espace libre de son stockage des images : il n’y a peut-être pas la place pour une image de référence. La créer quand même ?",
-            )
+            .tr("The imaging server did not report its image store’s free space: there may be no room for a reference image. Create it anyway?")
             .to_string(),
     }
 }
@@ -166,14 +149,11 @@ pub fn Actions() -> impl IntoView {
     let reason = move || {
         let l = lang.get();
         if running.get().is_some() {
-            return l.tr("An imaging action is running.", "Une action d’imagerie est en cours.").to_string();
+            return l.tr("An imaging action is running.").to_string();
         }
         if allowed() {
             return l
-                .tr(
-                    "The imaging server is Available: imaging actions can be launched.",
-                    "Le serveur d’imagerie est Disponible : les actions d’imagerie peuvent être lancées.",
-                )
+                .tr("The imaging server is Available: imaging actions can be launched.")
                 .to_string();
         }
         // A report about another entity than the selected one is not shown.
@@ -181,11 +161,7 @@ pub fn Actions() -> impl IntoView {
             (Health::Known(_), None) => Health::Checking,
             (state, _) => state,
         };
-        format!(
-            "{} {}",
-            l.tr("Imaging actions are disabled: the status is", "Les actions d’imagerie sont désactivées : l’état est"),
-            describe(&state, l).title
-        )
+        l.trf("Imaging actions are disabled: the status is {status}", &[("status", describe(&state, l).title)])
     };
     // `confirmed`: the user confirmed a reference image short of room.
     let launch = move |action: Action, confirmed: bool| {
@@ -252,7 +228,7 @@ pub fn Actions() -> impl IntoView {
     };
     view! {
         <section class="actions" aria-labelledby="actions-title">
-            <h2 id="actions-title">{text(lang, "Imaging actions", "Actions d’imagerie")}</h2>
+            <h2 id="actions-title">{tr(lang, "Imaging actions")}</h2>
             <p id="actions-reason" class="actions__reason">{reason}</p>
             <div class="actions__buttons">
                 {Action::ALL.into_iter().map(|action| {
@@ -280,14 +256,14 @@ pub fn Actions() -> impl IntoView {
                 });
                 view! {
                     <div class="actions__confirm" role="alertdialog" aria-labelledby="room-title" aria-describedby="room-text">
-                        <h3 id="room-title">{text(lang, "Little room in the image store", "Peu de place dans le stockage des images")}</h3>
+                        <h3 id="room-title">{tr(lang, "Little room in the image store")}</h3>
                         <p id="room-text">{move || room_warning(short, &limits, lang.get())}</p>
                         <button type="button" class="confirm" data-confirm="master" on:click=move |_| launch(Action::Master, true)>
-                            {text(lang, "Create it anyway", "La créer quand même")}
+                            {tr(lang, "Create it anyway")}
                         </button>
                         " "
                         <button type="button" node_ref=cancel on:click=move |_| confirming.set(None)>
-                            {text(lang, "Cancel", "Annuler")}
+                            {tr(lang, "Cancel")}
                         </button>
                     </div>
                 }

@@ -1,6 +1,6 @@
 //! Start-up: read `config.json`, choose the language, connect to Medulla.
 
-use super::text;
+use super::tr;
 use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
 use super::{
     login::Login,
@@ -35,13 +35,12 @@ pub fn App() -> impl IntoView {
     let start = RwSignal::new(Start::Loading);
     // The host page's language (`?lang=`), else the browser's.
     let fallback_lang =
-        browser::query_param("lang").or_else(browser::browser_language).map_or(Lang::En, |t| Lang::from_tag(&t));
+        [browser::query_param("lang"), browser::browser_language()].iter().flatten().find_map(|t| Lang::from_tag(t)).unwrap_or_default();
     spawn_local(async move {
         start.set(match load_config().await {
             Ok(config) => {
                 let lang = match config.language {
-                    LanguageSetting::En => Lang::En,
-                    LanguageSetting::Fr => Lang::Fr,
+                    LanguageSetting::Fixed(lang) => lang,
                     LanguageSetting::Auto => fallback_lang,
                 };
                 let ctx = Ctx::new(config, lang);
@@ -66,7 +65,7 @@ pub fn App() -> impl IntoView {
         });
     });
     move || match start.get() {
-        Start::Loading => view! { <p class="loading">{fallback_lang.tr("Loading…", "Chargement…")}</p> }.into_any(),
+        Start::Loading => view! { <p class="loading">{fallback_lang.tr("Loading…")}</p> }.into_any(),
         Start::Broken(problem) => view! { <ConfigProblem problem lang=fallback_lang/> }.into_any(),
         Start::Ready(ctx) => {
             provide_context(*ctx);
@@ -101,12 +100,9 @@ async fn load_config() -> Result<Config, String> {
 fn ConfigProblem(problem: String, lang: Lang) -> impl IntoView {
     view! {
         <main class="config-problem" role="alert">
-            <h1>{lang.tr("The imaging status tab is not configured correctly", "L’onglet d’état de l’imagerie est mal configuré")}</h1>
+            <h1>{lang.tr("The imaging status tab is not configured correctly")}</h1>
             <p class="config-problem__detail"><code>{problem}</code></p>
-            <p>{lang.tr(
-                "Ask your Medulla administrator to fix config.json next to index.html (its keys are described in the README), then reload this page.",
-                "Demandez à votre administrateur Medulla de corriger config.json à côté de index.html (ses clés sont décrites dans le README), puis rechargez cette page.",
-            )}</p>
+            <p>{lang.tr("Ask your Medulla administrator to fix config.json next to index.html (its keys are described in the README), then reload this page.")}</p>
         </main>
     }
 }
@@ -121,28 +117,29 @@ fn Screen() -> impl IntoView {
     let switch = move |to: Lang| move |_| lang.set(to);
     view! {
         <header class="top">
-            <h1 class:visually-hidden=embedded>{text(lang, "Imaging server status", "État du serveur d’imagerie")}</h1>
+            <h1 class:visually-hidden=embedded>{tr(lang, "Imaging server status")}</h1>
             <div class="top__tools">
                 {(!embedded).then(|| view! {
-                    <div class="langs" role="group" aria-label=text(lang, "Language", "Langue")>
-                        <button type="button" lang="en" aria-pressed=move || (lang.get() == Lang::En).to_string() on:click=switch(Lang::En)>"English"</button>
-                        <button type="button" lang="fr" aria-pressed=move || (lang.get() == Lang::Fr).to_string() on:click=switch(Lang::Fr)>"Français"</button>
+                    <div class="langs" role="group" aria-label=tr(lang, "Language")>
+                        {Lang::all().map(|l| view! {
+                            <button type="button" lang=l.code() aria-pressed=move || (lang.get() == l).to_string() on:click=switch(l)>{l.name()}</button>
+                        }).collect_view()}
                     </div>
                 })}
                 <Show when=move || ctx.session.get() == Session::SignedIn>
                     <button type="button" class="sign-out" on:click=move |_| ctx.sign_out(Ended::ByUser)>
-                        {text(lang, "Sign out", "Se déconnecter")}
+                        {tr(lang, "Sign out")}
                     </button>
                 </Show>
             </div>
         </header>
         <main>
             <Show when=move || ctx.session.get() == Session::SignedIn>
-                <nav class="views" aria-label=text(lang, "Views", "Vues")>
+                <nav class="views" aria-label=tr(lang, "Views")>
                     <button type="button" aria-pressed=move || (!ctx.overview.get()).to_string()
-                        on:click=move |_| ctx.show_overview(false)>{text(lang, "One entity", "Une entité")}</button>
+                        on:click=move |_| ctx.show_overview(false)>{tr(lang, "One entity")}</button>
                     <button type="button" aria-pressed=move || ctx.overview.get().to_string()
-                        on:click=move |_| ctx.show_overview(true)>{text(lang, "Every entity", "Toutes les entités")}</button>
+                        on:click=move |_| ctx.show_overview(true)>{tr(lang, "Every entity")}</button>
                 </nav>
             </Show>
             <Show when=move || ctx.overview.get() && ctx.session.get() == Session::SignedIn && ctx.entities.with(Option::is_some)>

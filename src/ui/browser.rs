@@ -1,7 +1,6 @@
 //! The few browser facilities the views use, each failing softly (a
 //! private-mode storage or an odd URL must never break the tab).
 
-use crate::domain::Timestamp;
 use crate::i18n::Lang;
 use wasm_bindgen::JsValue;
 
@@ -20,33 +19,14 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// `hh:mm:ss` in the browser's time zone.
-pub fn clock(ms: f64) -> String {
-    let d = js_sys::Date::new(&JsValue::from_f64(ms));
-    format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
-}
-
 /// `ms` in the browser's time zone: its clock when it is today, else
 /// with its date too.
 pub fn moment(ms: f64, lang: Lang) -> String {
-    let local = |ms: f64| {
+    let day = |ms: f64| {
         let d = js_sys::Date::new(&JsValue::from_f64(ms));
-        let part = |n: u32| n as u8;
-        Timestamp {
-            year: d.get_full_year() as i32,
-            month: part(d.get_month() + 1),
-            day: part(d.get_date()),
-            hour: part(d.get_hours()),
-            minute: part(d.get_minutes()),
-            second: part(d.get_seconds()),
-        }
+        (d.get_full_year(), d.get_month(), d.get_date())
     };
-    let (then, today) = (local(ms), local(now_ms()));
-    if (then.year, then.month, then.day) == (today.year, today.month, today.day) {
-        clock(ms)
-    } else {
-        lang.timestamp(&then)
-    }
+    lang.moment(ms, day(ms) != day(now_ms()))
 }
 
 /// `ms` as [`moment`] says it, and how long ago that is in words.

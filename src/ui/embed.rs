@@ -185,7 +185,9 @@ fn listen(ctx: Ctx) {
             }
             Some("set-language") => {
                 if let Some(tag) = field("language") {
-                    ctx.lang.set(Lang::from_tag(tag));
+                    if let Some(lang) = Lang::from_tag(tag) {
+                        ctx.lang.set(lang);
+                    }
                 }
             }
             Some("sign-on") => {

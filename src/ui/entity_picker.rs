@@ -3,7 +3,7 @@
 
 use super::state::Ctx;
 use super::status_panel::title_of;
-use super::text;
+use super::tr;
 use crate::domain::Entity;
 use leptos::prelude::*;
 
@@ -112,12 +112,12 @@ pub fn EntityPicker() -> impl IntoView {
     };
     view! {
         <div class="picker">
-            <label for="entity-input" id="entity-label">{text(lang, "Entity", "Entité")}</label>
+            <label for="entity-input" id="entity-label">{tr(lang, "Entity")}</label>
             <input id="entity-input" type="text" role="combobox" autocomplete="off" spellcheck="false"
                 aria-autocomplete="list" aria-controls="entity-list"
                 aria-expanded=move || open.get().to_string()
                 aria-activedescendant=active_id
-                placeholder=text(lang, "Type to search entities", "Tapez pour chercher une entité")
+                placeholder=tr(lang, "Type to search entities")
                 prop:value=move || if open.get() { query.get() } else { selected_name().unwrap_or_default() }
                 on:input=move |ev| { query.set(event_target_value(&ev)); active.set(0); open.set(true); }
                 on:focus=move |_| { query.set(String::new()); }
@@ -157,9 +157,13 @@ pub fn EntityPicker() -> impl IntoView {
                     let (shown, total) = matches.get();
                     let l = lang.get();
                     if total == 0 {
-                        Some(view! { <li class="picker__more" role="presentation">{l.tr("No entity matches.", "Aucune entité ne correspond.").to_string()}</li> })
+                        Some(view! { <li class="picker__more" role="presentation">{l.tr("No entity matches.").to_string()}</li> })
                     } else if total > shown.len() {
-                        Some(view! { <li class="picker__more" role="presentation">{format!("{} {}", l.int((total - shown.len()) as u64), l.tr("more: type to narrow the list", "de plus : tapez pour affiner la liste"))}</li> })
+                        Some(view! { <li class="picker__more" role="presentation">{l.trn(
+                            "{n} more entity is not shown: type to narrow the list",
+                            "{n} more entities are not shown: type to narrow the list",
+                            (total - shown.len()) as u64,
+                        )}</li> })
                     } else {
                         None
                     }
@@ -168,9 +172,9 @@ pub fn EntityPicker() -> impl IntoView {
             {move || ctx.notice.get().map(|asked| view! {
                 <p class="picker__notice" role="alert">
                     {if asked.is_empty() {
-                        lang.get().tr("This link names no entity you can see.", "Ce lien ne désigne aucune entité qui vous soit visible.").to_string()
+                        lang.get().tr("This link names no entity you can see.").to_string()
                     } else {
-                        format!("{} {asked}", lang.get().tr("This link names an entity you cannot see:", "Ce lien désigne une entité qui ne vous est pas visible :"))
+                        lang.get().trf("This link names an entity you cannot see: {entity}", &[("entity", &asked)])
                     }}
                 </p>
             })}

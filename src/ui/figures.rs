@@ -20,14 +20,9 @@ pub fn Figures() -> impl IntoView {
             _ => {
                 let last = report.last_available?;
                 let (moment, age) = browser::moment_and_age(ctx.checked_at.get()? - last.age_ms as f64, lang);
-                let words = format!(
-                    "{} {moment} ({age} {}){}",
-                    lang.tr("Read at", "Relevés à"),
-                    lang.tr("ago", "plus tôt"),
-                    lang.tr(
-                        ", the last time the imaging server answered: they are not live.",
-                        ", la dernière fois que le serveur d’imagerie a répondu : ce ne sont pas des valeurs actuelles."
-                    ),
+                let words = lang.trf(
+                    "Read at {moment} ({elapsed} ago), the last time the imaging server answered: they are not live.",
+                    &[("moment", &moment), ("elapsed", &age)],
                 );
                 (last.figures, Some(words))
             }
@@ -67,26 +62,24 @@ fn bar(label: String, percent: f64, words: String) -> impl IntoView {
 }
 
 fn phase_word(phase: Phase, lang: Lang) -> &'static str {
-    let t = |en, fr| lang.tr(en, fr);
     match phase {
-        Phase::Boot => t("Boot", "Démarrage"),
-        Phase::Menu => t("Boot menu", "Menu de démarrage"),
-        Phase::Restoration => t("Restoration", "Restauration"),
-        Phase::Backup => t("Backup", "Sauvegarde"),
-        Phase::Postinstall => t("Post-installation", "Post-installation"),
-        Phase::Error => t("Error", "Erreur"),
-        Phase::Delete => t("Deletion", "Suppression"),
-        Phase::Inventory => t("Inventory", "Inventaire"),
+        Phase::Boot => lang.tr("Boot"),
+        Phase::Menu => lang.tr("Boot menu"),
+        Phase::Restoration => lang.tr("Restoration"),
+        Phase::Backup => lang.tr("Backup"),
+        Phase::Postinstall => lang.tr("Post-installation"),
+        Phase::Error => lang.tr("Error"),
+        Phase::Delete => lang.tr("Deletion"),
+        Phase::Inventory => lang.tr("Inventory"),
         Phase::Unknown => "—",
     }
 }
 
 fn outcome_word(state: ActivityState, lang: Lang) -> &'static str {
-    let t = |en, fr| lang.tr(en, fr);
     match state {
-        ActivityState::Done => t("Done", "Terminé"),
-        ActivityState::Running => t("Running", "En cours"),
-        ActivityState::Failed => t("Failed", "Échec"),
+        ActivityState::Done => lang.tr("Done"),
+        ActivityState::Running => lang.tr("Running"),
+        ActivityState::Failed => lang.tr("Failed"),
         ActivityState::Unknown => "—",
     }
 }
@@ -101,29 +94,30 @@ fn FigureBlocks(
     last_known: Option<String>,
     lang: Lang,
 ) -> impl IntoView {
-    let t = |en, fr| lang.tr(en, fr);
-    let count =
-        |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
+    let count = |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
     let registered = match figures.custom_menus {
-        Some(custom) => format!(
-            "{} ({} {})",
-            lang.int(figures.registered),
-            lang.int(custom),
-            t("with a custom boot menu", "avec un menu de démarrage personnalisé")
+        Some(custom) => lang.trf(
+            "{count} ({custom} with a custom boot menu)",
+            &[("count", &lang.int(figures.registered)), ("custom", &lang.int(custom))],
         ),
         None => lang.int(figures.registered),
     };
     let of = |used_kib: u64, total_kib: u64| {
-        format!("{} {} {}", lang.size_kib(used_kib), t("of", "sur"), lang.size_kib(total_kib))
+        lang.trf("{used} of {total}", &[("used", &lang.size_kib(used_kib)), ("total", &lang.size_kib(total_kib))])
     };
     // Medulla gives the store's used share and free space (`df -m`); its
     // size only when a filesystem of `df -k` is the same one.
     let store = figures.image_store.as_ref().map(|s| {
-        let free = lang.size_kib(s.free_mib.saturating_mul(1024));
-        let size = s.size_kib.map(|kib| format!(" ({} {})", t("of", "sur"), lang.size_kib(kib))).unwrap_or_default();
-        let words =
-            format!("{} {} — {free} {}{size}", lang.percent(s.used_percent), t("used", "utilisé"), t("free", "libres"));
-        bar(t("Image store", "Stockage des images").into(), s.used_percent, words)
+        let free = lang.size_mib(s.free_mib);
+        let used = lang.percent(s.used_percent);
+        let words = match s.size_kib {
+            Some(kib) => lang.trf(
+                "{percent} used — {free} free (of {size})",
+                &[("percent", &used), ("free", &free), ("size", &lang.size_kib(kib))],
+            ),
+            None => lang.trf("{percent} used — {free} free", &[("percent", &used), ("free", &free)]),
+        };
+        bar(lang.tr("Image store").into(), s.used_percent, words)
     });
     let filesystems = figures
         .filesystems
@@ -139,21 +133,17 @@ fn FigureBlocks(
         .collect_view();
     let memory = figures.memory.as_ref().map(|m| {
         let pct = m.used_kib as f64 * 100.0 / m.total_kib.max(1) as f64;
-        let swap = (m.swap_total_kib > 0).then(|| {
-            format!("{}{} {}", t("; ", "\u{202f}; "), t("swap", "swap"), of(m.swap_used_kib, m.swap_total_kib))
-        });
-        bar(
-            t("Memory", "Mémoire").into(),
-            pct,
-            format!(
-                "{} {}, {} {}{}",
-                of(m.used_kib, m.total_kib),
-                t("used", "utilisés"),
-                lang.size_kib(m.available_kib),
-                t("available", "disponibles"),
-                swap.unwrap_or_default()
-            ),
-        )
+        let args = [
+            ("used", of(m.used_kib, m.total_kib)),
+            ("available", lang.size_kib(m.available_kib)),
+            ("swap", of(m.swap_used_kib, m.swap_total_kib)),
+        ];
+        let args = args.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>();
+        let words = match m.swap_total_kib > 0 {
+            true => lang.trf("{used} used, {available} available; swap {swap}", &args),
+            false => lang.trf("{used} used, {available} available", &args),
+        };
+        bar(lang.tr("Memory").into(), pct, words)
     });
     let activity = figures
         .activity
@@ -174,22 +164,22 @@ fn FigureBlocks(
     let live = last_known.is_none();
     let activity = live.then(|| {
         view! {
-            <h3>{t("Recent activity", "Activité récente")}</h3>
+            <h3>{lang.tr("Recent activity")}</h3>
             {if has_activity {
                 view! {
                     <table class="activity">
                         <thead><tr>
-                            <th scope="col">{t("Time", "Heure")}</th>
-                            <th scope="col">{t("Computer", "Ordinateur")}</th>
-                            <th scope="col">{t("Operation", "Opération")}</th>
-                            <th scope="col">{t("Outcome", "Résultat")}</th>
-                            <th scope="col">{t("Message", "Message")}</th>
+                            <th scope="col">{lang.tr("Time")}</th>
+                            <th scope="col">{lang.tr("Computer")}</th>
+                            <th scope="col">{lang.tr("Operation")}</th>
+                            <th scope="col">{lang.tr("Outcome")}</th>
+                            <th scope="col">{lang.tr("Message")}</th>
                         </tr></thead>
                         <tbody>{activity}</tbody>
                     </table>
                 }.into_any()
             } else {
-                view! { <p>{t("No recent imaging activity.", "Aucune activité d’imagerie récente.")}</p> }.into_any()
+                view! { <p>{lang.tr("No recent imaging activity.")}</p> }.into_any()
             }}
         }
     });
@@ -197,23 +187,23 @@ fn FigureBlocks(
         <section class=if live { "figures" } else { "figures figures--last-known" } data-entity=entity
             data-live=live.to_string() aria-labelledby="figures-title">
             <h2 id="figures-title">{if live {
-                t("Imaging server figures", "Chiffres du serveur d’imagerie")
+                lang.tr("Imaging server figures")
             } else {
-                t("Last known figures of the imaging server", "Derniers chiffres connus du serveur d’imagerie")
+                lang.tr("Last known figures of the imaging server")
             }}</h2>
             {last_known.map(|words| view! { <p class="figures__last-known">{words}</p> })}
             {counted_for.map(|entity| view! {
-                <p class="figures__counted-for">
-                    {t("Computers, boot menus, masters and activity are those Medulla records for", "Ordinateurs, menus de démarrage, masters et activité sont ceux que Medulla enregistre pour")}
-                    " " <strong>{entity}</strong>
-                    {t(", whose imaging server serves this entity.", ", dont le serveur d’imagerie dessert cette entité.")}
-                </p>
+                <p class="figures__counted-for">{
+                    let words = lang.tr("Computers, boot menus, masters and activity are those Medulla records for {entity}, whose imaging server serves this entity.");
+                    let (before, after) = words.split_once("{entity}").unwrap_or((words, ""));
+                    view! { {before} <strong>{entity}</strong> {after} }
+                }</p>
             })}
             <dl class="counts">
-                {count(t("Computers registered for imaging", "Ordinateurs enregistrés pour l’imagerie"), registered)}
-                {count(t("Computers with a rescue image", "Ordinateurs avec une image de secours"), lang.int(figures.rescue))}
-                {count(t("Masters available", "Masters disponibles"), lang.int(figures.masters))}
-                {figures.uptime_seconds.map(|s| count(t("Uptime", "Temps de fonctionnement"), lang.uptime(s)))}
+                {count(lang.tr("Computers registered for imaging"), registered)}
+                {count(lang.tr("Computers with a rescue image"), lang.int(figures.rescue))}
+                {count(lang.tr("Masters available"), lang.int(figures.masters))}
+                {figures.uptime_seconds.map(|s| count(lang.tr("Uptime"), lang.uptime(s)))}
             </dl>
             <div class="bars">{store}{memory}{filesystems}</div>
             {activity}

@@ -2,7 +2,7 @@
 //! cleared after each attempt, never stored, never put in a URL.
 
 use super::state::{Ctx, Ended};
-use super::text;
+use super::tr;
 use crate::api::{ApiError, ImagingApi};
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -21,13 +21,10 @@ enum Refusal {
 impl Refusal {
     fn text(&self, lang: Lang) -> String {
         match self {
-            Refusal::Credentials => lang.tr("Login or password incorrect.", "Identifiant ou mot de passe incorrect.").into(),
-            Refusal::AgentCredentials => lang.tr(
-                "The Medulla agent refused the connection itself (HTTP 401): its credentials in config.json or in the reverse proxy are wrong.",
-                "L’agent Medulla a refusé la connexion elle-même (HTTP 401) : ses identifiants dans config.json ou dans le proxy inverse sont erronés.",
-            ).into(),
+            Refusal::Credentials => lang.tr("Login or password incorrect.").into(),
+            Refusal::AgentCredentials => lang.tr("The Medulla agent refused the connection itself (HTTP 401): its credentials in config.json or in the reverse proxy are wrong.").into(),
             Refusal::Unreachable(e) => {
-                format!("{} ({e})", lang.tr("Medulla could not be reached; try again.", "Medulla est injoignable ; réessayez."))
+                lang.trf("Medulla could not be reached; try again. ({error})", &[("error", &e.to_string())])
             }
         }
     }
@@ -65,33 +62,30 @@ pub fn Login() -> impl IntoView {
     };
     view! {
         <form class="login" method="post" on:submit=submit aria-labelledby="login-title">
-            <h2 id="login-title">{text(lang, "Sign in to Medulla", "Connexion à Medulla")}</h2>
+            <h2 id="login-title">{tr(lang, "Sign in to Medulla")}</h2>
             {move || ctx.sign_on_refused.get().then(|| view! {
-                <p class="login__notice" role="alert">{lang.get().tr(
-                    "The Medulla console could not sign you in automatically (its sign-on token was refused or has expired). Sign in with your password.",
-                    "La console Medulla n’a pas pu vous connecter automatiquement (son jeton de connexion a été refusé ou a expiré). Connectez-vous avec votre mot de passe.",
-                )}</p>
+                <p class="login__notice" role="alert">{lang.get().tr("The Medulla console could not sign you in automatically (its sign-on token was refused or has expired). Sign in with your password.")}</p>
             })}
             {move || ctx.ended.get().map(|why| view! {
                 <p class="login__notice" role="status">{match why {
-                    Ended::ByUser => lang.get().tr("You have signed out.", "Vous êtes déconnecté.").to_string(),
+                    Ended::ByUser => lang.get().tr("You have signed out.").to_string(),
                     Ended::Idle => {
                         let minutes = ctx.config.with_value(|c| c.idle_sign_out_seconds).div_ceil(60);
-                        match lang.get() {
-                            Lang::En => format!("You were signed out after {minutes} min without activity. Sign in to go on."),
-                            Lang::Fr => format!("Vous avez été déconnecté après {minutes} min sans activité. Connectez-vous pour continuer."),
-                        }
+                        lang.get().trf(
+                            "You were signed out after {minutes} min without activity. Sign in to go on.",
+                            &[("minutes", &lang.get().int(minutes.into()))],
+                        )
                     }
                 }}</p>
             })}
-            <label for="login-user">{text(lang, "Login", "Identifiant")}</label>
+            <label for="login-user">{tr(lang, "Login")}</label>
             <input id="login-user" name="username" autocomplete="username" required
                 prop:value=move || login.get() on:input=move |ev| login.set(event_target_value(&ev))/>
-            <label for="login-password">{text(lang, "Password", "Mot de passe")}</label>
+            <label for="login-password">{tr(lang, "Password")}</label>
             <input id="login-password" name="password" type="password" autocomplete="current-password" required
                 prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
             <button type="submit" disabled=move || busy.get()>
-                {move || if busy.get() { lang.get().tr("Signing in…", "Connexion…") } else { lang.get().tr("Sign in", "Se connecter") }}
+                {move || if busy.get() { lang.get().tr("Signing in…") } else { lang.get().tr("Sign in") }}
             </button>
             <p class="login__error" role="alert">{move || error.get().map(|e| e.text(lang.get()))}</p>
         </form>

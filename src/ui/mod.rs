@@ -20,6 +20,6 @@ use leptos::prelude::{Get, RwSignal};
 /// A fixed text of the views, in the language of the moment. One closure
 /// type for all of them: each distinct closure in a view costs the wasm an
 /// instance of Leptos's rendering code.
-pub fn text(lang: RwSignal<Lang>, en: &'static str, fr: &'static str) -> impl Fn() -> &'static str + Copy + 'static {
-    move || lang.get().tr(en, fr)
+pub fn tr(lang: RwSignal<Lang>, en: &'static str) -> impl Fn() -> &'static str + Copy + 'static {
+    move || lang.get().translated(en)
 }

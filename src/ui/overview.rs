@@ -5,7 +5,7 @@
 use super::entity_picker::matching;
 use super::state::{Ctx, Known};
 use super::status_panel::title_of;
-use super::{browser, text};
+use super::{browser, tr};
 use crate::domain::{Entity, Health};
 use crate::i18n::Lang;
 use futures::future::abortable;
@@ -32,8 +32,11 @@ fn since_text(known: &Known, lang: Lang) -> Option<String> {
     let Health::Known(report) = &known.health else { return None };
     let since = report.since.as_ref()?;
     let (moment, elapsed) = browser::moment_and_age(known.checked_at - since.held_ms as f64, lang);
-    let at_least = if since.change_seen { "" } else { lang.tr("at least ", "au moins ") };
-    Some(format!("{}{at_least}{moment} ({elapsed})", lang.tr("since ", "depuis ")))
+    let args = [("moment", moment.as_str()), ("elapsed", elapsed.as_str())];
+    Some(match since.change_seen {
+        true => lang.trf("since {moment} ({elapsed})", &args),
+        false => lang.trf("since at least {moment} ({elapsed})", &args),
+    })
 }
 
 /// One row of the table.
@@ -61,7 +64,7 @@ fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoV
         <tr class=format!("overview__row overview__row--{state}") data-entity=entity.uuid.clone() data-status=state>
             <td class="overview__status"><span class=format!("dot dot--{state}") aria-hidden="true"></span>" "{title_of(state, lang)}</td>
             <td><button type="button" class="overview__open" on:click=open>{entity.completename}</button></td>
-            <td>{served_by.unwrap_or_else(|| lang.tr("itself", "elle-même").into())}</td>
+            <td>{served_by.unwrap_or_else(|| lang.tr("itself").into())}</td>
             <td>{server}</td>
             <td>{since}</td>
         </tr>
@@ -128,50 +131,50 @@ pub fn Overview() -> impl IntoView {
         let (shown, total) = rows();
         let l = lang.get();
         let more = (total > SHOWN).then(|| {
-            format!(
-                "{} {}",
-                l.int((total - SHOWN) as u64),
-                l.tr("more: filter to narrow the list", "de plus : filtrez pour réduire la liste")
+            l.trn(
+                "{n} more entity is not shown: filter to narrow the list",
+                "{n} more entities are not shown: filter to narrow the list",
+                (total - SHOWN) as u64,
             )
         });
         view! {
             <table class="overview__table">
                 <thead><tr>
-                    <th scope="col">{l.tr("Status", "État")}</th>
-                    <th scope="col">{l.tr("Entity", "Entité")}</th>
-                    <th scope="col">{l.tr("Served by the server of", "Desservie par le serveur de")}</th>
-                    <th scope="col">{l.tr("Imaging server", "Serveur d’imagerie")}</th>
-                    <th scope="col">{l.tr("Since", "Depuis")}</th>
+                    <th scope="col">{l.tr("Status")}</th>
+                    <th scope="col">{l.tr("Entity")}</th>
+                    <th scope="col">{l.tr("Served by the server of")}</th>
+                    <th scope="col">{l.tr("Imaging server")}</th>
+                    <th scope="col">{l.tr("Since")}</th>
                 </tr></thead>
                 <tbody>{shown}</tbody>
             </table>
-            {(total == 0).then(|| view! { <p>{l.tr("No entity matches.", "Aucune entité ne correspond.")}</p> })}
+            {(total == 0).then(|| view! { <p>{l.tr("No entity matches.")}</p> })}
             {more.map(|m| view! { <p class="overview__more">{m}</p> })}
         }
     };
     let option = move |state: &'static str| {
         let title = move || match state {
-            "" => lang.get().tr("Every status", "Tous les états"),
+            "" => lang.get().tr("Every status"),
             s => title_of(s, lang.get()),
         };
         view! { <option value=state selected=move || only.get() == state>{title}</option> }
     };
     view! {
         <section class="overview" aria-labelledby="overview-title" aria-busy=move || round.get().to_string()>
-            <h2 id="overview-title">{text(lang, "Every entity’s imaging server", "Le serveur d’imagerie de chaque entité")}</h2>
+            <h2 id="overview-title">{tr(lang, "Every entity’s imaging server")}</h2>
             <p class="overview__counts" role="status" aria-live="polite">{counts}</p>
             {move || failure.get().map(|detail| view! {
                 <p class="overview__failure" role="alert">
-                    {lang.get().tr("Medulla did not answer this round; the statuses shown are the last known.", "Medulla n’a pas répondu à ce tour ; les états affichés sont les derniers connus.")}
+                    {lang.get().tr("Medulla did not answer this round; the statuses shown are the last known.")}
                     " " <code>{detail}</code>
                 </p>
             })}
             <div class="overview__filters">
-                <label for="overview-filter">{text(lang, "Filter", "Filtrer")}</label>
+                <label for="overview-filter">{tr(lang, "Filter")}</label>
                 <input id="overview-filter" type="search" autocomplete="off"
-                    placeholder=text(lang, "Part of an entity’s name", "Une partie du nom d’une entité")
+                    placeholder=tr(lang, "Part of an entity’s name")
                     prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-                <label for="overview-status">{text(lang, "Status", "État")}</label>
+                <label for="overview-status">{tr(lang, "Status")}</label>
                 <select id="overview-status" on:change=move |ev| only.set(event_target_value(&ev))>
                     {[""].into_iter().chain(ORDER).map(option).collect_view()}
                 </select>
