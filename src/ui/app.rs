@@ -98,11 +98,14 @@ async fn load_config() -> Result<Config, String> {
 
 #[component]
 fn ConfigProblem(problem: String, lang: Lang) -> impl IntoView {
+    browser::set_document_language(lang.code());
     view! {
-        <main class="config-problem" role="alert">
-            <h1>{lang.tr("The imaging status tab is not configured correctly")}</h1>
-            <p class="config-problem__detail"><code>{problem}</code></p>
-            <p>{lang.tr("Ask your Medulla administrator to fix config.json next to index.html (its keys are described in the README), then reload this page.")}</p>
+        <main class="config-problem">
+            <div role="alert">
+                <h1>{lang.tr("The imaging status tab is not configured correctly")}</h1>
+                <p class="config-problem__detail"><code>{problem}</code></p>
+                <p>{lang.tr("Ask your Medulla administrator to fix config.json next to index.html (its keys are described in the README), then reload this page.")}</p>
+            </div>
         </main>
     }
 }

@@ -38,6 +38,8 @@ async fn synchronisation_reports_success_and_the_reasons_of_failure(t: Transport
     // The outcome follows a change of language.
     b.button("Français").await.click().await.expect("French");
     b.find("//p[contains(., 'Menus de démarrage synchronisés.')]").await;
+    b.button("Español").await.click().await.expect("Spanish");
+    b.find("//p[contains(., 'Menús de arranque sincronizados.')]").await;
     b.button("English").await.click().await.expect("English");
 
     b.control(json!({"sync_fails": true}));
@@ -114,7 +116,7 @@ async fn a_double_click_launches_once(t: Transport) {
 /// floor, it is disabled, with the reason.
 async fn a_reference_image_needs_room_in_the_image_store(t: Transport) {
     let b = open(t).await;
-    b.control(json!({"store_free_mib": 15 * 1024}));
+    b.control(json!({"store_free_mib": 14_306})); // 15 GB, in MiB
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     let master = "Create a reference image";
@@ -143,7 +145,7 @@ async fn a_reference_image_needs_room_in_the_image_store(t: Transport) {
     assert!(b.console_page().await.ends_with("action=master&location=UUID2"));
 
     // Below the 5 GB floor, after the next check: disabled, and why.
-    b.control(json!({"store_free_mib": 4 * 1024}));
+    b.control(json!({"store_free_mib": 3_815})); // 4 GB
     b.goto("/?entity=UUID2").await;
     b.wait_status("available").await;
     assert_eq!(b.actions_disabled().await, [false, true, false, false]);

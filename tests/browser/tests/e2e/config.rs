@@ -5,7 +5,7 @@ async fn problem_shown(t: Transport, request: serde_json::Value, expected: &str)
     let b = open(t).await;
     b.control(request);
     b.goto("/").await;
-    let alert = b.find("//main[@role='alert']").await.text().await.expect("text");
+    let alert = b.find("//main/div[@role='alert']").await.text().await.expect("text");
     assert!(alert.contains("not configured correctly"), "{alert}");
     assert!(alert.contains(expected), "{expected:?} missing from:\n{alert}");
     b.close().await;

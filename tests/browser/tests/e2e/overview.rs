@@ -97,7 +97,25 @@ async fn the_overview_in_french(t: Transport) {
     b.close().await;
 }
 
-on_both_transports!(every_entity_at_a_glance, the_overview_in_french);
+/// In Spanish, the language set as the console names it.
+async fn the_overview_in_spanish(t: Transport) {
+    let b = open(t).await;
+    b.configure(json!({"language": "es_ES"}));
+    b.control(json!({"connect_timeout_ms": 500}));
+    b.goto("/?entity=UUID2").await;
+    b.field("Nombre de usuario").await.send_keys(medulla_sim::USER_LOGIN).await.expect("login");
+    b.field("Contraseña").await.send_keys(medulla_sim::USER_PASSWORD).await.expect("password");
+    b.button("Iniciar sesión").await.click().await.expect("signed in");
+    b.wait_status("available").await;
+    b.button("Todas las entidades").await.click().await.expect("overview");
+    wait_counts(&b, "1 Fuera de línea · 1 Error de conexión · 1 Sin servidor de imágenes vinculado · 2 Disponible").await;
+    assert!(b.url().await.contains("view=overview"));
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "axe-core on the overview in Spanish:\n{}", violations.join("\n"));
+    b.close().await;
+}
+
+on_both_transports!(every_entity_at_a_glance, the_overview_in_french, the_overview_in_spanish);
 
 /// The selector shows the status known of each entity, icon and word.
 async fn the_selector_shows_the_statuses_known(t: Transport) {
