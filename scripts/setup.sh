@@ -65,6 +65,11 @@ if ! tools/venv/bin/schemathesis --version 2>/dev/null | grep -q ' 4\.32\.5'; th
   python3 -m venv tools/venv
   tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 fi
+if ! command -v msgfmt >/dev/null; then
+  step "apt-get install gettext (msgfmt checks the translation catalogs as Medulla's translators' tools read them)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gettext
+fi
 if ! command -v dpkg-deb >/dev/null || [ ! -x /usr/sbin/apache2 ] || ! command -v openssl >/dev/null \
   || ! command -v curl >/dev/null || ! command -v systemd-analyze >/dev/null; then
   step "apt-get install dpkg apache2 openssl curl systemd (the package's tests: unpacked, its unit scored, behind a real Apache over TLS)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: native unit tests (codec, parsers, status rules,
+# The whole test suite: the translation catalogs, native unit tests (codec, parsers, status rules,
 # config, simulator, gateway, the REST contract with schemathesis), then the
 # release build of the app and the Debian package, then the browser tests
 # (the built app against the simulator, directly or through the gateway,
@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export RUST_BACKTRACE=0
+
+echo "==> translation catalogs: GNU gettext's own check of each (the build checks that they are complete)"
+for po in locale/imaging-status.pot locale/*/LC_MESSAGES/*.po; do
+  msgfmt --check-format --check-domain -o /dev/null "$po"
+done
+cargo run -q -p catalogs -- check
 
 echo "==> native unit tests"
 cargo test --workspace --exclude browser-tests

@@ -181,7 +181,9 @@ mod intl {
     }
 
     fn formatter(code: &'static str, style: &'static str) -> Function {
-        if let Some(f) = KEPT.with(|k| k.borrow().iter().find(|(c, s, _)| *c == code && *s == style).map(|(.., f)| f.clone())) {
+        if let Some(f) =
+            KEPT.with(|k| k.borrow().iter().find(|(c, s, _)| *c == code && *s == style).map(|(.., f)| f.clone()))
+        {
             return f;
         }
         let locales = Array::of1(&JsValue::from_str(code));
@@ -199,11 +201,17 @@ mod intl {
             "int" => Intl::NumberFormat::new(&locales, &options(&[("maximumFractionDigits", "0")])).format(),
             "decimal" | "percent" => {
                 let style = if style == "percent" { "percent" } else { "decimal" };
-                Intl::NumberFormat::new(&locales, &options(&[("style", style), ("maximumFractionDigits", "1")])).format()
+                Intl::NumberFormat::new(&locales, &options(&[("style", style), ("maximumFractionDigits", "1")]))
+                    .format()
             }
             unit => {
                 let width = if unit == "day" { "long" } else { "short" };
-                let o = options(&[("style", "unit"), ("unit", unit), ("unitDisplay", width), ("maximumFractionDigits", "1")]);
+                let o = options(&[
+                    ("style", "unit"),
+                    ("unit", unit),
+                    ("unitDisplay", width),
+                    ("maximumFractionDigits", "1"),
+                ]);
                 Intl::NumberFormat::new(&locales, &o).format()
             }
         };

@@ -1,3 +1,4 @@
+use medulla_imaging_status::i18n::Lang;
 use medulla_imaging_status::ui::App;
 
 fn main() {
@@ -11,14 +12,25 @@ fn main() {
     leptos::mount::mount_to_body(App);
 }
 
-/// A panic must never leave a blank page: say so, and how to recover.
+/// A panic must never leave a blank page: say so, and how to recover, in
+/// the page's language.
 fn show_internal_error() {
-    let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else { return };
-    body.set_inner_html(
-        "<main class=\"config-problem\" role=\"alert\"><h1>Internal error / Erreur interne</h1>\
-         <p>The imaging status tab stopped on an unexpected error. Reload the page; if it happens again, \
-         send the browser console's output to support.</p>\
-         <p>L’onglet d’état de l’imagerie s’est arrêté sur une erreur inattendue. Rechargez la page ; \
-         si cela se reproduit, envoyez la sortie de la console du navigateur au support.</p></main>",
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let lang = document
+        .document_element()
+        .and_then(|root| root.get_attribute("lang"))
+        .and_then(|tag| Lang::from_tag(&tag))
+        .unwrap_or_default();
+    let Some(body) = document.body() else { return };
+    body.set_inner_html("<main class=\"config-problem\"><div role=\"alert\"><h1></h1><p></p></div></main>");
+    let set = |selector: &str, text: &str| {
+        if let Ok(Some(element)) = body.query_selector(selector) {
+            element.set_text_content(Some(text));
+        }
+    };
+    set("h1", lang.tr("Internal error"));
+    set(
+        "p",
+        lang.tr("The imaging status tab stopped on an unexpected error. Reload the page; if it happens again, send the browser console’s output to support."),
     );
 }

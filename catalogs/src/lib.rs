@@ -67,7 +67,9 @@ pub fn extract(src: &Path) -> Result<Vec<Msg>, String> {
         let name = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().replace('\\', "/");
         for (id, plural) in calls(&text).map_err(|e| format!("{name}: {e}"))? {
             match msgs.iter_mut().find(|m| m.id == id) {
-                Some(m) if m.plural != plural => return Err(format!("{name}: {id:?} is used both with and without a plural")),
+                Some(m) if m.plural != plural => {
+                    return Err(format!("{name}: {id:?} is used both with and without a plural"))
+                }
                 Some(m) => {
                     m.files.insert(name.clone());
                 }
@@ -119,7 +121,8 @@ pub fn calls(text: &str) -> Result<Vec<(String, Option<String>)>, String> {
                 let after = text[i..].trim_start();
                 if wanted > 0 && previous != "fn" && after.starts_with('(') {
                     let open = b.len() - after.len();
-                    let (texts, end) = arguments(text, open, wanted).map_err(|e| format!("line {}: {word}: {e}", line(start)))?;
+                    let (texts, end) =
+                        arguments(text, open, wanted).map_err(|e| format!("line {}: {word}: {e}", line(start)))?;
                     let mut texts = texts.into_iter();
                     found.push((texts.next().unwrap_or_default(), texts.next()));
                     i = end;
@@ -140,7 +143,8 @@ fn char_literal(b: &[u8], i: usize) -> usize {
         _ => {
             // A character of several bytes, or a lifetime.
             let rest = &b[i + 1..];
-            let len = std::str::from_utf8(&rest[..rest.len().min(4)]).map_or(1, |s| s.chars().next().map_or(1, char::len_utf8));
+            let len = std::str::from_utf8(&rest[..rest.len().min(4)])
+                .map_or(1, |s| s.chars().next().map_or(1, char::len_utf8));
             if rest.get(len) == Some(&b'\'') {
                 i + 2 + len
             } else {
@@ -340,12 +344,12 @@ pub fn parse_po(text: &str) -> Result<Catalog, String> {
         Some(e) if e.id.is_empty() => entries.remove(0).strs.concat(),
         _ => return Err("no header entry (msgid \"\")".into()),
     };
-    let forms = header
-        .lines()
-        .find_map(|l| l.strip_prefix("Plural-Forms:"))
-        .ok_or("the header has no Plural-Forms")?;
+    let forms = header.lines().find_map(|l| l.strip_prefix("Plural-Forms:")).ok_or("the header has no Plural-Forms")?;
     let part = |name: &str| {
-        forms.split(';').find_map(|p| p.trim().strip_prefix(name).map(|v| v.trim().to_string())).ok_or(format!("Plural-Forms lacks {name}"))
+        forms
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix(name).map(|v| v.trim().to_string()))
+            .ok_or(format!("Plural-Forms lacks {name}"))
     };
     let nplurals = part("nplurals=")?.parse().map_err(|_| "bad nplurals".to_string())?;
     let plural = part("plural=")?;
@@ -397,7 +401,14 @@ pub fn placeholders(s: &str) -> BTreeSet<&str> {
 
 // ---------------------------------------------------------------- write
 
-fn write_entry(out: &mut String, files: Option<&BTreeSet<String>>, id: &str, plural: Option<&str>, strs: &[String], fuzzy: bool) {
+fn write_entry(
+    out: &mut String,
+    files: Option<&BTreeSet<String>>,
+    id: &str,
+    plural: Option<&str>,
+    strs: &[String],
+    fuzzy: bool,
+) {
     if let Some(files) = files {
         let _ = writeln!(out, "#: {}", files.iter().cloned().collect::<Vec<_>>().join(" "));
     }
@@ -478,7 +489,9 @@ pub fn problems(msgs: &[Msg], catalogs: &[Catalog]) -> Vec<String> {
         for e in &c.entries {
             match known.get(e.id.as_str()) {
                 None => found.push(format!("{name}: {:?} is no longer in the code", e.id)),
-                Some(m) if m.plural != e.plural => found.push(format!("{name}: {:?}: its plural differs from the code's", e.id)),
+                Some(m) if m.plural != e.plural => {
+                    found.push(format!("{name}: {:?}: its plural differs from the code's", e.id))
+                }
                 _ => {}
             }
         }
@@ -578,7 +591,8 @@ impl Parser {
 
     /// Binary operators by level of precedence, loosest first.
     fn binary(&mut self, level: usize) -> Result<String, String> {
-        const LEVELS: [&[&str]; 6] = [&["||"], &["&&"], &["==", "!="], &["<", ">", "<=", ">="], &["+", "-"], &["*", "/", "%"]];
+        const LEVELS: [&[&str]; 6] =
+            [&["||"], &["&&"], &["==", "!="], &["<", ">", "<=", ">="], &["+", "-"], &["*", "/", "%"]];
         if level == LEVELS.len() {
             return self.unary();
         }
@@ -637,7 +651,11 @@ pub fn rust(msgs: &[Msg], catalogs: &[Catalog]) -> Result<String, String> {
     }
     out.push_str("        _ => u64::from(n != 1),\n    };\n    usize::try_from(form).unwrap_or(0)\n}\n\n");
     out.push_str("/// The translations of an English text (its forms), one per catalog.\n");
-    let _ = writeln!(out, "fn translations(en: &str) -> Option<[&'static [&'static str]; {}]> {{\n    Some(match en {{", catalogs.len());
+    let _ = writeln!(
+        out,
+        "fn translations(en: &str) -> Option<[&'static [&'static str]; {}]> {{\n    Some(match en {{",
+        catalogs.len()
+    );
     for m in msgs {
         let forms: Vec<String> = catalogs
             .iter()

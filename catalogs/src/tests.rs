@@ -73,7 +73,11 @@ fn a_catalog_is_read_whole() {
     assert!(c.entries[1].fuzzy);
     assert_eq!(c.entries[2].plural.as_deref(), Some("{n} masters"));
     assert_eq!(c.entries[2].strs, ["{n} master", "{n} masters"]);
-    for bad in ["msgid \"a\"\nmsgstr \"b\"\n", "msgid \"\"\nmsgstr \"\"\n", "msgid \"\"\nmsgstr \"Plural-Forms: nplurals=2; plural=n>1;\\n\"\nmsgctxt \"x\"\n"] {
+    for bad in [
+        "msgid \"a\"\nmsgstr \"b\"\n",
+        "msgid \"\"\nmsgstr \"\"\n",
+        "msgid \"\"\nmsgstr \"Plural-Forms: nplurals=2; plural=n>1;\\n\"\nmsgctxt \"x\"\n",
+    ] {
         assert!(parse_po(bad).is_err(), "{bad}");
     }
 }
@@ -82,7 +86,8 @@ fn a_catalog_is_read_whole() {
 fn every_gap_is_a_problem() {
     let mut c = parse_po(FR).expect("catalog");
     c.path = PathBuf::from("fr.po");
-    let msgs = [msg("Sign in", None), msg("Signed out", None), msg("{n} master", Some("{n} masters")), msg("New", None)];
+    let msgs =
+        [msg("Sign in", None), msg("Signed out", None), msg("{n} master", Some("{n} masters")), msg("New", None)];
     let found = problems(&msgs, &[c]);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].contains("\"Signed out\" is untranslated, fuzzy"));

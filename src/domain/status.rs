@@ -248,7 +248,8 @@ impl Timestamp {
         let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
         let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
         let days = era * 146_097 + day_of_era - 719_468;
-        let seconds = days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second);
+        let seconds =
+            days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second);
         seconds as f64 * 1000.0
     }
 

@@ -51,8 +51,7 @@ pub fn room_for_a_master(figures: &ServerFigures, limits: &StoreLimits) -> Room 
     let free_percent = (100.0 - store.used_percent).clamp(0.0, 100.0);
     if below(free_mib, limits.floor_gb) {
         Room::BelowFloor { free_mib }
-    } else if below(free_mib, limits.warn_below_gb) || free_percent < f64::from(limits.warn_below_percent)
-    {
+    } else if below(free_mib, limits.warn_below_gb) || free_percent < f64::from(limits.warn_below_percent) {
         Room::Low { free_mib, free_percent }
     } else {
         Room::Enough
@@ -65,7 +64,8 @@ mod tests {
     use crate::domain::ImageStore;
 
     fn store(used_percent: f64, free_gb: f64) -> ServerFigures {
-        let image_store = ImageStore { used_percent, free_mib: (free_gb * 1e9 / 1_048_576.0).ceil() as u64, size_kib: None };
+        let image_store =
+            ImageStore { used_percent, free_mib: (free_gb * 1e9 / 1_048_576.0).ceil() as u64, size_kib: None };
         ServerFigures { image_store: Some(image_store), ..Default::default() }
     }
 

@@ -152,9 +152,7 @@ pub fn Actions() -> impl IntoView {
             return l.tr("An imaging action is running.").to_string();
         }
         if allowed() {
-            return l
-                .tr("The imaging server is Available: imaging actions can be launched.")
-                .to_string();
+            return l.tr("The imaging server is Available: imaging actions can be launched.").to_string();
         }
         // A report about another entity than the selected one is not shown.
         let state = match (ctx.health.get(), ctx.report()) {

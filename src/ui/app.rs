@@ -34,8 +34,11 @@ pub fn App() -> impl IntoView {
     }
     let start = RwSignal::new(Start::Loading);
     // The host page's language (`?lang=`), else the browser's.
-    let fallback_lang =
-        [browser::query_param("lang"), browser::browser_language()].iter().flatten().find_map(|t| Lang::from_tag(t)).unwrap_or_default();
+    let fallback_lang = [browser::query_param("lang"), browser::browser_language()]
+        .iter()
+        .flatten()
+        .find_map(|t| Lang::from_tag(t))
+        .unwrap_or_default();
     spawn_local(async move {
         start.set(match load_config().await {
             Ok(config) => {

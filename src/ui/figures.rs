@@ -94,7 +94,8 @@ fn FigureBlocks(
     last_known: Option<String>,
     lang: Lang,
 ) -> impl IntoView {
-    let count = |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
+    let count =
+        |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
     let registered = match figures.custom_menus {
         Some(custom) => lang.trf(
             "{count} ({custom} with a custom boot menu)",

@@ -16,13 +16,9 @@ pub struct Words {
 }
 
 pub fn describe(h: &Health, lang: Lang) -> Words {
-        let stop = lang.tr("Do not proceed; notify your administrator or support.");
+    let stop = lang.tr("Do not proceed; notify your administrator or support.");
     let (icon, why, todo) = match h {
-        Health::Checking => (
-            "…",
-            lang.tr("Asking Medulla about this entity’s imaging server."),
-            None,
-        ),
+        Health::Checking => ("…", lang.tr("Asking Medulla about this entity’s imaging server."), None),
         Health::SignedOut => (
             "!",
             lang.tr("You are not signed in to Medulla (or your session has ended), so the status cannot be read."),
@@ -34,19 +30,19 @@ pub fn describe(h: &Health, lang: Lang) -> Words {
             Some(lang.tr("Check your network, then use “Refresh now”. If it persists, contact your administrator.")),
         ),
         Health::Known(r) => match r.status {
-            ServerStatus::Available(_) => (
-                "✔",
-                lang.tr("The imaging server is active and ready for use."),
-                None,
-            ),
+            ServerStatus::Available(_) => ("✔", lang.tr("The imaging server is active and ready for use."), None),
             ServerStatus::ConnectionError => (
                 "⚠",
-                lang.tr("The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail."),
+                lang.tr(
+                    "The server’s host is up, but Medulla cannot talk to its imaging service: a deployment would fail.",
+                ),
                 Some(stop),
             ),
             ServerStatus::Offline(_) => (
                 "✖",
-                lang.tr("The imaging server linked to this entity is inactive: images cannot be deployed to its machines."),
+                lang.tr(
+                    "The imaging server linked to this entity is inactive: images cannot be deployed to its machines.",
+                ),
                 Some(stop),
             ),
             ServerStatus::NotLinked => (
@@ -94,24 +90,22 @@ fn waiting_text(h: &Health, lang: Lang) -> &'static str {
 /// What went wrong with Medulla's API, in words.
 fn trouble_text(trouble: &Trouble, lang: Lang, timeout: u32) -> String {
     match trouble {
-        Trouble::Timeout => lang.trf("Medulla did not answer within {timeout} seconds.", &[("timeout", &lang.int(timeout.into()))]),
-        Trouble::Network => lang
-            .tr("The request did not reach Medulla (network, proxy or certificate).")
-            .into(),
-        Trouble::Http(code) => lang.trf("Medulla or its proxy answered with HTTP error {code}.", &[("code", &code.to_string())]),
-        Trouble::Unreadable => {
-            lang.tr("Medulla’s answer could not be read.").into()
+        Trouble::Timeout => {
+            lang.trf("Medulla did not answer within {timeout} seconds.", &[("timeout", &lang.int(timeout.into()))])
         }
+        Trouble::Network => lang.tr("The request did not reach Medulla (network, proxy or certificate).").into(),
+        Trouble::Http(code) => {
+            lang.trf("Medulla or its proxy answered with HTTP error {code}.", &[("code", &code.to_string())])
+        }
+        Trouble::Unreadable => lang.tr("Medulla’s answer could not be read.").into(),
         Trouble::Fault(code) => lang.trf("Medulla reported an error (fault {code}).", &[("code", &code.to_string())]),
-        Trouble::TooLarge => lang
-            .tr("Medulla (or a proxy) sent an answer far larger than any it should: it was refused.")
-            .into(),
-        Trouble::Exception => lang
-            .tr("Medulla reported an internal error (its database or one of its plugins failed).")
-            .into(),
-        Trouble::NoEntity => {
-            lang.tr("Your Medulla account sees no entity.").into()
+        Trouble::TooLarge => {
+            lang.tr("Medulla (or a proxy) sent an answer far larger than any it should: it was refused.").into()
         }
+        Trouble::Exception => {
+            lang.tr("Medulla reported an internal error (its database or one of its plugins failed).").into()
+        }
+        Trouble::NoEntity => lang.tr("Your Medulla account sees no entity.").into(),
     }
 }
 
@@ -147,7 +141,9 @@ pub fn StatusPanel() -> impl IntoView {
         let args = [("status", title), ("moment", moment.as_str()), ("elapsed", elapsed.as_str())];
         Some(match held.change_seen {
             true => lang.trf("{status} since {moment} ({elapsed}).", &args),
-            false => lang.trf("{status} since at least {moment} ({elapsed}): the first check already found it so.", &args),
+            false => {
+                lang.trf("{status} since at least {moment} ({elapsed}): the first check already found it so.", &args)
+            }
         })
     };
     let waiting = move || ctx.server_slow.get().then(|| ctx.health.with(|h| waiting_text(h, lang.get())));

@@ -21,7 +21,7 @@ async fn language_from_config_then_host_page_then_browser(t: Transport) {
     assert_eq!(title().await, "Imaging server status");
     b.goto("/?lang=fr").await;
     b.wait_status("signed-out").await;
-    assert_eq!(title().await, "État du serveur d’imagerie");
+    assert_eq!(title().await, "Statut du serveur d’imaging");
     b.configure(json!({"language": "en"}));
     b.goto("/?lang=fr").await;
     b.wait_status("signed-out").await;
@@ -29,7 +29,7 @@ async fn language_from_config_then_host_page_then_browser(t: Transport) {
     b.configure(json!({"language": "fr"}));
     b.goto("/").await;
     b.wait_status("signed-out").await;
-    assert_eq!(title().await, "État du serveur d’imagerie");
+    assert_eq!(title().await, "Statut du serveur d’imaging");
     let lang = b.c.execute("return document.documentElement.lang", vec![]).await.expect("lang");
     assert_eq!(lang, json!("fr"));
     b.close().await;

@@ -90,7 +90,7 @@ async fn the_overview_in_french(t: Transport) {
     b.button("Se connecter").await.click().await.expect("signed in");
     b.wait_status("available").await;
     b.button("Toutes les entités").await.click().await.expect("overview");
-    wait_counts(&b, "1 Hors ligne · 1 Erreur de connexion · 1 Aucun serveur d’imagerie lié · 2 Disponible").await;
+    wait_counts(&b, "1 Hors ligne · 1 Erreur de connexion · 1 Aucun serveur d’imaging lié · 2 Disponible").await;
     assert!(b.url().await.contains("view=overview"));
     let violations = b.axe_violations().await;
     assert!(violations.is_empty(), "axe-core on the overview in French:\n{}", violations.join("\n"));
@@ -108,7 +108,8 @@ async fn the_overview_in_spanish(t: Transport) {
     b.button("Iniciar sesión").await.click().await.expect("signed in");
     b.wait_status("available").await;
     b.button("Todas las entidades").await.click().await.expect("overview");
-    wait_counts(&b, "1 Fuera de línea · 1 Error de conexión · 1 Sin servidor de imágenes vinculado · 2 Disponible").await;
+    wait_counts(&b, "1 Fuera de línea · 1 Error de conexión · 1 Sin servidor de imágenes vinculado · 2 Disponible")
+        .await;
     assert!(b.url().await.contains("view=overview"));
     let violations = b.axe_violations().await;
     assert!(violations.is_empty(), "axe-core on the overview in Spanish:\n{}", violations.join("\n"));

@@ -188,7 +188,7 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
             assert!(!reloaded.contains("au moins"), "{reloaded}");
             let last = b.find("//section[@data-live='false']").await.text().await.expect("last figures");
             assert!(
-                last.contains("Derniers chiffres connus du serveur d’imagerie") && last.contains("Relevés à"),
+                last.contains("Derniers chiffres connus du serveur d’imaging") && last.contains("Relevés à"),
                 "{last}"
             );
             let violations = b.axe_violations().await;
