@@ -142,7 +142,7 @@ impl Lang {
     /// A server timestamp, its date and time as the language writes them
     /// (`11/25/2026, 09:05:07`, `25/11/2026 09:05:07`).
     pub fn timestamp(self, t: &Timestamp) -> String {
-        intl::date_time(self.code(), t.utc_ms(), "utc")
+        intl::date_time(self.code(), t.unix_seconds() as f64 * 1000.0, "utc")
     }
 
     /// A moment of the browser's clock (ms since the epoch), in its time

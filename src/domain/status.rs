@@ -236,23 +236,6 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// Milliseconds since 1970 of this time read as UTC: how `Intl` is
-    /// handed it, to write it back as it is (the agent gives no time zone).
-    pub fn utc_ms(&self) -> f64 {
-        // Days since 1970-01-01 of a date of the proleptic Gregorian
-        // calendar, counting years from March so that leap days come last.
-        let (m, d) = (i64::from(self.month), i64::from(self.day));
-        let y = i64::from(self.year) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let year_of_era = y - era * 400;
-        let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        let days = era * 146_097 + day_of_era - 719_468;
-        let seconds =
-            days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second);
-        seconds as f64 * 1000.0
-    }
-
     /// From the 9 integers of a Python time tuple (only the first 6 count).
     pub fn from_tuple(t: &[i64]) -> Option<Self> {
         let part = |i: usize, max: i64| t.get(i).copied().filter(|v| (0..=max).contains(v));
@@ -465,15 +448,6 @@ mod tests {
 
     fn relay(host: &str, ip: &str, enabled: bool) -> Relay {
         Relay { hostname: host.into(), ip: ip.into(), enabled }
-    }
-
-    #[test]
-    fn a_timestamp_as_milliseconds_since_1970() {
-        let t = |year, month, day, hour, minute, second| Timestamp { year, month, day, hour, minute, second }.utc_ms();
-        assert_eq!(t(1970, 1, 1, 0, 0, 0), 0.0);
-        assert_eq!(t(2000, 2, 29, 12, 0, 1), 951_825_601_000.0);
-        assert_eq!(t(2026, 11, 25, 9, 5, 7), 1_795_597_507_000.0);
-        assert_eq!(t(1969, 12, 31, 23, 59, 59), -1000.0);
     }
 
     #[test]

@@ -29,6 +29,8 @@ async fn main() {
     b.wait_status("available").await;
     b.button("Français").await.click().await.expect("French");
     save(&b, &out, "UUID2-available-fr").await;
+    b.button("Español").await.click().await.expect("Spanish");
+    save(&b, &out, "UUID2-available-es").await;
     b.goto("/?entity=UUID1&theme=dark").await;
     b.wait_status("connection-error").await;
     save(&b, &out, "UUID1-connection-error-dark").await;

@@ -79,41 +79,37 @@ async fn every_entity_at_a_glance(t: Transport) {
     b.close().await;
 }
 
-/// In French, and reached from the entity view.
-async fn the_overview_in_french(t: Transport) {
+/// The overview in another language, reached from the entity view:
+/// `words` are the login's labels and button, the overview's button, then
+/// its counts.
+async fn the_overview_in(t: Transport, language: &str, words: [&str; 5]) {
+    let [login, password, sign_in, overview, counts] = words;
     let b = open(t).await;
-    b.configure(json!({"language": "fr"}));
+    b.configure(json!({ "language": language }));
     b.control(json!({"connect_timeout_ms": 500}));
     b.goto("/?entity=UUID2").await;
-    b.field("Identifiant").await.send_keys(medulla_sim::USER_LOGIN).await.expect("login");
-    b.field("Mot de passe").await.send_keys(medulla_sim::USER_PASSWORD).await.expect("password");
-    b.button("Se connecter").await.click().await.expect("signed in");
+    b.field(login).await.send_keys(medulla_sim::USER_LOGIN).await.expect("login");
+    b.field(password).await.send_keys(medulla_sim::USER_PASSWORD).await.expect("password");
+    b.button(sign_in).await.click().await.expect("signed in");
     b.wait_status("available").await;
-    b.button("Toutes les entités").await.click().await.expect("overview");
-    wait_counts(&b, "1 Hors ligne · 1 Erreur de connexion · 1 Aucun serveur d’imaging lié · 2 Disponible").await;
+    b.button(overview).await.click().await.expect("overview");
+    wait_counts(&b, counts).await;
     assert!(b.url().await.contains("view=overview"));
     let violations = b.axe_violations().await;
-    assert!(violations.is_empty(), "axe-core on the overview in French:\n{}", violations.join("\n"));
+    assert!(violations.is_empty(), "axe-core on the overview in {language}:\n{}", violations.join("\n"));
     b.close().await;
 }
 
-/// In Spanish, the language set as the console names it.
+async fn the_overview_in_french(t: Transport) {
+    let counts = "1 Hors ligne · 1 Erreur de connexion · 1 Aucun serveur d’imaging lié · 2 Disponible";
+    the_overview_in(t, "fr", ["Identifiant", "Mot de passe", "Se connecter", "Toutes les entités", counts]).await;
+}
+
+/// Spanish, set as the console names it.
 async fn the_overview_in_spanish(t: Transport) {
-    let b = open(t).await;
-    b.configure(json!({"language": "es_ES"}));
-    b.control(json!({"connect_timeout_ms": 500}));
-    b.goto("/?entity=UUID2").await;
-    b.field("Nombre de usuario").await.send_keys(medulla_sim::USER_LOGIN).await.expect("login");
-    b.field("Contraseña").await.send_keys(medulla_sim::USER_PASSWORD).await.expect("password");
-    b.button("Iniciar sesión").await.click().await.expect("signed in");
-    b.wait_status("available").await;
-    b.button("Todas las entidades").await.click().await.expect("overview");
-    wait_counts(&b, "1 Fuera de línea · 1 Error de conexión · 1 Sin servidor de imágenes vinculado · 2 Disponible")
-        .await;
-    assert!(b.url().await.contains("view=overview"));
-    let violations = b.axe_violations().await;
-    assert!(violations.is_empty(), "axe-core on the overview in Spanish:\n{}", violations.join("\n"));
-    b.close().await;
+    let counts = "1 Fuera de línea · 1 Error de conexión · 1 Sin servidor de imágenes vinculado · 2 Disponible";
+    let words = ["Nombre de usuario", "Contraseña", "Iniciar sesión", "Todas las entidades", counts];
+    the_overview_in(t, "es_ES", words).await;
 }
 
 on_both_transports!(every_entity_at_a_glance, the_overview_in_french, the_overview_in_spanish);

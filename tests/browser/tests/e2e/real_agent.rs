@@ -108,7 +108,7 @@ async fn figures_say_what_medulla_measures(t: Transport) {
     b.open_signed_in("/?entity=UUID2").await;
     b.wait_status("available").await;
     let text = b.body_text().await;
-    assert!(text.contains("free (of 492"), "{text}");
+    assert!(text.contains("79 GB free (of 528.3 GB)"), "{text}"); // decimal units
     assert!(!text.contains("in all"), "{text}");
     assert!(!text.contains("tmpfs"), "{text}");
     for (message, phase, outcome) in [
@@ -124,7 +124,11 @@ async fn figures_say_what_medulla_measures(t: Transport) {
     }
     b.button("Français").await.click().await.expect("French");
     b.find("//table[contains(@class, 'activity')]//tr[td[.='Restauration'] and td[.='Terminé']]").await;
-    assert!(b.body_text().await.contains("libres (sur 492"));
+    // Decimal units, the language's own (spaces as the browser puts them).
+    let text = || async { b.body_text().await.replace(['\u{a0}', '\u{202f}'], " ") };
+    assert!(text().await.contains("79 Go libres (sur 528,3 Go)"), "{}", text().await);
+    b.button("Español").await.click().await.expect("Spanish");
+    assert!(text().await.contains("79 GB libres (de 528,3 GB)"), "{}", text().await);
     b.button("English").await.click().await.expect("English");
 
     b.select_entity("libr", "General > Public > Library").await;

@@ -97,7 +97,7 @@ async fn keyboard_only_selection(t: Transport) {
     let input = b.field("Entity").await;
     input.click().await.expect("focused");
     // Many entities: the list says how many more there are.
-    b.find("//li[contains(., 'more: type to narrow the list')]").await;
+    b.find("//li[contains(., 'more entities are not shown: type to narrow the list')]").await;
     input.send_keys("librar").await.expect("typed");
     // ArrowDown moves to the next match, ArrowUp back; Enter picks.
     input.send_keys(&format!("{ARROW_DOWN}{ARROW_UP}{ENTER}")).await.expect("keys");
