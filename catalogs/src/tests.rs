@@ -128,3 +128,42 @@ fn plural_rules_become_rust() {
         assert!(plural_to_rust(bad).is_err(), "{bad}");
     }
 }
+
+/// A new language is a new catalog and nothing else: `compile` takes any
+/// `locale/<ll_CC>/` it finds, whatever its plural rule.
+#[test]
+fn a_new_language_is_one_more_catalog() {
+    let root = std::env::temp_dir().join(format!("catalogs-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/a.rs"), "fn f() { lang.tr(\"Offline\"); lang.trn(\"{n} day\", \"{n} days\", n); }")
+        .unwrap();
+    let msgs = extract(&root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("locale")).unwrap();
+    std::fs::write(root.join("locale/imaging-status.pot"), template(&msgs)).unwrap();
+    let catalog = |dir: &str, forms: &str, body: &str| {
+        let path = root.join("locale").join(dir).join("LC_MESSAGES");
+        std::fs::create_dir_all(&path).unwrap();
+        let header = format!("msgid \"\"\nmsgstr \"\"\n\"Plural-Forms: {forms}\\n\"\n\n");
+        std::fs::write(path.join("imaging-status.po"), header + body).unwrap();
+    };
+    catalog(
+        "de_DE",
+        "nplurals=2; plural=(n != 1);",
+        "msgid \"Offline\"\nmsgstr \"Offline\"\n\nmsgid \"{n} day\"\nmsgid_plural \"{n} days\"\nmsgstr[0] \"{n} Tag\"\nmsgstr[1] \"{n} Tage\"\n",
+    );
+    let ru = "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);";
+    catalog("ru_RU", ru, "msgid \"Offline\"\nmsgstr \"Не в сети\"\n\nmsgid \"{n} day\"\nmsgid_plural \"{n} days\"\nmsgstr[0] \"{n} день\"\nmsgstr[1] \"{n} дня\"\nmsgstr[2] \"{n} дней\"\n");
+    let rust = compile(&root).expect("complete catalogs compile");
+    assert!(rust.contains("pub const CODES: [&str; 3] = [\"en\", \"de\", \"ru\"];"), "{rust}");
+    assert!(
+        rust.contains("\"{n} day\" => [&[\"{n} Tag\", \"{n} Tage\"], &[\"{n} день\", \"{n} дня\", \"{n} дней\"]]"),
+        "{rust}"
+    );
+
+    // One form short in Russian: the build stops, saying which.
+    catalog("ru_RU", ru, "msgid \"Offline\"\nmsgstr \"Не в сети\"\n\nmsgid \"{n} day\"\nmsgid_plural \"{n} days\"\nmsgstr[0] \"{n} день\"\nmsgstr[1] \"{n} дня\"\n");
+    let e = compile(&root).expect_err("incomplete");
+    assert!(e.contains("ru_RU") && e.contains("lacks plural forms"), "{e}");
+    let _ = std::fs::remove_dir_all(&root);
+}

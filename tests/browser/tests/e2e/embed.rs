@@ -109,6 +109,20 @@ async fn single_sign_on_messages_and_height_with_the_host(t: Transport) {
     b.c.execute("sendToApp({type: 'set-language', language: 'fr'})", vec![]).await.expect("sent");
     enter_tab(&b).await;
     until("French", || async { (b.status_title().await == "Hors ligne").then_some(()) }).await;
+    // The console's own locale codes; one the tab lacks changes nothing.
+    b.c.enter_parent_frame().await.expect("host");
+    b.c.execute("sendToApp({type: 'set-language', language: 'es_ES'})", vec![]).await.expect("sent");
+    enter_tab(&b).await;
+    until("Spanish", || async { (b.status_title().await == "Fuera de línea").then_some(()) }).await;
+    b.c.enter_parent_frame().await.expect("host");
+    b.c.execute("sendToApp({type: 'set-language', language: 'de_DE'})", vec![]).await.expect("sent");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    enter_tab(&b).await;
+    assert_eq!(b.status_title().await, "Fuera de línea", "a language the tab lacks is ignored");
+    b.c.enter_parent_frame().await.expect("host");
+    b.c.execute("sendToApp({type: 'set-language', language: 'fr_FR'})", vec![]).await.expect("sent");
+    enter_tab(&b).await;
+    until("French again", || async { (b.status_title().await == "Hors ligne").then_some(()) }).await;
 
     // Console links navigate the console itself, not the iframe.
     b.c.enter_parent_frame().await.expect("host");
