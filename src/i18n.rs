@@ -170,6 +170,7 @@ mod intl {
 
     thread_local! {
         static KEPT: RefCell<Vec<(&'static str, &'static str, Function)>> = const { RefCell::new(Vec::new()) };
+        static SAID: RefCell<std::collections::HashMap<(usize, usize, u64), String>> = RefCell::default();
     }
 
     fn options(pairs: &[(&str, &str)]) -> Object {
@@ -219,13 +220,28 @@ mod intl {
         f
     }
 
+    /// `Intl`'s text for `value` (a number, or ms since 1970 for the date
+    /// styles, which `format` takes as they are). The last texts are kept:
+    /// a view redrawn (the overview on each key press) says the same
+    /// moments and counts again, and `Intl` is slow next to a lookup.
     fn format(code: &'static str, style: &'static str, value: f64) -> String {
-        let value = if style == "clock" || style == "date" || style == "utc" {
-            js_sys::Date::new(&JsValue::from_f64(value)).into()
-        } else {
-            JsValue::from_f64(value)
-        };
-        formatter(code, style).call1(&JsValue::NULL, &value).ok().and_then(|s| s.as_string()).unwrap_or_default()
+        let key = (code.as_ptr() as usize, style.as_ptr() as usize, value.to_bits());
+        if let Some(text) = SAID.with(|s| s.borrow().get(&key).cloned()) {
+            return text;
+        }
+        let text = formatter(code, style)
+            .call1(&JsValue::NULL, &JsValue::from_f64(value))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        SAID.with(|s| {
+            let mut said = s.borrow_mut();
+            if said.len() >= 4096 {
+                said.clear();
+            }
+            said.insert(key, text.clone());
+        });
+        text
     }
 
     pub fn number(code: &'static str, style: &'static str, x: f64) -> String {

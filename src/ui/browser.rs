@@ -22,11 +22,29 @@ pub fn now_ms() -> f64 {
 /// `ms` in the browser's time zone: its clock when it is today, else
 /// with its date too.
 pub fn moment(ms: f64, lang: Lang) -> String {
-    let day = |ms: f64| {
-        let d = js_sys::Date::new(&JsValue::from_f64(ms));
-        (d.get_full_year(), d.get_month(), d.get_date())
-    };
-    lang.moment(ms, day(ms) != day(now_ms()))
+    lang.moment(ms, !today().contains(&ms))
+}
+
+/// Today in the browser's time zone, as ms since 1970; worked out once a
+/// day, not once per moment said (the overview says hundreds).
+fn today() -> std::ops::Range<f64> {
+    thread_local! {
+        static TODAY: std::cell::Cell<(f64, f64)> = const { std::cell::Cell::new((0.0, 0.0)) };
+    }
+    let now = now_ms();
+    let (start, end) = TODAY.get();
+    if (start..end).contains(&now) {
+        return start..end;
+    }
+    let day = js_sys::Date::new(&JsValue::from_f64(now));
+    let start = day.set_hours(0) - f64::from(day.get_minutes()) * 60_000.0
+        - f64::from(day.get_seconds()) * 1000.0
+        - f64::from(day.get_milliseconds());
+    let midnight = js_sys::Date::new(&JsValue::from_f64(start));
+    midnight.set_date(midnight.get_date() + 1);
+    let end = midnight.get_time();
+    TODAY.set((start, end));
+    start..end
 }
 
 /// `ms` as [`moment`] says it, and how long ago that is in words.
