@@ -220,7 +220,13 @@ async fn every_answer_follows_the_contract() {
     // The agent failing, or silent, as the gateway reports it.
     control(json!({"fail": {"mode": "fault", "method": "imaging.getImagingServerConfig"}}));
     assert_eq!(api.call("GET", "/api/v1/entities/UUID2/imaging-server-status", None).await.0, 502);
-    control(json!({"fail": {"mode": "exception", "method": "imaging.getGlobalStatus"}}));
+    // Every server answering again, then each one's check failing: a
+    // server whose host is down could still be said Offline from its relay
+    // before its check fails, so none is left down.
+    control(json!({"entity": "UUID2", "status": "available"}));
+    control(json!({"entity": "UUID1", "server_address": true}));
+    tokio::time::sleep(Duration::from_millis(1100)).await; // past the checks shared for a second
+    control(json!({"fail": {"mode": "exception", "method": "imaging.getGlobalStatus", "count": 3}}));
     let (status, partial) = api.call("GET", "/api/v1/imaging-overview", None).await;
     assert_eq!(status, 200);
     // One server's check failed: its entities are unknown, said as such;
