@@ -194,13 +194,13 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     if let Some(v) = present(&map, "language") {
         config.language = match v.as_str() {
             Some("auto") => LanguageSetting::Auto,
-            Some(tag) if crate::i18n::Lang::from_tag(tag).is_some() => {
-                LanguageSetting::Fixed(crate::i18n::Lang::from_tag(tag).unwrap_or_default())
-            }
-            _ => {
-                let codes = crate::i18n::CODES.map(|c| format!("\"{c}\"")).join(", ");
-                return Err(wrong("language", &format!("\"auto\" or a language of the tab ({codes})"), v));
-            }
+            tag => match tag.and_then(crate::i18n::Lang::from_tag) {
+                Some(lang) => LanguageSetting::Fixed(lang),
+                None => {
+                    let codes = crate::i18n::CODES.map(|c| format!("\"{c}\"")).join(", ");
+                    return Err(wrong("language", &format!("\"auto\" or a language of the tab ({codes})"), v));
+                }
+            },
         };
     }
     if let Some(v) = present(&map, "console_routes") {

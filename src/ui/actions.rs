@@ -98,15 +98,11 @@ fn floor_text(free_mib: u64, limits: &StoreLimits, lang: Lang) -> String {
 fn room_warning(room: Room, limits: &StoreLimits, lang: Lang) -> String {
     match room {
         Room::Low { free_mib, free_percent } => {
-            let args = [
-                ("free", lang.size_mib(free_mib)),
-                ("percent", lang.percent(free_percent)),
-                ("warn", lang.size_gb(limits.warn_below_gb)),
-                ("share", lang.percent(f64::from(limits.warn_below_percent))),
-            ];
+            let (free, percent) = (lang.size_mib(free_mib), lang.percent(free_percent));
+            let (warn, share) = (lang.size_gb(limits.warn_below_gb), lang.percent(f64::from(limits.warn_below_percent)));
             lang.trf(
                 "The image store has {free} free ({percent} of it). A reference image is a copy of a whole disk: below {warn} or {share} free, the capture may fail when the store fills up. Create it anyway?",
-                &args.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+                &[("free", &free), ("percent", &percent), ("warn", &warn), ("share", &share)],
             )
         }
         _ => lang

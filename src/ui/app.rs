@@ -39,6 +39,9 @@ pub fn App() -> impl IntoView {
         .flatten()
         .find_map(|t| Lang::from_tag(t))
         .unwrap_or_default();
+    // Until the config names one: the page's lang for the loading line and
+    // a config problem (the screen's own Effect follows the tab's language).
+    browser::set_document_language(fallback_lang.code());
     spawn_local(async move {
         start.set(match load_config().await {
             Ok(config) => {
@@ -101,7 +104,6 @@ async fn load_config() -> Result<Config, String> {
 
 #[component]
 fn ConfigProblem(problem: String, lang: Lang) -> impl IntoView {
-    browser::set_document_language(lang.code());
     view! {
         <main class="config-problem">
             <div role="alert">

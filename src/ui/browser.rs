@@ -37,7 +37,8 @@ fn today() -> std::ops::Range<f64> {
         return start..end;
     }
     let day = js_sys::Date::new(&JsValue::from_f64(now));
-    let start = day.set_hours(0) - f64::from(day.get_minutes()) * 60_000.0
+    let start = day.set_hours(0)
+        - f64::from(day.get_minutes()) * 60_000.0
         - f64::from(day.get_seconds()) * 1000.0
         - f64::from(day.get_milliseconds());
     let midnight = js_sys::Date::new(&JsValue::from_f64(start));

@@ -134,15 +134,13 @@ fn FigureBlocks(
         .collect_view();
     let memory = figures.memory.as_ref().map(|m| {
         let pct = m.used_kib as f64 * 100.0 / m.total_kib.max(1) as f64;
-        let args = [
-            ("used", of(m.used_kib, m.total_kib)),
-            ("available", lang.size_kib(m.available_kib)),
-            ("swap", of(m.swap_used_kib, m.swap_total_kib)),
-        ];
-        let args = args.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>();
+        let (used, available) = (of(m.used_kib, m.total_kib), lang.size_kib(m.available_kib));
         let words = match m.swap_total_kib > 0 {
-            true => lang.trf("{used} used, {available} available; swap {swap}", &args),
-            false => lang.trf("{used} used, {available} available", &args),
+            true => lang.trf(
+                "{used} used, {available} available; swap {swap}",
+                &[("used", &used), ("available", &available), ("swap", &of(m.swap_used_kib, m.swap_total_kib))],
+            ),
+            false => lang.trf("{used} used, {available} available", &[("used", &used), ("available", &available)]),
         };
         bar(lang.tr("Memory").into(), pct, words)
     });
