@@ -164,6 +164,7 @@ mod tests {
             }),
             uptime_seconds: Some(86_400),
             activity: Vec::new(),
+            counts_pending: false,
         }
     }
 

@@ -217,8 +217,26 @@ async fn a_check_is_one_round_trip_once_the_topology_is_known() {
     // inherited server's ancestors next), then checked.
     let (_, _, rounds) = cost("UUID2").await;
     assert_eq!(rounds, 2, "Public, its own server, learnt then checked");
-    let (_, _, rounds) = cost("UUID3").await;
-    assert_eq!(rounds, 3, "Library, learnt with its ancestors, then checked");
+    // Library inherits Public's server: asked about Library itself while its
+    // ancestors are read, its verdict is shown after two rounds, its counts
+    // pending; they come in a third, read for Public.
+    let verdict = Mutex::new(None);
+    let start = sim.sim.rounds("XML-RPC");
+    let heard = |p| {
+        if let Progress::Provisional(report) = p {
+            *verdict.lock().unwrap() = Some((report, sim.sim.rounds("XML-RPC") - start));
+        }
+    };
+    let library = agent.status("UUID3", 0, &heard).await.expect("Library");
+    let (shown, rounds) = verdict.lock().unwrap().take().expect("a verdict before the end");
+    assert_eq!(rounds, 2, "Library's verdict after its first look and one more round");
+    assert_eq!(shown.inherited_from.as_deref(), Some("UUID2"));
+    let ServerStatus::Available(figures) = shown.status else { panic!("{shown:?}") };
+    assert!(figures.counts_pending && figures.activity.is_empty(), "counts not shown before they are read");
+    assert_eq!(sim.sim.rounds("XML-RPC") - start, 3, "then its counts, read for Public");
+    let ServerStatus::Available(figures) = library.status else { panic!("{library:?}") };
+    assert!(!figures.counts_pending && figures.registered > 0 && !figures.activity.is_empty());
+    assert_eq!(library.inherited_from.as_deref(), Some("UUID2"));
 
     agent.learn_topology(&uuids, true).await.expect("learnt");
     for (entity, owner) in [("UUID2", None), ("UUID3", Some("UUID2"))] {
@@ -252,4 +270,30 @@ async fn a_check_is_one_round_trip_once_the_topology_is_known() {
     control(&sim, serde_json::json!({"entity": "UUID2", "status": "unlinked"}));
     let (public, _, _) = cost("UUID2").await;
     assert_eq!(public.status, ServerStatus::NotLinked);
+}
+
+/// An inherited server that does not answer is reported in two rounds,
+/// asked about the entity itself: with no counts to read, no third round;
+/// what is said early says whose server it is.
+#[tokio::test]
+async fn an_inherited_server_down_is_reported_in_two_rounds() {
+    let sim = simulator().await;
+    let agent = agent(&sim);
+    assert_eq!(agent.sign_in(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await, Ok(true));
+    control(&sim, serde_json::json!({"latency_ms": 50}));
+    control(&sim, serde_json::json!({"entity": "UUID2", "status": "offline"}));
+    let early = Mutex::new(Vec::new());
+    let heard = |p| {
+        if let Progress::Provisional(report) = p {
+            early.lock().unwrap().push(report);
+        }
+    };
+    let start = sim.sim.rounds("XML-RPC");
+    let library = agent.status("UUID3", 0, &heard).await.expect("Library");
+    assert_eq!(sim.sim.rounds("XML-RPC") - start, 2);
+    assert_eq!(library.status, ServerStatus::Offline(RelayPresence::Absent));
+    assert_eq!(library.inherited_from.as_deref(), Some("UUID2"));
+    let early = early.into_inner().unwrap();
+    assert!(!early.is_empty(), "the absent relay said before the agent's late answer");
+    assert!(early.iter().all(|r| r.inherited_from.as_deref() == Some("UUID2")), "{early:?}");
 }

@@ -23,7 +23,7 @@ use super::{ApiError, ImagingApi, OnProgress, OnRow, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
-use futures::future::{join3, join_all, select, Either};
+use futures::future::{join, join3, join_all, select, Either};
 use futures::stream::{self, StreamExt};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -214,31 +214,46 @@ impl<H: Http> MmcAgent<H> {
     /// ancestors resolve to is read from their topology when known (the
     /// learner, which has just learnt them).
     async fn resolve(&self, entity: &str, known_ancestors: bool) -> Result<Serving, ApiError> {
+        let serving = match self.first_look(entity).await? {
+            Look::NotLinked => None,
+            Look::Own(server) => Some((entity.to_string(), server)),
+            Look::Inherited(server, path) => Some((self.owner_among(&path, &server, known_ancestors).await?, server)),
+        };
+        Ok(self.learnt(entity, serving))
+    }
+
+    /// What Medulla says of `entity` in one round: the server it resolves
+    /// for it, whether that server is the entity's own, and (in case it is
+    /// inherited) the entity's ancestors.
+    async fn first_look(&self, entity: &str) -> Result<Look, ApiError> {
         let parent_path = async {
             parent_path_from(&self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?)
         };
         let (own, resolved, path) = join3(self.has_server(entity), self.server_config(entity), parent_path).await;
-        let serving = match resolved? {
-            None => None,
-            Some(server) if own? => Some((entity.to_string(), server)),
-            Some(server) => {
-                let path = path?;
-                let configs = join_all(path.iter().map(|a| self.ancestor_config(a, known_ancestors))).await;
-                let mut owner = None;
-                for (ancestor, config) in path.iter().zip(configs).rev() {
-                    if config?.is_some_and(|c| c.same_server(&server)) {
-                        owner = Some(ancestor.clone());
-                        break;
-                    }
-                }
-                let owner = owner.ok_or_else(|| {
-                    malformed("getImagingServerConfig: the server serving the entity belongs to none of its ancestors")
-                })?;
-                Some((owner, server))
+        Ok(match resolved? {
+            None => Look::NotLinked,
+            Some(server) if own? => Look::Own(server),
+            Some(server) => Look::Inherited(server, path?),
+        })
+    }
+
+    /// The ancestor among `path` (nearest first) that owns `server`: the
+    /// farthest one Medulla resolves to that same server (one in between
+    /// inherits it from there).
+    async fn owner_among(&self, path: &[String], server: &ServerConfig, known: bool) -> Result<String, ApiError> {
+        let configs = join_all(path.iter().map(|a| self.ancestor_config(a, known))).await;
+        for (ancestor, config) in path.iter().zip(configs).rev() {
+            if config?.is_some_and(|c| c.same_server(server)) {
+                return Ok(ancestor.clone());
             }
-        };
+        }
+        Err(malformed("getImagingServerConfig: the server serving the entity belongs to none of its ancestors"))
+    }
+
+    /// Keeps the topology learnt of `entity`.
+    fn learnt(&self, entity: &str, serving: Serving) -> Serving {
         self.topology().insert(entity.to_string(), serving.clone());
-        Ok(serving)
+        serving
     }
 
     /// The relays, or `None` when the list is unreadable.
@@ -367,28 +382,14 @@ impl<H: Http> MmcAgent<H> {
         known: &Serving,
         progress: &OnProgress<'_>,
     ) -> Result<Option<StatusReport>, ApiError> {
-        // `None` until confirmed; what was heard meanwhile waits.
-        let confirmed: Mutex<Option<bool>> = Mutex::new(None);
-        let heard: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
-        let gated = |p: Progress| {
-            let state = *lock(&confirmed);
-            match state {
-                Some(true) => progress(p),
-                Some(false) => {}
-                None => lock(&heard).push(p),
-            }
-        };
+        let held = Held::new(progress, |_: &(), p| p);
         let confirm = Box::pin(async {
-            let now = self.server_config(entity).await?;
-            let holds = still_serving(&now, known);
-            *lock(&confirmed) = Some(holds);
-            if holds {
-                let heard = std::mem::take(&mut *lock(&heard));
-                heard.into_iter().for_each(progress);
-            }
+            let holds = still_serving(&self.server_config(entity).await?, known);
+            held.settle(holds.then_some(()));
             Ok::<_, ApiError>(holds)
         });
-        let check = Box::pin(self.status_served(entity, known, &gated));
+        let hear = |p| held.hear(p);
+        let check = Box::pin(self.status_served(entity, known, &hear));
         // Contradicted: the topology is forgotten, the check of it dropped.
         let forget = || {
             self.topology().remove(entity);
@@ -407,6 +408,58 @@ impl<H: Http> MmcAgent<H> {
         report.map(Some)
     }
 
+    /// The status of `entity`, whose server `server` is inherited from one
+    /// of its ancestors `path`, not known yet. Which one is learnt in the
+    /// same round as the server is asked about `entity` itself: Medulla
+    /// resolves the same server for it (`getGlobalStatus` through
+    /// `chooseImagingApiUrl`, services/mmc/plugins/imaging/functions.py),
+    /// so its answer is the verdict. A server that does not answer is
+    /// reported then; one that answers is shown at once, its counts and
+    /// activity marked pending, then checked for its owner, where Medulla's
+    /// counts mean something (`getEntityStatus` counts 0 for an entity
+    /// that inherits its server): a first check takes two rounds to its
+    /// verdict, not three.
+    async fn status_inherited(
+        &self,
+        entity: &str,
+        server: ServerConfig,
+        path: &[String],
+        progress: &OnProgress<'_>,
+    ) -> Result<StatusReport, ApiError> {
+        let mut report = StatusReport::not_linked(entity);
+        report.server_name = server.name.clone();
+        // What the check hears early says whose server it is, once known.
+        let held = Held::new(progress, |owner: &String, p| match p {
+            Progress::Provisional(report) => {
+                Progress::Provisional(StatusReport { inherited_from: Some(owner.clone()), ..report })
+            }
+            p => p,
+        });
+        let owner = async {
+            let owner = self.owner_among(path, &server, false).await;
+            held.settle(owner.as_ref().ok().cloned());
+            owner
+        };
+        let hear = |p| held.hear(p);
+        let answer = self.server_answer(entity, server.url.as_deref(), &report, &hear);
+        let (owner, answer) = join(owner, answer).await;
+        let owner = owner?;
+        report.inherited_from = Some(owner.clone());
+        let serving = self.learnt(entity, Some((owner, server)));
+        match answer? {
+            Err(relay) => {
+                report.status = server_status(None, relay);
+                Ok(report)
+            }
+            Ok(figures) => {
+                let figures = ServerFigures { counts_pending: true, ..figures };
+                let verdict = StatusReport { status: ServerStatus::Available(Box::new(figures)), ..report };
+                progress(Progress::Provisional(verdict));
+                self.status_served(entity, &serving, progress).await
+            }
+        }
+    }
+
     /// The status of `entity`: by its topology when it is known and still
     /// holds, else learnt now.
     async fn status_now(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
@@ -415,7 +468,12 @@ impl<H: Http> MmcAgent<H> {
                 return Ok(report);
             }
         }
-        let serving = self.serving_server(entity).await?;
+        let serving = match self.first_look(entity).await? {
+            Look::NotLinked => None,
+            Look::Own(server) => Some((entity.to_string(), server)),
+            Look::Inherited(server, path) => return self.status_inherited(entity, server, &path, progress).await,
+        };
+        let serving = self.learnt(entity, serving);
         self.status_served(entity, &serving, progress).await
     }
 
@@ -630,6 +688,49 @@ impl ServerConfig {
 }
 
 /// A lock that a panic elsewhere does not poison for good.
+/// What Medulla says of an entity at first: no server, its own, or one
+/// inherited from one of its ancestors (nearest first).
+enum Look {
+    NotLinked,
+    Own(ServerConfig),
+    Inherited(ServerConfig, Vec<String>),
+}
+
+/// What a check hears before something it depends on is settled: held
+/// until then, then passed on (changed by `apply` with what was settled)
+/// or, when it is settled against, dropped.
+struct Held<'a, T> {
+    settled: Mutex<Option<Option<T>>>,
+    heard: Mutex<Vec<Progress>>,
+    progress: &'a OnProgress<'a>,
+    apply: fn(&T, Progress) -> Progress,
+}
+
+impl<'a, T: Clone> Held<'a, T> {
+    fn new(progress: &'a OnProgress<'a>, apply: fn(&T, Progress) -> Progress) -> Self {
+        Held { settled: Mutex::new(None), heard: Mutex::new(Vec::new()), progress, apply }
+    }
+
+    fn hear(&self, p: Progress) {
+        let settled = lock(&self.settled).clone();
+        match settled {
+            None => lock(&self.heard).push(p),
+            Some(Some(value)) => (self.progress)((self.apply)(&value, p)),
+            Some(None) => {}
+        }
+    }
+
+    /// Settles with `Some(value)` (what was heard is passed on) or `None`
+    /// (dropped).
+    fn settle(&self, to: Option<T>) {
+        *lock(&self.settled) = Some(to.clone());
+        let heard = std::mem::take(&mut *lock(&self.heard));
+        if let Some(value) = to {
+            heard.into_iter().for_each(|p| (self.progress)((self.apply)(&value, p)));
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -736,6 +837,7 @@ pub fn figures_from(v: &Value) -> Result<Option<ServerFigures>, ApiError> {
         memory: parse_free(&lines("mem_info")),
         uptime_seconds: v.get("uptime").and_then(Value::as_str).and_then(parse_uptime),
         activity: Vec::new(),
+        counts_pending: false,
     }))
 }
 

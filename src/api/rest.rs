@@ -318,6 +318,7 @@ fn figures_from(s: Obj) -> Result<ServerFigures, ApiError> {
         },
         uptime_seconds: s.opt_u64("uptime_seconds")?,
         activity: Vec::new(),
+        counts_pending: false,
     })
 }
 

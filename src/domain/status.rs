@@ -104,6 +104,10 @@ pub struct ServerFigures {
     pub memory: Option<Memory>,
     pub uptime_seconds: Option<u64>,
     pub activity: Vec<Activity>,
+    /// The counts and the activity are still being read for the entity
+    /// that owns the server (a first check of an inherited server shows its
+    /// verdict before them): not to be shown as figures.
+    pub counts_pending: bool,
 }
 
 /// The filesystem holding the masters, as the imaging server reports it

@@ -96,12 +96,15 @@ fn FigureBlocks(
 ) -> impl IntoView {
     let count =
         |label: &'static str, value: String| view! { <div class="figure"><dt>{label}</dt><dd>{value}</dd></div> };
+    // Counts and activity still on their way: said so, never shown as 0.
+    let pending = figures.counts_pending;
+    let counted = |n: u64| if pending { lang.tr("Counting…").to_string() } else { lang.int(n) };
     let registered = match figures.custom_menus {
         Some(custom) => lang.trf(
             "{count} ({custom} with a custom boot menu)",
             &[("count", &lang.int(figures.registered)), ("custom", &lang.int(custom))],
         ),
-        None => lang.int(figures.registered),
+        None => counted(figures.registered),
     };
     let of = |used_kib: u64, total_kib: u64| {
         lang.trf("{used} of {total}", &[("used", &lang.size_kib(used_kib)), ("total", &lang.size_kib(total_kib))])
@@ -164,7 +167,9 @@ fn FigureBlocks(
     let activity = live.then(|| {
         view! {
             <h3>{lang.tr("Recent activity")}</h3>
-            {if has_activity {
+            {if pending {
+                view! { <p>{lang.tr("Reading the recent activity…")}</p> }.into_any()
+            } else if has_activity {
                 view! {
                     <table class="activity">
                         <thead><tr>
@@ -198,10 +203,10 @@ fn FigureBlocks(
                     view! { {before} <strong>{entity}</strong> {after} }
                 }</p>
             })}
-            <dl class="counts">
+            <dl class="counts" aria-busy=pending.to_string()>
                 {count(lang.tr("Computers registered for imaging"), registered)}
-                {count(lang.tr("Computers with a rescue image"), lang.int(figures.rescue))}
-                {count(lang.tr("Masters available"), lang.int(figures.masters))}
+                {count(lang.tr("Computers with a rescue image"), counted(figures.rescue))}
+                {count(lang.tr("Masters available"), counted(figures.masters))}
                 {figures.uptime_seconds.map(|s| count(lang.tr("Uptime"), lang.uptime(s)))}
             </dl>
             <div class="bars">{store}{memory}{filesystems}</div>
