@@ -297,3 +297,36 @@ async fn an_inherited_server_down_is_reported_in_two_rounds() {
     assert!(!early.is_empty(), "the absent relay said before the agent's late answer");
     assert!(early.iter().all(|r| r.inherited_from.as_deref() == Some("UUID2")), "{early:?}");
 }
+
+/// A cold start, as the tab makes it: the entity of the link looked at
+/// while the entity list loads, then checked. Library, which inherits its
+/// server, has its verdict one round after the list; Public, its own, its
+/// whole status.
+#[tokio::test]
+async fn a_cold_start_shows_the_status_one_round_after_the_list() {
+    let sim = simulator().await;
+    control(&sim, serde_json::json!({"latency_ms": 50}));
+    for entity in ["UUID3", "UUID2"] {
+        let agent = agent(&sim);
+        assert_eq!(agent.sign_in(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await, Ok(true));
+        let start = sim.sim.rounds("XML-RPC");
+        let (listed, ()) = futures::join!(agent.entities(), agent.look_ahead(entity));
+        assert!(listed.is_ok() && sim.sim.rounds("XML-RPC") - start == 1, "{entity}: the list and the look at once");
+        let shown = Mutex::new(None);
+        let heard = |p| {
+            if let Progress::Provisional(report) = p {
+                shown.lock().unwrap().get_or_insert((report, sim.sim.rounds("XML-RPC") - start));
+            }
+        };
+        let report = agent.status(entity, 0, &heard).await.expect(entity);
+        let rounds = match shown.into_inner().unwrap() {
+            Some((early, rounds)) => {
+                assert_eq!(early.inherited_from, report.inherited_from, "{entity}");
+                rounds
+            }
+            None => sim.sim.rounds("XML-RPC") - start,
+        };
+        assert!(matches!(report.status, ServerStatus::Available(_)), "{entity}: {report:?}");
+        assert_eq!(rounds, 2, "{entity}: on screen one round after the list");
+    }
+}

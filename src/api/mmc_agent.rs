@@ -68,6 +68,9 @@ pub struct MmcAgent<H = Fetch> {
     status_timeout_ms: u32,
     /// The topology learnt so far, by entity.
     topology: Mutex<HashMap<String, Serving>>,
+    /// What Medulla said at first of an entity whose server is inherited,
+    /// looked at ahead of its first check (see [`MmcAgent::look_ahead`]).
+    looked: Mutex<HashMap<String, Look>>,
     /// What this session's checks saw of each server (since when, last
     /// figures).
     history: Mutex<History>,
@@ -105,6 +108,7 @@ impl<H: Http> MmcAgent<H> {
             timeout_ms: seconds.saturating_mul(1000),
             status_timeout_ms: seconds.saturating_add(AGENT_CONNECT_TIMEOUT_SECONDS).saturating_mul(1000),
             topology: Mutex::default(),
+            looked: Mutex::default(),
             history: Mutex::default(),
         }
     }
@@ -180,6 +184,23 @@ impl<H: Http> MmcAgent<H> {
         }
     }
 
+    /// Asks, while the entity list loads, what a first check of `entity`
+    /// asks first: then its status is on screen one round after the list,
+    /// its own server or an inherited one (whose owner is read in the
+    /// check's round, [`MmcAgent::status_inherited`]). What cannot be asked
+    /// now is left to the check.
+    pub async fn look_ahead(&self, entity: &str) {
+        if self.known(entity).is_some() {
+            return;
+        }
+        match self.first_look(entity).await {
+            Ok(Look::NotLinked) => _ = self.learnt(entity, None),
+            Ok(Look::Own(server)) => _ = self.learnt(entity, Some((entity.to_string(), server))),
+            Ok(look) => _ = lock(&self.looked).insert(entity.to_string(), look),
+            Err(_) => {}
+        }
+    }
+
     /// Learns the topology of `entities` (all of them when `again`, else
     /// those not known yet), one after the other and in their order (an
     /// entity's ancestors come before it in the user's list, so that its
@@ -250,8 +271,10 @@ impl<H: Http> MmcAgent<H> {
         Err(malformed("getImagingServerConfig: the server serving the entity belongs to none of its ancestors"))
     }
 
-    /// Keeps the topology learnt of `entity`.
+    /// Keeps the topology learnt of `entity` (a look ahead at it is then
+    /// superseded).
     fn learnt(&self, entity: &str, serving: Serving) -> Serving {
+        lock(&self.looked).remove(entity);
         self.topology().insert(entity.to_string(), serving.clone());
         serving
     }
@@ -468,7 +491,12 @@ impl<H: Http> MmcAgent<H> {
                 return Ok(report);
             }
         }
-        let serving = match self.first_look(entity).await? {
+        let looked = lock(&self.looked).remove(entity);
+        let look = match looked {
+            Some(look) => look,
+            None => self.first_look(entity).await?,
+        };
+        let serving = match look {
             Look::NotLinked => None,
             Look::Own(server) => Some((entity.to_string(), server)),
             Look::Inherited(server, path) => return self.status_inherited(entity, server, &path, progress).await,
@@ -517,6 +545,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     /// `sessiontimeout` seconds, as it does for the console's own logout.
     async fn sign_out(&self) -> Result<(), ApiError> {
         self.topology().clear();
+        lock(&self.looked).clear();
         *lock(&self.history) = History::default();
         Ok(())
     }

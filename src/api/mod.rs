@@ -166,6 +166,14 @@ impl Client {
             Client::Rest(_) => Ok(()),
         }
     }
+
+    /// Asks ahead what a first check of `entity` needs first (see
+    /// [`MmcAgent::look_ahead`]); a gateway knows it.
+    pub async fn look_ahead(&self, entity: &str) {
+        if let Client::MmcAgent(c) = self {
+            c.look_ahead(entity).await
+        }
+    }
 }
 
 impl ImagingApi for Client {

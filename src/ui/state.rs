@@ -237,11 +237,17 @@ impl Ctx {
         let generation = self.generation();
         let mut failures = 0u32;
         // The entity to show is most likely known already: what serves it
-        // is learnt while the list loads, so that its check is one round.
+        // is asked while the list loads, so that its status is on screen
+        // one round after the list.
         let likely = self.requested.with_value(Clone::clone).or_else(|| browser::query_param("entity"));
-        let likely: Vec<String> = likely.or_else(browser::remembered_entity).into_iter().collect();
+        let likely = likely.or_else(browser::remembered_entity);
         loop {
-            let (listed, _) = join(self.api().entities(), self.api().learn_topology(&likely, false)).await;
+            let look = async {
+                if let Some(entity) = &likely {
+                    self.api().look_ahead(entity).await
+                }
+            };
+            let (listed, _) = join(self.api().entities(), look).await;
             match listed {
                 Ok(list) => {
                     self.learn_topology(&list);

@@ -136,7 +136,9 @@ const counts = [];
     input.value = 'Public';
     input.dispatchEvent(new Event('input', { bubbles: true }));
     await new Promise(r => requestAnimationFrame(r));
-    const option = [...document.querySelectorAll('li[role=option]')].find(li => li.textContent.trim() === paths[i % 2]);
+    // An option says its entity's last status after its path: "… (Available)".
+    const named = (li, path) => { const t = li.textContent.trim(); return t === path || t.startsWith(path + ' ('); };
+    const option = [...document.querySelectorAll('li[role=option]')].find(li => named(li, paths[i % 2]));
     option.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
     await new Promise(r => setT(r, 20));
     if ((i + 1) % 100 === 0) counts.push({ switches: i + 1, timers: live.size, listeners });

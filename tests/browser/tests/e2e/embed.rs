@@ -317,7 +317,46 @@ async fn a_foreign_page_cannot_even_frame_the_tab(t: Transport) {
     b.close().await;
 }
 
+/// The overview inside the console: the iframe takes its height, and an
+/// entity opened from it is the one the host hears about.
+async fn the_overview_inside_the_console(t: Transport) {
+    let b = open(t).await;
+    let host = host_server(&b).await;
+    allow(&b, &host);
+    let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    open_host(&b, &host, &format!("/?embed=1&entity=UUID2#login=admin&token={token}")).await;
+    wait_message(&b, "Public's status", |m| m["type"] == "status" && m["entity"] == "UUID2").await;
+    enter_tab(&b).await;
+    b.button("Every entity").await.click().await.expect("overview");
+    until("a round of checks over", || async {
+        let section = b.c.find(Locator::Css("section.overview")).await.ok()?;
+        let rows = b.c.find_all(Locator::Css("tr.overview__row")).await.ok()?.len();
+        (rows == 5 && section.attr("aria-busy").await.ok()?.as_deref() == Some("false")).then_some(())
+    })
+    .await;
+    let body = b.c.execute("return Math.ceil(document.body.getBoundingClientRect().height)", vec![]).await;
+    let body = body.expect("height").as_i64().expect("a number");
+    b.c.enter_parent_frame().await.expect("host");
+    until("the iframe at the overview's height", || async {
+        let told = host_log(&b).await.into_iter().rev().find(|m| m["type"] == "height")?["height"].as_i64()?;
+        let frame = b.c.execute("return document.getElementById('tab').offsetHeight", vec![]).await.ok()?.as_i64()?;
+        (told == body && frame == body).then_some(())
+    })
+    .await;
+
+    // Library opened from its row: the host hears of it.
+    b.c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.expect("scrolled");
+    enter_tab(&b).await;
+    b.find("//tr[@data-entity='UUID3']//button[contains(@class, 'overview__open')]").await.click().await.expect("opened");
+    b.wait_status("available").await;
+    b.c.enter_parent_frame().await.expect("host");
+    let status = wait_message(&b, "Library's status", |m| m["type"] == "status" && m["entity"] == "UUID3").await;
+    assert_eq!((status["status"].as_str(), status["label"].as_str()), (Some("available"), Some("Available")));
+    b.close().await;
+}
+
 on_both_transports!(
+    the_overview_inside_the_console,
     a_foreign_page_cannot_even_frame_the_tab,
     the_protocol_works_without_a_referrer,
     a_token_in_a_plain_link_is_not_used,
