@@ -321,6 +321,8 @@ async fn a_foreign_page_cannot_even_frame_the_tab(t: Transport) {
 /// entity opened from it is the one the host hears about.
 async fn the_overview_inside_the_console(t: Transport) {
     let b = open(t).await;
+    // General's server is down: the agent's wait for it, shortened.
+    b.control(json!({"connect_timeout_ms": 500}));
     let host = host_server(&b).await;
     allow(&b, &host);
     let token = b.sim.sim.create_token(medulla_sim::USER_LOGIN);
