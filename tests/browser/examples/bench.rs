@@ -379,7 +379,10 @@ async fn flat() {
 #[tokio::main]
 async fn main() {
     // SAFETY: set before any thread of ours reads the environment.
-    std::env::set_var("CHROMIUM_EXTRA_ARGS", "--js-flags=--expose-gc --enable-precise-memory-info");
+    // `BENCH_V8_FLAGS`: more of V8's flags (`--no-opt --no-maglev
+    // --no-sparkplug`: no optimised code, to tell its growth from the tab's).
+    let v8 = std::env::var("BENCH_V8_FLAGS").map(|f| format!(" {f}")).unwrap_or_default();
+    std::env::set_var("CHROMIUM_EXTRA_ARGS", format!("--js-flags=--expose-gc{v8}\n--enable-precise-memory-info"));
     // `BENCH_ONLY=speed|selector|overview|flat`: one part.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;

@@ -108,8 +108,9 @@ pub fn engine() -> Engine {
     }
 }
 
-/// Chromium's flags, with those of `$CHROMIUM_EXTRA_ARGS` (the benchmark's
-/// `--js-flags=--expose-gc --enable-precise-memory-info`).
+/// Chromium's flags, with those of `$CHROMIUM_EXTRA_ARGS`, one per line (the
+/// benchmark's `--js-flags=--expose-gc` and `--enable-precise-memory-info`;
+/// V8's flags share one argument, spaces between them).
 fn chromium_args() -> Vec<String> {
     let mut args: Vec<String> = [
         "--headless=new",
@@ -126,7 +127,8 @@ fn chromium_args() -> Vec<String> {
     ]
     .map(String::from)
     .into();
-    args.extend(std::env::var("CHROMIUM_EXTRA_ARGS").unwrap_or_default().split_whitespace().map(String::from));
+    let extra = std::env::var("CHROMIUM_EXTRA_ARGS").unwrap_or_default();
+    args.extend(extra.lines().map(str::trim).filter(|a| !a.is_empty()).map(String::from));
     args
 }
 

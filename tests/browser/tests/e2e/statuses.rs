@@ -209,6 +209,29 @@ async fn since_when_and_the_last_known_figures(t: Transport) {
     b.close().await;
 }
 
+/// A first check of Library, whose server is Public's, over XML-RPC: its
+/// verdict is on screen before Medulla's counts for Public, which are said
+/// to be on their way (never shown as 0), then read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inherited_server_s_verdict_comes_before_its_counts() {
+    let b = open(Transport::MmcAgent).await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(serde_json::json!({"latency_ms": 1500, "latency_browser_only": true}));
+    // A reload: the tab knows nothing of Library yet.
+    b.goto("/?entity=UUID3").await;
+    let counting = "//section[@data-entity='UUID3']/dl[@class='counts' and @aria-busy='true']";
+    b.find(counting).await;
+    assert_eq!(b.status().await, "available");
+    let text = b.body_text().await;
+    assert!(text.contains("Counting…") && text.contains("Reading the recent activity…"), "{text}");
+    assert!(text.contains("those Medulla records for General > Public"), "whose counts they will be:\n{text}");
+    b.find("//section[@data-entity='UUID3']/dl[@class='counts' and @aria-busy='false']").await;
+    let text = b.body_text().await;
+    assert!(!text.contains("Counting…") && text.contains("Recent activity"), "{text}");
+    b.close().await;
+}
+
 on_both_transports!(
     since_when_and_the_last_known_figures,
     polling_pauses_while_the_page_is_hidden,
