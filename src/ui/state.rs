@@ -240,7 +240,8 @@ impl Ctx {
         // is asked while the list loads, so that its status is on screen
         // one round after the list.
         let likely = self.requested.with_value(Clone::clone).or_else(|| browser::query_param("entity"));
-        let likely = likely.or_else(browser::remembered_entity);
+        // Only what can be an entity's id is sent to Medulla.
+        let likely = likely.or_else(browser::remembered_entity).filter(|e| crate::domain::looks_like_entity_id(e));
         loop {
             let look = async {
                 if let Some(entity) = &likely {
