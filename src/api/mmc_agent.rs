@@ -194,8 +194,7 @@ impl<H: Http> MmcAgent<H> {
             return;
         }
         match self.first_look(entity).await {
-            Ok(Look::NotLinked) => _ = self.learnt(entity, None),
-            Ok(Look::Own(server)) => _ = self.learnt(entity, Some((entity.to_string(), server))),
+            Ok(Look::Settled(serving)) => _ = self.learnt(entity, serving),
             Ok(look) => _ = lock(&self.looked).insert(entity.to_string(), look),
             Err(_) => {}
         }
@@ -236,8 +235,7 @@ impl<H: Http> MmcAgent<H> {
     /// learner, which has just learnt them).
     async fn resolve(&self, entity: &str, known_ancestors: bool) -> Result<Serving, ApiError> {
         let serving = match self.first_look(entity).await? {
-            Look::NotLinked => None,
-            Look::Own(server) => Some((entity.to_string(), server)),
+            Look::Settled(serving) => serving,
             Look::Inherited(server, path) => Some((self.owner_among(&path, &server, known_ancestors).await?, server)),
         };
         Ok(self.learnt(entity, serving))
@@ -252,8 +250,8 @@ impl<H: Http> MmcAgent<H> {
         };
         let (own, resolved, path) = join3(self.has_server(entity), self.server_config(entity), parent_path).await;
         Ok(match resolved? {
-            None => Look::NotLinked,
-            Some(server) if own? => Look::Own(server),
+            None => Look::Settled(None),
+            Some(server) if own? => Look::Settled(Some((entity.to_string(), server))),
             Some(server) => Look::Inherited(server, path?),
         })
     }
@@ -491,14 +489,14 @@ impl<H: Http> MmcAgent<H> {
                 return Ok(report);
             }
         }
+        // Taken out of its lock before any wait.
         let looked = lock(&self.looked).remove(entity);
         let look = match looked {
             Some(look) => look,
             None => self.first_look(entity).await?,
         };
         let serving = match look {
-            Look::NotLinked => None,
-            Look::Own(server) => Some((entity.to_string(), server)),
+            Look::Settled(serving) => serving,
             Look::Inherited(server, path) => return self.status_inherited(entity, server, &path, progress).await,
         };
         let serving = self.learnt(entity, serving);
@@ -716,12 +714,11 @@ impl ServerConfig {
     }
 }
 
-/// A lock that a panic elsewhere does not poison for good.
-/// What Medulla says of an entity at first: no server, its own, or one
-/// inherited from one of its ancestors (nearest first).
+/// What Medulla says of an entity at first: its topology when that is all
+/// (no server, or its own), or a server inherited from one of its
+/// ancestors (nearest first), whose owner is still to be read.
 enum Look {
-    NotLinked,
-    Own(ServerConfig),
+    Settled(Serving),
     Inherited(ServerConfig, Vec<String>),
 }
 
@@ -760,6 +757,7 @@ impl<'a, T: Clone> Held<'a, T> {
     }
 }
 
+/// A lock that a panic elsewhere does not poison for good.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -1,4 +1,5 @@
 use crate::harness::*;
+use crate::overview::{round_over, rows};
 use fantoccini::Locator;
 use medulla_sim::{Options, Running};
 use serde_json::{json, Value};
@@ -330,12 +331,8 @@ async fn the_overview_inside_the_console(t: Transport) {
     wait_message(&b, "Public's status", |m| m["type"] == "status" && m["entity"] == "UUID2").await;
     enter_tab(&b).await;
     b.button("Every entity").await.click().await.expect("overview");
-    until("a round of checks over", || async {
-        let section = b.c.find(Locator::Css("section.overview")).await.ok()?;
-        let rows = b.c.find_all(Locator::Css("tr.overview__row")).await.ok()?.len();
-        (rows == 5 && section.attr("aria-busy").await.ok()?.as_deref() == Some("false")).then_some(())
-    })
-    .await;
+    until("every row", || async { (rows(&b).await.len() == 5).then_some(()) }).await;
+    round_over(&b).await;
     let body = b.c.execute("return Math.ceil(document.body.getBoundingClientRect().height)", vec![]).await;
     let body = body.expect("height").as_i64().expect("a number");
     b.c.enter_parent_frame().await.expect("host");

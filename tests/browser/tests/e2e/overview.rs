@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 /// The entities of the overview's rows, top to bottom.
-async fn rows(b: &Browser) -> Vec<String> {
+pub(crate) async fn rows(b: &Browser) -> Vec<String> {
     let mut ids = Vec::new();
     for row in b.c.find_all(Locator::Css("tr.overview__row")).await.unwrap_or_default() {
         ids.push(row.attr("data-entity").await.ok().flatten().unwrap_or_default());
@@ -26,7 +26,7 @@ async fn wait_counts(b: &Browser, expected: &str) {
 }
 
 /// A round of checks is over.
-async fn round_over(b: &Browser) {
+pub(crate) async fn round_over(b: &Browser) {
     until("a round of checks over", || async {
         let section = b.c.find(Locator::Css("section.overview")).await.ok()?;
         (section.attr("aria-busy").await.ok()?.as_deref() == Some("false")).then_some(())
