@@ -11,7 +11,7 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
         return None;
     }
     #[cfg(target_arch = "wasm32")]
-    let n = js_sys::Number::new(&wasm_bindgen::JsValue::from_str(text)).value_of();
+    let n = <js_sys::Number as std::str::FromStr>::from_str(text).ok()?.value_of();
     #[cfg(not(target_arch = "wasm32"))]
     let n = text.parse::<f64>().ok()?;
     n.is_finite().then_some(n)

@@ -198,7 +198,7 @@ fn encode_value(out: &mut String, value: &Value) {
 /// add its float formatting code to the wasm), Rust's elsewhere.
 fn number_text(d: f64) -> String {
     #[cfg(target_arch = "wasm32")]
-    return js_sys::Number::from(d).to_string(10).map(String::from).unwrap_or_default();
+    return js_sys::Number::from(d).to_string_with_radix(10).map(String::from).unwrap_or_default();
     #[cfg(not(target_arch = "wasm32"))]
     return format!("{d:?}");
 }

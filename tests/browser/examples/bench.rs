@@ -339,6 +339,10 @@ async fn flat() {
     b.open_signed_in(&format!("/?entity={}", OWN.0)).await;
     b.wait_status("available").await;
     b.quiet("XML-RPC").await;
+    // A thousand cycles outlast WebDriver's default 30 s script timeout on
+    // a slow machine; the page load and implicit waits are left as they are.
+    let long = fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(900)), None, None);
+    b.c.update_timeouts(long).await.expect("script timeout");
     let cycles = |n: u64| {
         let b = &b;
         async move {
