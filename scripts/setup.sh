@@ -71,8 +71,8 @@ if ! command -v msgfmt >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gettext
 fi
 if ! command -v dpkg-deb >/dev/null || [ ! -x /usr/sbin/apache2 ] || ! command -v openssl >/dev/null \
-  || ! command -v curl >/dev/null || ! command -v systemd-analyze >/dev/null; then
-  step "apt-get install dpkg apache2 openssl curl systemd (the package's tests: unpacked, its unit scored, behind a real Apache over TLS)"
+  || ! command -v curl >/dev/null || ! command -v systemd-analyze >/dev/null || ! command -v brotli >/dev/null; then
+  step "apt-get install dpkg apache2 openssl curl systemd brotli (the package, its assets precompressed, its tests: unpacked, its unit scored, behind a real Apache over TLS)"
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg apache2 openssl curl systemd
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg apache2 openssl curl systemd brotli
 fi

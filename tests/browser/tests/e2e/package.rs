@@ -144,12 +144,16 @@ async fn start_apache(
     let load: String =
         ["mpm_event", "authz_core", "alias", "dir", "mime", "headers", "proxy", "proxy_http", "socache_shmcb", "ssl"]
             .iter()
+            .chain(&["rewrite", "filter", "deflate"])
             .map(|m| format!("LoadModule {m}_module {modules}/mod_{m}.so\n"))
             .collect();
+    // Debian's Apache compresses on the fly as its deflate.conf says: the
+    // precompressed assets must not be compressed again.
+    let deflate = "AddOutputFilterByType DEFLATE text/html text/css text/javascript application/javascript application/wasm\n";
     let d = dir.display();
     let httpd = format!(
         "ServerRoot {d}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName 127.0.0.1\n\
-         {user}{load}TypesConfig /etc/mime.types\nListen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\nListen 127.0.0.1:{agent}\n\
+         {user}{load}{deflate}TypesConfig /etc/mime.types\nListen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\nListen 127.0.0.1:{agent}\n\
          <Directory />\n    Require all denied\n</Directory>\n\
          <VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n</VirtualHost>\n\
          <VirtualHost 127.0.0.1:{plain}>\n</VirtualHost>\n\
@@ -190,6 +194,22 @@ fn head(url: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_ascii_lowercase()
 }
 
+/// The headers (lower case) and the body `curl` gets for `url`, sending
+/// `accept` as its Accept-Encoding (none when empty), decoding nothing.
+fn get(url: &str, accept: &str) -> (String, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!("imaging-status-get-{}", free_port()));
+    let (headers, body) = (dir.with_extension("headers"), dir.with_extension("body"));
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sk", "-D"]).arg(&headers).arg("-o").arg(&body).arg(url);
+    if !accept.is_empty() {
+        curl.args(["-H", &format!("Accept-Encoding: {accept}")]);
+    }
+    assert!(curl.status().expect("curl").success(), "curl {url}");
+    let read = (std::fs::read_to_string(&headers).expect("headers").to_ascii_lowercase(), std::fs::read(&body).expect("body"));
+    let _ = (std::fs::remove_file(headers), std::fs::remove_file(body));
+    read
+}
+
 /// The package as installed on a Medulla server: Apache in front, TLS only,
 /// the gateway alone proxied, the production headers, and the tab working
 /// in the browser through all of it.
@@ -224,6 +244,50 @@ async fn rest_the_package_behind_apache_over_tls() {
         .find(|n| n.ends_with(".wasm"))
         .expect("a wasm file");
     assert!(head(&format!("{tab}{wasm}")).contains("cache-control: public, max-age=31536000, immutable"));
+    // Every built asset, as each browser accepts it: the precompressed
+    // file's own bytes (never compressed twice), its type, cached a year,
+    // and varying by Accept-Encoding for the caches in between.
+    let www = root.join("usr/share/medulla-imaging-status/www");
+    let built: Vec<String> = std::fs::read_dir(&www)
+        .expect("www")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| [".wasm", ".js", ".css"].iter().any(|ext| n.ends_with(ext)))
+        .collect();
+    assert_eq!(built.len(), 4, "the wasm, its JS, the bootstrap and the CSS: {built:?}");
+    for name in &built {
+        let plain = std::fs::read(www.join(name)).expect("the asset");
+        let kind = match name.rsplit('.').next() {
+            Some("wasm") => "application/wasm",
+            Some("js") => "text/javascript",
+            _ => "text/css",
+        };
+        for (accept, encoding, file) in [
+            ("gzip, deflate, br, zstd", Some("br"), format!("{name}.br")),
+            ("br", Some("br"), format!("{name}.br")),
+            ("gzip, deflate", Some("gzip"), format!("{name}.gz")),
+            ("", None, name.clone()),
+        ] {
+            let (headers, body) = get(&format!("{tab}{name}"), accept);
+            let said = format!("{name}, Accept-Encoding {accept:?}:\n{headers}");
+            assert!(headers.starts_with("http/1.1 200"), "{said}");
+            assert!(headers.contains(&format!("content-type: {kind}")), "{said}");
+            assert!(headers.contains("cache-control: public, max-age=31536000, immutable"), "{said}");
+            assert!(headers.contains("vary: accept-encoding"), "{said}");
+            match encoding {
+                Some(e) => assert!(headers.contains(&format!("content-encoding: {e}\r\n")), "{said}"),
+                None => assert!(!headers.contains("content-encoding"), "{said}"),
+            }
+            assert!(body == std::fs::read(www.join(&file)).expect("the file sent"), "{said}: not {file}");
+            if encoding.is_some() {
+                assert!(body.len() * 2 < plain.len() || plain.len() < 2_000, "{said}: {file} is hardly smaller");
+            }
+        }
+        // What is shipped compressed is the asset itself.
+        let unbrotli = std::process::Command::new("brotli").args(["-d", "-c"]).arg(www.join(format!("{name}.br"))).output();
+        assert_eq!(unbrotli.expect("brotli -d").stdout, plain, "{name}.br");
+        let ungzip = std::process::Command::new("gzip").args(["-d", "-c"]).arg(www.join(format!("{name}.gz"))).output();
+        assert_eq!(ungzip.expect("gzip -d").stdout, plain, "{name}.gz");
+    }
     assert!(head(&format!("{tab}config.json")).contains("cache-control: no-cache"));
     let api = head(&format!("{tab}api/v1/entities"));
     assert!(api.starts_with("http/1.1 401") && api.contains("application/problem+json"), "{api}");
