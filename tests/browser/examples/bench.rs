@@ -350,11 +350,23 @@ async fn flat() {
             b.c.execute(MEMORY, vec![]).await.expect("memory")
         }
     };
+    let debug = std::env::var("BENCH_DEBUG").is_ok();
+    if debug {
+        // V8's sampling heap profiler, from the first cycle: what the JS
+        // still holds, by the function that allocated it.
+        cdp(&b, "HeapProfiler.enable", json!({})).await;
+        cdp(&b, "HeapProfiler.startSampling", json!({"samplingInterval": 128})).await;
+    }
     let after_10 = cycles(10).await;
+    if debug {
+        eprintln!("after 10: {}", live_by_function(&b).await);
+    }
     let after_1000 = cycles(990).await;
-    if std::env::var("BENCH_DEBUG").is_ok() {
+    if debug {
+        eprintln!("after 1000: {}", live_by_function(&b).await);
         for n in 2..=4 {
             eprintln!("after {n}000: {}", cycles(1000).await);
+            eprintln!("  {}", live_by_function(&b).await);
         }
     }
     let ratio = |key: &str| after_1000[key].as_f64().unwrap_or(f64::NAN) / after_10[key].as_f64().unwrap_or(f64::NAN);
@@ -413,4 +425,46 @@ async fn main() {
     if run("flat") {
         flat().await;
     }
+}
+
+/// A Chrome DevTools Protocol command, through chromedriver.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"cmd": self.0, "params": self.1}).to_string()))
+    }
+}
+
+async fn cdp(b: &Browser, cmd: &'static str, params: Value) -> Value {
+    b.c.issue_cmd(Cdp(cmd, params)).await.unwrap_or_else(|e| panic!("{cmd}: {e}"))
+}
+
+/// After a garbage collection: the bytes the sampling heap profiler finds
+/// still alive, in all and for the five functions holding most.
+async fn live_by_function(b: &Browser) -> String {
+    cdp(b, "HeapProfiler.collectGarbage", json!({})).await;
+    let profile = cdp(b, "HeapProfiler.getSamplingProfile", json!({})).await;
+    let mut by_function = std::collections::HashMap::<String, u64>::new();
+    let mut stack = vec![&profile["profile"]["head"]];
+    while let Some(node) = stack.pop() {
+        let frame = &node["callFrame"];
+        let name = format!(
+            "{}@{}:{}",
+            frame["functionName"].as_str().unwrap_or(""),
+            frame["url"].as_str().unwrap_or("").rsplit('/').next().unwrap_or(""),
+            frame["lineNumber"]
+        );
+        *by_function.entry(name).or_default() += node["selfSize"].as_u64().unwrap_or(0);
+        stack.extend(node["children"].as_array().into_iter().flatten());
+    }
+    let total: u64 = by_function.values().sum();
+    let mut top: Vec<_> = by_function.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1));
+    let top: Vec<String> = top.iter().take(5).map(|(f, n)| format!("{f} {n}")).collect();
+    format!("sampled live {total} bytes; {}", top.join(", "))
 }

@@ -147,13 +147,14 @@ async fn start_apache(
             .chain(&["rewrite", "filter", "deflate"])
             .map(|m| format!("LoadModule {m}_module {modules}/mod_{m}.so\n"))
             .collect();
-    // Debian's Apache compresses on the fly as its deflate.conf says: the
-    // precompressed assets must not be compressed again.
-    let deflate = "AddOutputFilterByType DEFLATE text/html text/css text/javascript application/javascript application/wasm\n";
+    // Debian's own mime.conf (types, encodings, languages: .br is Breton
+    // there) and deflate.conf (compression on the fly, which must leave the
+    // precompressed assets alone).
+    let debian = "Include /etc/apache2/mods-available/mime.conf\nInclude /etc/apache2/mods-available/deflate.conf\n";
     let d = dir.display();
     let httpd = format!(
         "ServerRoot {d}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName 127.0.0.1\n\
-         {user}{load}{deflate}TypesConfig /etc/mime.types\nListen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\nListen 127.0.0.1:{agent}\n\
+         {user}{load}{debian}Listen 127.0.0.1:{tls}\nListen 127.0.0.1:{plain}\nListen 127.0.0.1:{agent}\n\
          <Directory />\n    Require all denied\n</Directory>\n\
          <VirtualHost 127.0.0.1:{tls}>\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n</VirtualHost>\n\
          <VirtualHost 127.0.0.1:{plain}>\n</VirtualHost>\n\
@@ -265,6 +266,9 @@ async fn rest_the_package_behind_apache_over_tls() {
             ("gzip, deflate, br, zstd", Some("br"), format!("{name}.br")),
             ("br", Some("br"), format!("{name}.br")),
             ("gzip, deflate", Some("gzip"), format!("{name}.gz")),
+            ("br;q=0, GZIP", Some("gzip"), format!("{name}.gz")),
+            ("gzip;q=0.0, br;q=0", None, name.clone()),
+            ("identity", None, name.clone()),
             ("", None, name.clone()),
         ] {
             let (headers, body) = get(&format!("{tab}{name}"), accept);
@@ -273,6 +277,9 @@ async fn rest_the_package_behind_apache_over_tls() {
             assert!(headers.contains(&format!("content-type: {kind}")), "{said}");
             assert!(headers.contains("cache-control: public, max-age=31536000, immutable"), "{said}");
             assert!(headers.contains("vary: accept-encoding"), "{said}");
+            assert!(headers.contains("content-security-policy: default-src 'none'"), "{said}");
+            assert!(headers.contains("x-content-type-options: nosniff"), "{said}");
+            assert!(!headers.contains("content-language"), "{said}");
             match encoding {
                 Some(e) => assert!(headers.contains(&format!("content-encoding: {e}\r\n")), "{said}"),
                 None => assert!(!headers.contains("content-encoding"), "{said}"),
