@@ -93,12 +93,8 @@ watch.observe(document.querySelector(arguments[0]), { subtree: true, childList: 
 
 const ELAPSED: &str = "const b = window.__bench; return b && b.t1 !== null ? b.t1 - b.t0 : null;";
 
-/// The heap after a garbage collection, and the number of elements. The
-/// browser's resource timing buffer (up to 250 entries of the requests
-/// made) is emptied first: it is the browser's, not the tab's.
+/// The heap and the number of elements (after [`full_gc`]).
 const MEMORY: &str = r#"
-performance.clearResourceTimings();
-if (window.gc) { gc(); gc(); }
 return { heap: performance.memory ? performance.memory.usedJSHeapSize : null,
          nodes: document.getElementsByTagName('*').length };
 "#;
@@ -347,6 +343,7 @@ async fn flat() {
         let b = &b;
         async move {
             b.c.execute_async(CYCLES, vec![json!(n)]).await.expect("cycles");
+            full_gc(b).await;
             b.c.execute(MEMORY, vec![]).await.expect("memory")
         }
     };
@@ -397,8 +394,8 @@ async fn main() {
     // SAFETY: set before any thread of ours reads the environment.
     // `BENCH_V8_FLAGS`: more of V8's flags (`--no-opt --no-maglev
     // --no-sparkplug`: no optimised code, to tell its growth from the tab's).
-    let v8 = std::env::var("BENCH_V8_FLAGS").map(|f| format!(" {f}")).unwrap_or_default();
-    std::env::set_var("CHROMIUM_EXTRA_ARGS", format!("--js-flags=--expose-gc{v8}\n--enable-precise-memory-info"));
+    let v8 = std::env::var("BENCH_V8_FLAGS").map(|f| format!("\n--js-flags={f}")).unwrap_or_default();
+    std::env::set_var("CHROMIUM_EXTRA_ARGS", format!("--enable-precise-memory-info{v8}"));
     // `BENCH_ONLY=speed|selector|overview|flat`: one part.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;
@@ -444,10 +441,21 @@ async fn cdp(b: &Browser, cmd: &'static str, params: Value) -> Value {
     b.c.issue_cmd(Cdp(cmd, params)).await.unwrap_or_else(|e| panic!("{cmd}: {e}"))
 }
 
+/// Every object no longer reachable freed, as DevTools does before a heap
+/// snapshot (V8's `CollectAllAvailableGarbage`: collections until nothing
+/// more goes). The page's own `gc()` (`--expose-gc`, used before) makes
+/// one, which left up to a third of the heap uncollected. The browser's
+/// resource timing buffer (up to 250 entries of the requests made) is
+/// emptied first: it is the browser's, not the tab's.
+async fn full_gc(b: &Browser) {
+    b.c.execute("performance.clearResourceTimings();", vec![]).await.expect("timings cleared");
+    cdp(b, "HeapProfiler.collectGarbage", json!({})).await;
+}
+
 /// After a garbage collection: the bytes the sampling heap profiler finds
 /// still alive, in all and for the five functions holding most.
 async fn live_by_function(b: &Browser) -> String {
-    cdp(b, "HeapProfiler.collectGarbage", json!({})).await;
+    full_gc(b).await;
     let profile = cdp(b, "HeapProfiler.getSamplingProfile", json!({})).await;
     let mut by_function = std::collections::HashMap::<String, u64>::new();
     let mut stack = vec![&profile["profile"]["head"]];
