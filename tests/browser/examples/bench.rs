@@ -472,7 +472,7 @@ async fn live_by_function(b: &Browser) -> String {
     }
     let total: u64 = by_function.values().sum();
     let mut top: Vec<_> = by_function.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let top: Vec<String> = top.iter().take(5).map(|(f, n)| format!("{f} {n}")).collect();
     format!("sampled live {total} bytes; {}", top.join(", "))
 }

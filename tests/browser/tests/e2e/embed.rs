@@ -346,7 +346,11 @@ async fn the_overview_inside_the_console(t: Transport) {
     // Library opened from its row: the host hears of it.
     b.c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.expect("scrolled");
     enter_tab(&b).await;
-    b.find("//tr[@data-entity='UUID3']//button[contains(@class, 'overview__open')]").await.click().await.expect("opened");
+    b.find("//tr[@data-entity='UUID3']//button[contains(@class, 'overview__open')]")
+        .await
+        .click()
+        .await
+        .expect("opened");
     b.wait_status("available").await;
     b.c.enter_parent_frame().await.expect("host");
     let status = wait_message(&b, "Library's status", |m| m["type"] == "status" && m["entity"] == "UUID3").await;

@@ -206,7 +206,8 @@ fn get(url: &str, accept: &str) -> (String, Vec<u8>) {
         curl.args(["-H", &format!("Accept-Encoding: {accept}")]);
     }
     assert!(curl.status().expect("curl").success(), "curl {url}");
-    let read = (std::fs::read_to_string(&headers).expect("headers").to_ascii_lowercase(), std::fs::read(&body).expect("body"));
+    let read =
+        (std::fs::read_to_string(&headers).expect("headers").to_ascii_lowercase(), std::fs::read(&body).expect("body"));
     let _ = (std::fs::remove_file(headers), std::fs::remove_file(body));
     read
 }
@@ -290,7 +291,8 @@ async fn rest_the_package_behind_apache_over_tls() {
             }
         }
         // What is shipped compressed is the asset itself.
-        let unbrotli = std::process::Command::new("brotli").args(["-d", "-c"]).arg(www.join(format!("{name}.br"))).output();
+        let unbrotli =
+            std::process::Command::new("brotli").args(["-d", "-c"]).arg(www.join(format!("{name}.br"))).output();
         assert_eq!(unbrotli.expect("brotli -d").stdout, plain, "{name}.br");
         let ungzip = std::process::Command::new("gzip").args(["-d", "-c"]).arg(www.join(format!("{name}.gz"))).output();
         assert_eq!(ungzip.expect("gzip -d").stdout, plain, "{name}.gz");
