@@ -76,7 +76,11 @@ async fn one_check_costs_a_known_number_of_calls(t: Transport) {
             b.wait_status("available").await;
             // The background learning over: no call for a second.
             b.quiet(protocol).await;
-            b.control(serde_json::json!({"latency_ms": 100}));
+            // Requests sent together must arrive within half of it to
+            // count as one round: 400 ms leaves a loaded machine's browser
+            // 200 ms to send them (100 ms, before, was once too little for
+            // Firefox sending five).
+            b.control(serde_json::json!({"latency_ms": 400}));
             let (calls, rounds) = (b.sim.sim.calls(protocol), b.sim.sim.rounds(protocol));
             b.button("Refresh now").await.click().await.expect("clicked");
             until("the refresh to end", || async { (!b.disabled("Refresh now").await).then_some(()) }).await;
