@@ -452,10 +452,9 @@ async fn full_gc(b: &Browser) {
     cdp(b, "HeapProfiler.collectGarbage", json!({})).await;
 }
 
-/// After a garbage collection: the bytes the sampling heap profiler finds
-/// still alive, in all and for the five functions holding most.
+/// The bytes the sampling heap profiler finds still alive (read after the
+/// cycles' [`full_gc`]), in all and for the five functions holding most.
 async fn live_by_function(b: &Browser) -> String {
-    full_gc(b).await;
     let profile = cdp(b, "HeapProfiler.getSamplingProfile", json!({})).await;
     let mut by_function = std::collections::HashMap::<String, u64>::new();
     let mut stack = vec![&profile["profile"]["head"]];
