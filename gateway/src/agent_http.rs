@@ -1,29 +1,113 @@
-//! The agent reached from the server: one [`AgentHttp`] per user, so one
-//! agent session cookie per user, kept here and never sent to a browser.
+//! The agent reached from the server: one [`AgentLink`] for the whole
+//! gateway (one HTTP client, one bounded pool of connections, the limits on
+//! calls in flight), and one [`AgentHttp`] per user over it, which carries
+//! that user's agent session cookie (kept here, never sent to a browser).
 //! Same limits as in the browser: a timeout for the whole exchange, and a
 //! body of at most `MAX_BODY_BYTES`, refused on its announced length or as
 //! soon as it goes past.
+//!
+//! Two limits, so that a dead imaging server holds nothing the others need:
+//! the calls that may wait on an imaging server
+//! ([`Request::waits_on_server`], `getGlobalStatus`: the agent waits its
+//! 30-second connect timeout for a dead host) run under a limit of their
+//! own, and one such call with the same text runs once at a time, whoever
+//! asks (a second asker joins it); every other call runs under
+//! `max_agent_calls`, of which work in the background (the overview) never
+//! takes more than half, so that a user's check always finds a turn soon.
+//! A call waits at most `agent_call_wait` for its turn, else the gateway
+//! is [`busy`] (background work waits first for its own share, without
+//! that limit: the request's deadline bounds it).
 
+use crate::single_flight::SingleFlight;
 use medulla_imaging_status::api::http::{Answer, Http, Method, Request, MAX_BODY_BYTES};
 use medulla_imaging_status::api::ApiError;
+use reqwest::cookie::CookieStore;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
-pub struct AgentHttp {
-    client: reqwest::Client,
+/// How many calls of each kind run at once, and how long one waits for
+/// its turn.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Calls that the agent answers itself (its database, its XMPP bus).
+    pub agent_calls: usize,
+    /// Calls that wait on an imaging server, each server's once at a time.
+    pub server_calls: usize,
+    pub wait: Duration,
 }
 
-impl AgentHttp {
-    /// A client with a cookie jar of its own. `agent_certificate`: the PEM
-    /// of the agent's `cacert` (see [`AgentTrust`]); without it, the
-    /// system's roots.
-    pub fn new(agent_certificate: Option<&[u8]>) -> Result<Self, String> {
-        let mut builder = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none());
+/// An answer, as joined callers share it.
+type Heard = Result<Arc<Answer>, ApiError>;
+
+/// The gateway's one way to the agent.
+pub struct AgentLink {
+    client: reqwest::Client,
+    agent_calls: Semaphore,
+    /// The share of `agent_calls` that background work may take.
+    background_calls: Semaphore,
+    server_calls: Semaphore,
+    wait: Duration,
+    /// The calls waiting on an imaging server in flight, by URL and text.
+    waiting_on_servers: SingleFlight<(String, String), Heard>,
+}
+
+/// The answer when a call could not get its turn in time.
+pub fn busy() -> ApiError {
+    ApiError::Problem {
+        status: 503,
+        kind: "gateway-busy".into(),
+        detail: "Too many calls to the MMC agent are in progress: try again in a few seconds.".into(),
+    }
+}
+
+impl AgentLink {
+    /// `agent_certificate`: the PEM of the agent's `cacert` (see
+    /// [`AgentTrust`]); without it, the system's roots. No proxy from the
+    /// environment: the agent is reached directly, passwords included.
+    pub fn new(agent_certificate: Option<&[u8]>, limits: Limits) -> Result<Arc<Self>, String> {
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(limits.agent_calls + limits.server_calls)
+            .pool_idle_timeout(Duration::from_secs(60));
         if let Some(pem) = agent_certificate {
             builder = builder.use_preconfigured_tls(AgentTrust::from_pem(pem)?.client_config()?);
         }
         let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Self { client })
+        Ok(Arc::new(Self {
+            client,
+            agent_calls: Semaphore::new(limits.agent_calls.max(1)),
+            background_calls: Semaphore::new((limits.agent_calls / 2).max(1)),
+            server_calls: Semaphore::new(limits.server_calls.max(1)),
+            wait: limits.wait,
+            waiting_on_servers: SingleFlight::default(),
+        }))
+    }
+
+    /// Calls in flight: `(agent calls, calls waiting on imaging servers)`.
+    pub fn in_flight(&self, limits: &Limits) -> (usize, usize) {
+        let busy = |s: &Semaphore, max: usize| max.max(1).saturating_sub(s.available_permits());
+        (busy(&self.agent_calls, limits.agent_calls), busy(&self.server_calls, limits.server_calls))
+    }
+}
+
+/// One user's way to the agent: the link, and that user's agent session.
+pub struct AgentHttp {
+    link: Arc<AgentLink>,
+    jar: Arc<reqwest::cookie::Jar>,
+    background: bool,
+}
+
+impl AgentHttp {
+    /// A new agent session (no cookie yet) over `link`.
+    pub fn new(link: Arc<AgentLink>) -> Self {
+        Self { link, jar: Arc::default(), background: false }
+    }
+
+    /// The same agent session, for work in the background.
+    pub fn in_background(&self) -> Self {
+        Self { link: self.link.clone(), jar: self.jar.clone(), background: true }
     }
 }
 
@@ -120,22 +204,35 @@ fn failed(e: reqwest::Error) -> ApiError {
     }
 }
 
-impl Http for AgentHttp {
-    async fn send(&self, Request { method, url, body, headers, timeout_ms }: Request<'_>) -> Result<Answer, ApiError> {
-        let method = match method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Delete => reqwest::Method::DELETE,
-        };
+/// What one exchange needs, owned (a joined call outlives its first asker's
+/// request).
+struct Exchange {
+    method: reqwest::Method,
+    url: reqwest::Url,
+    headers: Vec<(String, String)>,
+    body: Option<(String, String)>,
+    timeout: Duration,
+}
+
+impl AgentLink {
+    /// `exchange` once its turn has come under `limit`.
+    async fn send(&self, limit: &Semaphore, exchange: Exchange, jar: &reqwest::cookie::Jar) -> Heard {
+        let permit = tokio::time::timeout(self.wait, limit.acquire()).await;
+        let Ok(Ok(_permit)) = permit else { return Err(busy()) };
+        let Exchange { method, url, headers, body, timeout } = exchange;
         // The timeout covers the whole exchange, the body included.
-        let mut request = self.client.request(method, url).timeout(Duration::from_millis(timeout_ms.into()));
+        let mut request = self.client.request(method, url.clone()).timeout(timeout);
         for (name, value) in headers {
-            request = request.header(*name, *value);
+            request = request.header(name, value);
+        }
+        if let Some(cookie) = jar.cookies(&url) {
+            request = request.header(reqwest::header::COOKIE, cookie);
         }
         if let Some((content_type, text)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);
         }
         let mut response = request.send().await.map_err(failed)?;
+        jar.set_cookies(&mut response.headers().get_all(reqwest::header::SET_COOKIE).iter(), &url);
         let status = response.status().as_u16();
         let date = response.headers().get(reqwest::header::DATE).and_then(|d| d.to_str().ok()).map(str::to_string);
         if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {
@@ -148,7 +245,44 @@ impl Http for AgentHttp {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Answer { status, body, date })
+        Ok(Arc::new(Answer { status, body, date }))
+    }
+
+    /// A call that waits on an imaging server: the one in flight with the
+    /// same text if there is one (whoever asked it: the answer is the
+    /// server's, and the session that asked it was checked by the agent),
+    /// else a new one. Dropped when no asker waits for it any more.
+    async fn send_waiting_on_server(self: &Arc<Self>, exchange: Exchange, jar: &Arc<reqwest::cookie::Jar>) -> Heard {
+        let key = (exchange.url.to_string(), exchange.body.as_ref().map(|(_, text)| text.clone()).unwrap_or_default());
+        let (link, jar) = (self.clone(), jar.clone());
+        self.waiting_on_servers.run(key, || async move { link.send(&link.server_calls, exchange, &jar).await }).await
+    }
+}
+
+impl Http for AgentHttp {
+    async fn send(&self, request: Request<'_>) -> Result<Answer, ApiError> {
+        let Request { method, url, body, headers, timeout_ms, waits_on_server } = request;
+        let method = match method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let exchange = Exchange {
+            method,
+            url: reqwest::Url::parse(url).map_err(|e| ApiError::Network(format!("{url}: {e}")))?,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: body.map(|(t, text)| (t.to_string(), text)),
+            timeout: Duration::from_millis(timeout_ms.into()),
+        };
+        let heard = if waits_on_server {
+            self.link.send_waiting_on_server(exchange, &self.jar).await
+        } else if self.background {
+            let Ok(_share) = self.link.background_calls.acquire().await else { return Err(busy()) };
+            self.link.send(&self.link.agent_calls, exchange, &self.jar).await
+        } else {
+            self.link.send(&self.link.agent_calls, exchange, &self.jar).await
+        };
+        heard.map(|answer| Answer { status: answer.status, body: answer.body.clone(), date: answer.date.clone() })
     }
 
     async fn sleep(&self, ms: u32) {
@@ -189,8 +323,10 @@ mod tests {
 
     #[test]
     fn a_file_without_a_certificate_is_an_error() {
+        let limits = Limits { agent_calls: 1, server_calls: 1, wait: Duration::from_secs(1) };
         assert!(AgentTrust::from_pem(b"not a certificate").is_err());
-        assert!(AgentHttp::new(Some(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")).is_err());
-        assert!(AgentHttp::new(Some(AGENT)).is_ok());
+        let garbled = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(AgentLink::new(Some(garbled), limits).is_err());
+        assert!(AgentLink::new(Some(AGENT), limits).is_ok());
     }
 }

@@ -8,5 +8,6 @@ pub mod agent_http;
 pub mod json;
 pub mod server;
 pub mod shared;
+pub mod single_flight;
 
 pub use agent_http::AgentHttp;

@@ -14,7 +14,16 @@
 //! listen = 127.0.0.1:7081
 //! check_interval_seconds = 30
 //! request_timeout_seconds = 10
+//! ; calls to the agent at once, and apart from them calls that wait on
+//! ; imaging servers (getGlobalStatus: 30 s for a dead host)
 //! max_agent_calls = 4
+//! max_server_calls = 32
+//! ; how long a call waits for its turn before a 503
+//! agent_call_wait_seconds = 5
+//! ; sessions: an absolute lifetime, and caps per login and in all
+//! session_max_hours = 12
+//! max_sessions_per_login = 50
+//! max_sessions = 1000
 //! ; where the agent's own settings are (root-readable only)
 //! agent_config = /etc/mmc/agent/config.ini
 //! [agent]
@@ -76,13 +85,14 @@ async fn main() {
         check_interval: Duration::from_secs(number("check_interval_seconds", 30).max(1)),
         request_timeout_seconds: number("request_timeout_seconds", 10).clamp(1, 300) as u32,
         max_agent_calls: number("max_agent_calls", 4).clamp(1, 64) as usize,
+        max_server_calls: number("max_server_calls", 32).clamp(1, 1024) as usize,
+        agent_call_wait: Duration::from_secs(number("agent_call_wait_seconds", 5).clamp(1, 30)),
+        session_max_age: Duration::from_secs(number("session_max_hours", 12).clamp(1, 24 * 31) * 3600),
+        max_sessions_per_login: number("max_sessions_per_login", 50).clamp(1, 1000) as usize,
+        max_sessions: number("max_sessions", 1000).clamp(1, 100_000) as usize,
     };
     // A certificate file that cannot be read stops the start, not a sign-in.
-    if let Some(pem) = &settings.agent_certificate {
-        if let Err(e) = medulla_imaging_gateway::agent_http::AgentTrust::from_pem(pem) {
-            fail(&e);
-        }
-    }
+    let gateway = Gateway::new(settings.clone()).unwrap_or_else(|e| fail(&e));
     let listen = get("gateway", "listen").unwrap_or_else(|| "127.0.0.1:7081".into());
     let listener = tokio::net::TcpListener::bind(&listen).await.unwrap_or_else(|e| fail(&format!("{listen}: {e}")));
     eprintln!("medulla-imaging-gateway: listening on {listen}, agent {}", settings.agent_url);
@@ -95,7 +105,7 @@ async fn main() {
         }
         eprintln!("medulla-imaging-gateway: stopping, finishing the requests in flight");
     };
-    if let Err(e) = serve(Gateway::new(settings), listener, shutdown).await {
+    if let Err(e) = serve(gateway, listener, shutdown).await {
         fail(&e.to_string());
     }
 }

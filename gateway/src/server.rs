@@ -10,12 +10,19 @@
 //! - A server's status is checked at most once per interval and shared
 //!   between users, each status with its `checked_at`; a client that needs
 //!   a younger one says so (`Cache-Control: max-age=N` or `no-cache`).
-//!   At most `max_agent_calls` checks run at once.
+//!   One check of a server at a time (`shared.rs`); at most
+//!   `max_agent_calls` calls to the agent at once, and apart from them the
+//!   calls that wait on imaging servers (`agent_http.rs`), so that a dead
+//!   server holds up nobody.
+//! - Every request has a deadline; sessions have an idle and an absolute
+//!   lifetime, and are capped per login and in all.
 //! - One log line per request (no cookie, no query, no body), `/healthz`,
 //!   Prometheus `/metrics`.
 
+use crate::agent_http::{AgentLink, Limits};
 use crate::json;
 use crate::shared::{Shared, Stamped};
+use crate::single_flight::SingleFlight;
 use crate::AgentHttp;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -36,6 +43,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Semaphore;
 
+/// The agent's own wait for a dead host (`getGlobalStatus`), beyond the
+/// request timeout.
+const AGENT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub const COOKIE: &str = "medulla_imaging_gateway";
 const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
 
@@ -52,14 +63,26 @@ pub struct Settings {
     /// A status younger than this is shared rather than asked again.
     pub check_interval: Duration,
     pub request_timeout_seconds: u32,
-    /// Checks running at once towards the agent.
+    /// Calls to the agent at once, besides those waiting on imaging servers.
     pub max_agent_calls: usize,
+    /// Calls waiting on imaging servers at once (`getGlobalStatus`, one per
+    /// server at a time).
+    pub max_server_calls: usize,
+    /// How long a call waits for its turn before the gateway answers 503.
+    pub agent_call_wait: Duration,
+    /// A session ends this long after its sign-in, however active.
+    pub session_max_age: Duration,
+    /// Sessions open at once, per login and in all (the oldest ends first).
+    pub max_sessions_per_login: usize,
+    pub max_sessions: usize,
 }
 
 impl Settings {
     /// An agent reached in plain HTTP with these credentials; the agent's
     /// default idle timeout, checks shared for 30 s, 10 s per request, 4
-    /// checks at once.
+    /// agent calls and 32 waiting on servers at once, each waiting 5 s at
+    /// most for its turn; sessions of 12 hours at most, 50 per login and
+    /// 1,000 in all (a team may share one Medulla login).
     pub fn new(agent_url: String, agent_login: &str, agent_password: &str) -> Self {
         Self {
             agent_url,
@@ -70,15 +93,66 @@ impl Settings {
             check_interval: Duration::from_secs(30),
             request_timeout_seconds: 10,
             max_agent_calls: 4,
+            max_server_calls: 32,
+            agent_call_wait: Duration::from_secs(5),
+            session_max_age: Duration::from_secs(12 * 3600),
+            max_sessions_per_login: 50,
+            max_sessions: 1000,
         }
+    }
+
+    /// How long any request may take: a status may wait for the agent's
+    /// connect timeout and a request timeout, plus the wait for a turn;
+    /// under the 60 s Apache gives the gateway (`ProxyPass ... timeout=60`).
+    pub fn deadline(&self) -> Duration {
+        let longest = Duration::from_secs(self.request_timeout_seconds.into()) + AGENT_CONNECT_TIMEOUT;
+        (longest + self.agent_call_wait + Duration::from_secs(1)).min(Duration::from_secs(55))
+    }
+
+    fn limits(&self) -> Limits {
+        Limits { agent_calls: self.max_agent_calls, server_calls: self.max_server_calls, wait: self.agent_call_wait }
     }
 }
 
 struct UserSession {
     login: String,
     agent: MmcAgent<AgentHttp>,
+    /// The same agent session, for work in the background (the overview):
+    /// its calls never take more than half of the agent calls.
+    background: MmcAgent<AgentHttp>,
     entities: Mutex<Vec<Entity>>,
+    /// When the entities were last read, which also kept the agent
+    /// session alive.
+    entities_read: Mutex<Instant>,
+    signed_in: Instant,
     last_seen: Mutex<Instant>,
+    /// The user's own re-reading of their entities in flight.
+    rereading: SingleFlight<(), Result<(), ApiError>>,
+}
+
+impl UserSession {
+    fn agent(&self, priority: Priority) -> &MmcAgent<AgentHttp> {
+        match priority {
+            Priority::Now => &self.agent,
+            Priority::Background => &self.background,
+        }
+    }
+}
+
+/// Whether someone waits for a call now, or it is background work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Priority {
+    Now,
+    Background,
+}
+
+/// How often an active user's entities are read again: their rights stay
+/// current, and their agent session, which the agent ends after
+/// `sessiontimeout` without a call (agent/mmc/agent.py, the session's
+/// `lastModified` against `sessiontimeout`), stays alive even when every
+/// status they see comes from another user's check.
+fn reread_every(session_timeout: Duration) -> Duration {
+    (session_timeout / 3).min(Duration::from_secs(300))
 }
 
 /// A status, and when its check began.
@@ -135,6 +209,7 @@ struct Metrics {
 pub struct Gateway {
     settings: Settings,
     agent_config: Config,
+    link: Arc<AgentLink>,
     sessions: Mutex<HashMap<String, Arc<UserSession>>>,
     topology: Arc<Shared<Arc<Topology>>>,
     /// The server each entity resolves to now, which confirms its topology.
@@ -147,9 +222,11 @@ pub struct Gateway {
     history: Mutex<History>,
     /// The last status answered, by entity (for `/metrics`).
     reported: Mutex<HashMap<String, &'static str>>,
-    agent_calls: Semaphore,
-    /// Sign-ins asking the agent at once (anyone may try one).
+    /// Sign-ins asking the agent at once (anyone may try one: never
+    /// queued, a 429 past it).
     sign_ins: Semaphore,
+    /// Boot-menu synchronisations in flight, by entity.
+    synchronising: SingleFlight<String, Result<SyncOutcome, ApiError>>,
     metrics: Mutex<Metrics>,
 }
 
@@ -158,7 +235,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Gateway {
-    pub fn new(settings: Settings) -> Arc<Self> {
+    /// The gateway; an error when the agent's certificate is unusable.
+    pub fn new(settings: Settings) -> Result<Arc<Self>, String> {
         let agent_config = Config {
             agent_url: settings.agent_url.clone(),
             agent_basic_auth: Some(BasicAuth {
@@ -168,9 +246,11 @@ impl Gateway {
             request_timeout_seconds: settings.request_timeout_seconds,
             ..Config::default()
         };
-        Arc::new(Self {
-            agent_calls: Semaphore::new(settings.max_agent_calls.max(1)),
-            sign_ins: Semaphore::new(2),
+        let link = AgentLink::new(settings.agent_certificate.as_deref(), settings.limits())?;
+        Ok(Arc::new(Self {
+            link,
+            sign_ins: Semaphore::new(4),
+            synchronising: SingleFlight::default(),
             settings,
             agent_config,
             sessions: Mutex::new(HashMap::new()),
@@ -180,29 +260,94 @@ impl Gateway {
             history: Mutex::new(History::default()),
             reported: Mutex::new(HashMap::new()),
             metrics: Mutex::new(Metrics::default()),
-        })
+        }))
     }
 
-    /// The session of the request's cookie, if live; an idle one ends.
-    fn session(&self, headers: &HeaderMap) -> Option<Arc<UserSession>> {
+    /// Whether `session` has ended: idle longer than the agent's timeout,
+    /// or older than `session_max_age`.
+    fn over(&self, session: &UserSession) -> bool {
+        lock(&session.last_seen).elapsed() > self.settings.session_timeout
+            || session.signed_in.elapsed() > self.settings.session_max_age
+    }
+
+    /// The session of the request's cookie, if live; one that is over ends.
+    /// An active user's entities are read again every few minutes (see
+    /// [`reread_every`]), on the side.
+    fn session(self: &Arc<Self>, headers: &HeaderMap) -> Option<Arc<UserSession>> {
         let id = cookie(headers, COOKIE)?;
-        let mut sessions = lock(&self.sessions);
-        let session = sessions.get(&id)?.clone();
-        let mut last_seen = lock(&session.last_seen);
-        if last_seen.elapsed() > self.settings.session_timeout {
-            drop(last_seen);
-            sessions.remove(&id);
-            return None;
+        let session = {
+            let mut sessions = lock(&self.sessions);
+            let session = sessions.get(&id)?.clone();
+            if self.over(&session) {
+                sessions.remove(&id);
+                return None;
+            }
+            session
+        };
+        *lock(&session.last_seen) = Instant::now();
+        if lock(&session.entities_read).elapsed() > reread_every(self.settings.session_timeout) {
+            let (gateway, user) = (self.clone(), session.clone());
+            tokio::spawn(async move {
+                if gateway.reread_entities(&user).await == Err(ApiError::SignedOut) {
+                    lock(&gateway.sessions).remove(&id);
+                }
+            });
         }
-        *last_seen = Instant::now();
-        drop(last_seen);
         Some(session)
     }
 
-    /// Drops every session idle longer than the agent's timeout.
-    fn forget_idle_sessions(&self) {
-        let timeout = self.settings.session_timeout;
-        lock(&self.sessions).retain(|_, s| lock(&s.last_seen).elapsed() <= timeout);
+    /// Reads the user's entities again in their own agent session (one
+    /// reading at a time per user).
+    async fn reread_entities(&self, user: &Arc<UserSession>) -> Result<(), ApiError> {
+        let asker = user.clone();
+        user.rereading
+            .run((), || async move {
+                let list = asker.agent.entities().await?;
+                *lock(&asker.entities) = list;
+                *lock(&asker.entities_read) = Instant::now();
+                Ok(())
+            })
+            .await
+    }
+
+    /// Whether the user's own agent session is live: a check shared with
+    /// other users may have run in another one. Read within the last few
+    /// seconds: live.
+    async fn confirm_session(&self, user: &Arc<UserSession>) -> Result<(), ApiError> {
+        if lock(&user.entities_read).elapsed() < Duration::from_secs(5) {
+            return Ok(());
+        }
+        self.reread_entities(user).await
+    }
+
+    /// Ends every session that is over.
+    fn forget_ended_sessions(&self) {
+        lock(&self.sessions).retain(|_, s| !self.over(s));
+    }
+
+    /// Keeps `session` under `id`, ending the oldest sessions of its login
+    /// and of all past their caps.
+    fn open_session(&self, id: String, session: UserSession) {
+        let mut sessions = lock(&self.sessions);
+        let login = session.login.clone();
+        sessions.insert(id, Arc::new(session));
+        let oldest = |sessions: &HashMap<String, Arc<UserSession>>, of: Option<&str>| {
+            let mut ids: Vec<(Instant, String)> = sessions
+                .iter()
+                .filter(|(_, s)| of.is_none_or(|login| s.login == login))
+                .map(|(id, s)| (s.signed_in, id.clone()))
+                .collect();
+            ids.sort();
+            ids.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+        };
+        let of_login = oldest(&sessions, Some(&login));
+        for id in of_login.iter().take(of_login.len().saturating_sub(self.settings.max_sessions_per_login.max(1))) {
+            sessions.remove(id);
+        }
+        let all = oldest(&sessions, None);
+        for id in all.iter().take(all.len().saturating_sub(self.settings.max_sessions.max(1))) {
+            sessions.remove(id);
+        }
     }
 
     fn end_session(&self, headers: &HeaderMap) {
@@ -226,13 +371,12 @@ impl Gateway {
     ) -> Result<Arc<Checked>, ApiError> {
         let checked = match self.shared_status(user.clone(), entity, max_age).await {
             // The session that ran a shared check may be another user's:
-            // this user's own says whether they are signed out.
+            // this user's own says whether they are signed out; if not, the
+            // check is asked again, shared as before (a new run, begun in
+            // the session of whoever asks first).
             Err(ApiError::SignedOut) => {
-                let _permit = self.agent_calls.acquire().await.map_err(|_| shutting_down())?;
-                let at = SystemTime::now();
-                let report = user.agent.status(entity, 0, &|_| {}).await?;
-                self.observe(&report, at);
-                Arc::new(Checked { report, at })
+                self.confirm_session(&user).await?;
+                self.shared_status(user.clone(), entity, max_age).await?
             }
             other => other?,
         };
@@ -266,12 +410,13 @@ impl Gateway {
                 let user = user.clone();
                 async move {
                     let checked = async {
-                        let topology = self.topology(&user, &entity, TOPOLOGY_MAX_AGE).await?;
+                        let topology = self.topology(&user, &entity, TOPOLOGY_MAX_AGE, Priority::Background).await?;
                         // A check begun during this overview is as new as
                         // the client asked: one check per server per round,
                         // however long the round.
                         let max_age = max_age.max(started.elapsed().unwrap_or_default());
-                        let checked = self.check_of(user.clone(), &entity, &topology, max_age).await?;
+                        let checked =
+                            self.check_of(user.clone(), &entity, &topology, max_age, Priority::Background).await?;
                         Ok(self.annotated(&checked))
                     };
                     (entity.clone(), checked.await)
@@ -283,7 +428,7 @@ impl Gateway {
         if rows.iter().any(|(_, row)| matches!(row, Err(ApiError::SignedOut))) {
             // A shared check may have run in another user's session: this
             // user's own says whether they are signed out.
-            user.agent.entities().await?;
+            self.confirm_session(&user).await?;
         }
         Ok(rows)
     }
@@ -311,10 +456,9 @@ impl Gateway {
         entity: &str,
         max_age: Duration,
     ) -> Result<Arc<Checked>, ApiError> {
-        let topology = self.topology(&user, entity, TOPOLOGY_MAX_AGE).await?;
-        let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
+        let topology = self.topology(&user, entity, TOPOLOGY_MAX_AGE, Priority::Now).await?;
+        let (asker, id) = (user.clone(), entity.to_string());
         let resolved = Box::pin(self.resolved.get(entity, max_age, move |_| async move {
-            let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
             let at = SystemTime::now();
             Ok(Arc::new(Resolved { server: asker.agent.server_config(&id).await?, at }))
         }));
@@ -325,7 +469,12 @@ impl Gateway {
                 return Ok(self.not_linked(entity, resolved.at));
             }
         } else {
-            let held = match select(resolved, Box::pin(self.check_of(user.clone(), entity, &topology, max_age))).await {
+            let held = match select(
+                resolved,
+                Box::pin(self.check_of(user.clone(), entity, &topology, max_age, Priority::Now)),
+            )
+            .await
+            {
                 // Contradicted: the check of the old topology is dropped.
                 Either::Left((resolved, check)) => match holds(&resolved?) {
                     true => Some(check.await),
@@ -337,8 +486,8 @@ impl Gateway {
                 return checked;
             }
         }
-        let topology = self.topology(&user, entity, Duration::ZERO).await?;
-        self.check_of(user, entity, &topology, max_age).await
+        let topology = self.topology(&user, entity, Duration::ZERO, Priority::Now).await?;
+        self.check_of(user, entity, &topology, max_age, Priority::Now).await
     }
 
     /// What serves `entity`, learnt within `max_age`.
@@ -347,13 +496,13 @@ impl Gateway {
         user: &Arc<UserSession>,
         entity: &str,
         max_age: Duration,
+        priority: Priority,
     ) -> Result<Arc<Topology>, ApiError> {
-        let (gateway, asker, id) = (self.clone(), user.clone(), entity.to_string());
+        let (asker, id) = (user.clone(), entity.to_string());
         self.topology
             .get(entity, max_age, move |_| async move {
-                let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
-                Ok(Arc::new(Topology { serving: asker.agent.serving_server(&id).await?, at }))
+                Ok(Arc::new(Topology { serving: asker.agent(priority).serving_server(&id).await?, at }))
             })
             .await
     }
@@ -366,6 +515,7 @@ impl Gateway {
         entity: &str,
         topology: &Topology,
         max_age: Duration,
+        priority: Priority,
     ) -> Result<Arc<Checked>, ApiError> {
         let Some((owner, server)) = topology.serving.clone() else {
             return Ok(self.not_linked(entity, topology.at));
@@ -378,17 +528,17 @@ impl Gateway {
         let check = self
             .checks
             .get(&key, max_age, move |words| async move {
-                let _permit = gateway.agent_calls.acquire().await.map_err(|_| shutting_down())?;
                 let at = SystemTime::now();
                 let mut report =
                     StatusReport { server_name: server.name.clone(), ..StatusReport::not_linked(&of_owner) };
-                let progress = |p: Progress| {
-                    if let Progress::Provisional(report) = p {
-                        words.provisional(Arc::new(Checked { report, at }));
-                    }
+                // Once all it waits for is the imaging server, the check
+                // steps aside: a new one may start, and shares that wait.
+                let progress = |p: Progress| match p {
+                    Progress::Provisional(report) => words.provisional(Arc::new(Checked { report, at })),
+                    Progress::ImagingServerSlow => words.waiting_on_server(),
                 };
                 let started = Instant::now();
-                let result = user.agent.check_server(&report, &of_owner, &server, &progress).await;
+                let result = user.agent(priority).check_server(&report, &of_owner, &server, &progress).await;
                 gateway.count_check(&result, started.elapsed());
                 report.status = result?;
                 gateway.observe(&report, at);
@@ -445,10 +595,6 @@ fn ms(at: SystemTime) -> u64 {
     at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-fn shutting_down() -> ApiError {
-    ApiError::Network("the gateway is shutting down".into())
-}
-
 fn error_kind(e: &ApiError) -> &'static str {
     match e {
         ApiError::SignedOut => "signed_out",
@@ -463,15 +609,19 @@ fn error_kind(e: &ApiError) -> &'static str {
     }
 }
 
-/// The value of cookie `name` in the request.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The values of cookie `name` in the request.
+fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_string))
-        .filter(|v| !v.is_empty())
+        .filter_map(move |c| c.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The value of cookie `name` in the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookies(headers, name).next().filter(|v| !v.is_empty()).map(str::to_string)
 }
 
 /// 128 random bits, from the kernel.
@@ -505,7 +655,21 @@ fn not_found(entity: &str) -> Response {
 /// A failure of the agent, as the contract words it.
 fn upstream(e: &ApiError) -> Response {
     let (status, body) = upstream_problem(e);
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    }
+    response
+}
+
+/// When a client told to wait (503, 429) should try again.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// `429 Too Many Requests`, to try again in a few seconds.
+fn too_many(detail: &str) -> Response {
+    let mut response = problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", detail);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    response
 }
 
 /// [`upstream`]'s status and problem document.
@@ -530,6 +694,11 @@ fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
             eprintln!("medulla-imaging-gateway: the agent cannot be reached: {text}");
             let detail = "The gateway cannot reach the MMC agent; its log says why.";
             problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", detail)
+        }
+        // The gateway's own (a call that got no turn in time).
+        ApiError::Problem { status, kind, detail } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            problem_body(status, kind, "The gateway is busy", detail)
         }
         e => problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &e.to_string()),
     }
@@ -561,16 +730,93 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/imaging-overview", get(overview))
         .route("/entities/{id}/imaging-server-status", get(status))
         .route("/entities/{id}/imaging-activities", get(activities))
-        .route("/entities/{id}/boot-menu-synchronisations", post(synchronise));
+        .route("/entities/{id}/boot-menu-synchronisations", post(synchronise))
+        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource.") })
+        .layer(axum::middleware::from_fn(writes_from_the_tab));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(gateway.clone(), within_deadline))
         // A panic answers 500 to its request only (the gateway's profile
         // unwinds); the log line and the headers still go with it.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(as_problem))
         .layer(axum::middleware::from_fn_with_state(gateway.clone(), log_and_no_store))
         .with_state(gateway)
+}
+
+/// A `POST` or `DELETE` only as the tab sends them: JSON (which another
+/// site's form cannot send without a preflight, which the gateway never
+/// grants), or a fetch the browser says is of this origin.
+async fn writes_from_the_tab(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if matches!(*request.method(), axum::http::Method::POST | axum::http::Method::DELETE) {
+        let headers = request.headers();
+        let value = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let json = value(header::CONTENT_TYPE)
+            .split(';')
+            .next()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        let same_origin = value(header::HeaderName::from_static("sec-fetch-site")) == "same-origin";
+        if !json && !same_origin {
+            let detail = "A POST or DELETE is sent as JSON, or by a page of this origin.";
+            return problem(StatusCode::FORBIDDEN, "cross-site-request", "Request refused", detail);
+        }
+    }
+    next.run(request).await
+}
+
+/// The largest request body read (a sign-in is a few hundred bytes).
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Every request within [`Settings::deadline`], else a 504 problem.
+async fn within_deadline(
+    State(gateway): State<Arc<Gateway>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(gateway.settings.deadline(), next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => upstream(&ApiError::Timeout),
+    }
+}
+
+/// Every failure as a problem document, as the contract promises, those of
+/// the framework included (a wrong method: 405 with its `Allow`; a body too
+/// large: 413; a body or query it cannot read; a panic's 500).
+async fn as_problem(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    if status.is_success() || is_problem || status == StatusCode::NOT_MODIFIED || status.is_redirection() {
+        return response;
+    }
+    let (kind, title) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "Request body too large"),
+        StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("bad-request", "Bad request"),
+        s if s.is_client_error() => ("bad-request", "Bad request"),
+        _ => ("internal-error", "Internal error"),
+    };
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "This resource does not take that method: see the Allow header.",
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than the gateway reads.",
+        StatusCode::NOT_FOUND => "No such resource.",
+        s if s.is_client_error() => "The request could not be read.",
+        _ => "The gateway failed; its log says why.",
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let status = if status.is_client_error() || status.is_server_error() { status } else { StatusCode::BAD_REQUEST };
+    let mut answer = problem(status, kind, title, detail);
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(header::ALLOW, allow);
+    }
+    answer
 }
 
 /// One line per request: method, path (no query), status, time; and on
@@ -621,12 +867,15 @@ async fn sign_in(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: 
             return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
         }
     };
-    let Ok(_permit) = gateway.sign_ins.acquire().await else { return upstream(&shutting_down()) };
-    gateway.forget_idle_sessions();
-    let http = match AgentHttp::new(gateway.settings.agent_certificate.as_deref()) {
-        Ok(http) => http,
-        Err(e) => return upstream(&ApiError::Network(e)),
+    // Anyone may try: never queued without bound.
+    let Ok(_permit) = gateway.sign_ins.try_acquire() else {
+        return too_many("Other sign-ins are in progress: try again in a moment.");
     };
+    // A new sign-in from this browser ends its old session.
+    gateway.end_session(&headers);
+    gateway.forget_ended_sessions();
+    let http = AgentHttp::new(gateway.link.clone());
+    let background = MmcAgent::with(http.in_background(), &gateway.agent_config);
     let agent = MmcAgent::with(http, &gateway.agent_config);
     let answer = match (password, token) {
         (Some(password), _) => agent.sign_in(login, password).await,
@@ -651,11 +900,15 @@ async fn sign_in(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: 
     let session = UserSession {
         login: login.to_string(),
         agent,
+        background,
         entities: Mutex::new(entities),
+        entities_read: Mutex::new(Instant::now()),
+        signed_in: Instant::now(),
         last_seen: Mutex::new(Instant::now()),
+        rereading: SingleFlight::default(),
     };
     let login = session.login.clone();
-    lock(&gateway.sessions).insert(id.clone(), Arc::new(session));
+    gateway.open_session(id.clone(), session);
     let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
     let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -675,6 +928,8 @@ async fn sign_out(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
 /// Why a request is not answered.
 enum Refused {
     SignedOut,
+    /// Two session cookies: which one is meant cannot be told.
+    TwoSessions,
     /// Not one of the user's entities.
     NotFound(String),
 }
@@ -683,13 +938,20 @@ impl Refused {
     fn answer(self) -> Response {
         match self {
             Refused::SignedOut => signed_out(),
+            Refused::TwoSessions => {
+                let detail = "The request carries two session cookies: sign out, then sign in again.";
+                problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
+            }
             Refused::NotFound(id) => not_found(&id),
         }
     }
 }
 
 /// The user's session.
-fn user(gateway: &Gateway, headers: &HeaderMap) -> Result<Arc<UserSession>, Refused> {
+fn user(gateway: &Arc<Gateway>, headers: &HeaderMap) -> Result<Arc<UserSession>, Refused> {
+    if cookies(headers, COOKIE).count() > 1 {
+        return Err(Refused::TwoSessions);
+    }
     gateway.session(headers).ok_or(Refused::SignedOut)
 }
 
@@ -716,7 +978,7 @@ async fn entities(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
 }
 
 /// The user and the entity, when it is one of theirs.
-fn user_and_entity(gateway: &Gateway, headers: &HeaderMap, id: &str) -> Result<Arc<UserSession>, Refused> {
+fn user_and_entity(gateway: &Arc<Gateway>, headers: &HeaderMap, id: &str) -> Result<Arc<UserSession>, Refused> {
     let user = user(gateway, headers)?;
     if lock(&user.entities).iter().any(|e| e.uuid == id) {
         Ok(user)
@@ -853,8 +1115,12 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         return (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response();
     }
-    let Ok(_permit) = gateway.agent_calls.acquire().await else { return upstream(&shutting_down()) };
-    match user.agent.synchronise(&id).await {
+    // One synchronisation of an entity at a time: a second request joins
+    // the one in progress (the boot menus are generated once).
+    let asker = user.clone();
+    let entity = id.clone();
+    let outcome = gateway.synchronising.run(id.clone(), || async move { asker.agent.synchronise(&entity).await }).await;
+    match outcome {
         Ok(SyncOutcome::Done) => json_answer(StatusCode::CREATED, json!({"succeeded": true, "steps": []})),
         Ok(SyncOutcome::Failed(reasons)) => {
             let steps: Vec<Value> = reasons.iter().map(|r| json!({"succeeded": false, "detail": r})).collect();

@@ -1,31 +1,39 @@
 //! Answers shared between requests, by key: the last answer while it is
 //! fresh enough for the asker, else the run in progress for that key, else
-//! a new run. A run says its words in turn (a provisional answer, then its
-//! final one); each asker takes the first word it hears, and every word is
-//! kept as the key's last answer unless a younger one is there. So a
-//! hundred tabs asking at once about one imaging server make one check of
-//! it. A run in progress is joined if it began within what the asker
-//! allows, or less than [`JOIN_WINDOW`] ago whatever the asker allows: a
-//! client asking again and again for a new answer (`no-cache`) gets one
-//! check at a time, never a pile of them. An older run is not joined (a
-//! hung check of a while ago answers nobody who asks now): a new one
-//! starts beside it.
+//! a new run. One run per key at a time: a request joins the run in
+//! progress, whatever its age, unless it asked for a new answer
+//! (`no-cache`, a `max_age` of zero), which only a run begun after the
+//! request came in gives: it waits for the run in progress to step aside,
+//! then joins the next one (a hundred such requests at once make one more
+//! run, not a hundred).
+//!
+//! A run says its words in turn (a provisional answer, then its final
+//! one); each asker takes the first word it hears, and every word is kept
+//! as the key's last answer unless a younger one is there. A run steps
+//! aside, letting the next one start, when it ends, when it says a
+//! provisional word, or when all it still waits for is an imaging server
+//! ([`Words::waiting_on_server`]: the agent's 30 s wait for a dead host,
+//! which the gateway's agent link shares between runs, see
+//! `agent_http.rs`). A run that nobody waits for any more before its
+//! first word is dropped.
 
 use medulla_imaging_status::api::ApiError;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
-
-/// A run in progress begun less than this ago is always joined.
-pub const JOIN_WINDOW: Duration = Duration::from_secs(1);
+use tokio::sync::{watch, Notify};
 
 fn younger_than(at: SystemTime, max_age: Duration) -> bool {
     at.elapsed().unwrap_or(Duration::MAX) <= max_age
 }
-use tokio::sync::watch;
 
 type Word<V> = Option<Result<V, ApiError>>;
+
+fn stopped() -> ApiError {
+    ApiError::Network("the check stopped".into())
+}
 
 /// An answer, and when the run that made it began.
 pub trait Stamped {
@@ -33,7 +41,7 @@ pub trait Stamped {
 }
 
 struct Running<V> {
-    heard: watch::Receiver<Word<V>>,
+    say: Arc<watch::Sender<Word<V>>>,
     started: SystemTime,
     id: u64,
 }
@@ -41,6 +49,8 @@ struct Running<V> {
 struct Slot<V> {
     last: Option<V>,
     running: Option<Running<V>>,
+    /// Told when the run in progress steps aside.
+    stepped_aside: Arc<Notify>,
     runs: u64,
 }
 
@@ -58,10 +68,17 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Default for Shared<V> {
     }
 }
 
+/// What an asker does next.
+enum Next<V> {
+    Answer(V),
+    Hear(watch::Receiver<Word<V>>),
+    WaitFor(tokio::sync::futures::OwnedNotified),
+}
+
 impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
     /// The answer for `key`: the last one if no older than `max_age`, else
-    /// the first word of the run in progress if it began recently enough
-    /// (see [`JOIN_WINDOW`]), else of a new run of `run`, which gets the
+    /// the first word of the run in progress (for `no-cache`, of a run
+    /// begun after this call), else of a new run of `run`, which gets the
     /// [`Words`] to say a provisional answer and returns the final one.
     pub async fn get<Fut>(
         self: &Arc<Self>,
@@ -72,31 +89,76 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
     where
         Fut: Future<Output = Result<V, ApiError>> + Send + 'static,
     {
-        let mut heard = {
-            let mut slots = lock(&self.slots);
-            let slot = slots.entry(key.to_string()).or_insert(Slot { last: None, running: None, runs: 0 });
-            if let Some(last) = slot.last.as_ref().filter(|v| younger_than(v.at(), max_age)) {
-                return Ok(last.clone());
-            }
-            match slot.running.as_ref().filter(|r| younger_than(r.started, max_age.max(JOIN_WINDOW))) {
-                Some(running) => running.heard.clone(),
-                None => {
-                    let (say, heard) = watch::channel(None);
-                    slot.runs += 1;
-                    let id = slot.runs;
-                    slot.running = Some(Running { heard: heard.clone(), started: SystemTime::now(), id });
-                    let words = Words { shared: self.clone(), key: key.to_string(), id, say: Arc::new(say) };
-                    let task = run(words.clone());
-                    tokio::spawn(async move {
-                        let result = task.await;
-                        words.last(result);
-                    });
-                    heard
+        let asked = SystemTime::now();
+        let mut run = Some(run);
+        let mut heard = loop {
+            let next = {
+                let mut slots = lock(&self.slots);
+                let slot = slots.entry(key.to_string()).or_insert_with(|| Slot {
+                    last: None,
+                    running: None,
+                    stepped_aside: Arc::default(),
+                    runs: 0,
+                });
+                match (&slot.last, &slot.running) {
+                    (Some(last), _) if last.at() >= asked || younger_than(last.at(), max_age) => {
+                        Next::Answer(last.clone())
+                    }
+                    (_, Some(running)) if !max_age.is_zero() || running.started >= asked => {
+                        Next::Hear(running.say.subscribe())
+                    }
+                    (_, Some(_)) => Next::WaitFor(slot.stepped_aside.clone().notified_owned()),
+                    // A run is started once, then heard: `run` is there.
+                    (_, None) => match run.take() {
+                        Some(run) => Next::Hear(self.start(key, slot, run)),
+                        None => return Err(stopped()),
+                    },
                 }
+            };
+            match next {
+                Next::Answer(v) => return Ok(v),
+                Next::Hear(heard) => break heard,
+                Next::WaitFor(stepped_aside) => stepped_aside.await,
             }
         };
         let word = heard.wait_for(Option::is_some).await.map(|w| w.clone());
-        word.ok().flatten().unwrap_or_else(|| Err(ApiError::Network("the check stopped".into())))
+        word.ok().flatten().unwrap_or_else(|| Err(stopped()))
+    }
+
+    /// Starts a run of `run` in `slot`; its first listener.
+    fn start<Fut>(
+        self: &Arc<Self>,
+        key: &str,
+        slot: &mut Slot<V>,
+        run: impl FnOnce(Words<V>) -> Fut,
+    ) -> watch::Receiver<Word<V>>
+    where
+        Fut: Future<Output = Result<V, ApiError>> + Send + 'static,
+    {
+        let (say, heard) = watch::channel(None);
+        let say = Arc::new(say);
+        slot.runs += 1;
+        let id = slot.runs;
+        slot.running = Some(Running { say: say.clone(), started: SystemTime::now(), id });
+        let words = Words { shared: self.clone(), key: key.to_string(), id, say, said: Arc::default() };
+        let task = run(words.clone());
+        tokio::spawn(async move {
+            let mut task = std::pin::pin!(task);
+            loop {
+                tokio::select! {
+                    result = &mut task => return words.last(result),
+                    _ = words.say.closed() => {
+                        if words.said.load(Ordering::SeqCst) {
+                            return words.last(task.await);
+                        }
+                        if words.dropped_if_unheard() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        heard
     }
 }
 
@@ -106,20 +168,35 @@ pub struct Words<V> {
     key: String,
     id: u64,
     say: Arc<watch::Sender<Word<V>>>,
+    /// Whether a word was said (a provisional one).
+    said: Arc<AtomicBool>,
 }
 
 impl<V> Clone for Words<V> {
     fn clone(&self) -> Self {
-        Self { shared: self.shared.clone(), key: self.key.clone(), id: self.id, say: self.say.clone() }
+        Self {
+            shared: self.shared.clone(),
+            key: self.key.clone(),
+            id: self.id,
+            say: self.say.clone(),
+            said: self.said.clone(),
+        }
     }
 }
 
 impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
-    /// An answer before the final one: the askers waiting take it, and it
-    /// is kept until the final one.
+    /// An answer before the final one: the askers waiting take it, it is
+    /// kept until the final one, and the run steps aside.
     pub fn provisional(&self, v: V) {
-        self.keep(Some(&v), false);
+        self.said.store(true, Ordering::SeqCst);
+        self.keep(Some(&v), true);
         self.say.send_replace(Some(Ok(v)));
+    }
+
+    /// All the run still waits for is an imaging server: it steps aside
+    /// (see the module's documentation).
+    pub fn waiting_on_server(&self) {
+        self.keep(None, true);
     }
 
     fn last(&self, result: Result<V, ApiError>) {
@@ -127,25 +204,41 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
         self.say.send_replace(Some(result));
     }
 
-    /// Keeps `v` as the last answer unless a younger one is there; `done`:
-    /// this run is over.
-    fn keep(&self, v: Option<&V>, done: bool) {
+    /// Keeps `v` as the last answer unless a younger one is there;
+    /// `step_aside`: this run lets the next one start.
+    fn keep(&self, v: Option<&V>, step_aside: bool) {
         if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
             if let Some(v) = v.filter(|v| slot.last.as_ref().is_none_or(|last| last.at() <= v.at())) {
                 slot.last = Some(v.clone());
             }
-            if done {
-                slot.running = slot.running.take().filter(|r| r.id != self.id);
+            if step_aside && slot.running.as_ref().is_some_and(|r| r.id == self.id) {
+                slot.running = None;
+                slot.stepped_aside.notify_waiters();
             }
         }
+    }
+
+    /// Whether the run, silent so far, is dropped because nobody listens
+    /// (checked under the lock: nobody can join it meanwhile).
+    fn dropped_if_unheard(&self) -> bool {
+        let mut slots = lock(&self.shared.slots);
+        if self.say.receiver_count() > 0 {
+            return false;
+        }
+        if let Some(slot) = slots.get_mut(&self.key) {
+            if slot.running.as_ref().is_some_and(|r| r.id == self.id) {
+                slot.running = None;
+                slot.stepped_aside.notify_waiters();
+            }
+        }
+        true
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
+    use std::sync::atomic::AtomicUsize;
 
     /// A number, stamped now.
     #[derive(Clone, Debug, PartialEq)]
@@ -165,16 +258,62 @@ mod tests {
         answer.map(|N(v, _)| v)
     }
 
+    /// Counts runs, and the most of them at once before they step aside.
+    #[derive(Default)]
+    struct Count {
+        runs: AtomicUsize,
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    impl Count {
+        fn enter(&self) -> usize {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            self.runs.fetch_add(1, Ordering::SeqCst) + 1
+        }
+        fn leave(&self) {
+            self.now.fetch_sub(1, Ordering::SeqCst);
+        }
+        fn runs(&self) -> usize {
+            self.runs.load(Ordering::SeqCst)
+        }
+    }
+
+    /// Asks `key` of `shared`; a run takes `ms` and answers its number.
+    async fn ask(shared: &Arc<Shared<N>>, count: &Arc<Count>, max_age: Duration, ms: u64) -> Result<u32, ApiError> {
+        let count = count.clone();
+        let answer = shared
+            .get("server", max_age, move |_| async move {
+                let (run, at) = (count.enter(), SystemTime::now());
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                count.leave();
+                Ok(N(run as u32, at))
+            })
+            .await;
+        value(answer)
+    }
+
+    /// Runs every task at once; their results in order.
+    async fn all<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+        let tasks: Vec<_> = tasks.collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.expect("joined"));
+        }
+        out
+    }
+
     #[tokio::test]
     async fn askers_at_once_share_one_run_and_its_first_word() {
         let shared = Arc::new(Shared::<N>::default());
-        let runs = Arc::new(AtomicUsize::new(0));
-        let ask = |max_age: Duration| {
-            let (shared, runs) = (shared.clone(), runs.clone());
+        let count = Arc::new(Count::default());
+        let asker = |max_age: Duration| {
+            let (shared, count) = (shared.clone(), count.clone());
             async move {
                 let answer = shared
                     .get("server", max_age, move |words| async move {
-                        runs.fetch_add(1, Ordering::SeqCst);
+                        count.enter();
                         words.provisional(n(1));
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         Ok(n(2))
@@ -184,41 +323,101 @@ mod tests {
             }
         };
         let second = Duration::from_secs(1);
-        let answers = futures_join_all((0..20).map(|_| tokio::spawn(ask(second)))).await;
+        let answers = all((0..20).map(|_| tokio::spawn(asker(second)))).await;
         assert!(answers.iter().all(|a| *a == Ok(1)), "{answers:?}");
-        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(count.runs(), 1);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(ask(second).await, Ok(2), "the final word is kept");
-        assert_eq!(runs.load(Ordering::SeqCst), 1);
-        assert_eq!(ask(Duration::ZERO).await, Ok(1), "too old for the asker: a new run");
-        assert_eq!(runs.load(Ordering::SeqCst), 2);
-        // Asking for a new answer again and again: one run at a time.
-        let answers = futures_join_all((0..20).map(|_| tokio::spawn(ask(Duration::ZERO)))).await;
-        assert!(answers.iter().all(|a| *a == Ok(1)), "{answers:?}");
-        assert!(runs.load(Ordering::SeqCst) <= 3, "{} runs", runs.load(Ordering::SeqCst));
+        assert_eq!(asker(second).await, Ok(2), "the final word is kept");
+        assert_eq!(count.runs(), 1);
+        assert_eq!(asker(Duration::ZERO).await, Ok(1), "too old for the asker: a new run");
+        assert_eq!(count.runs(), 2);
     }
 
-    /// A run that hangs is not joined once it is older than the asker
-    /// allows; its late answer does not replace a younger one.
+    /// A run in progress is joined whatever its age, unless the asker
+    /// wants a new answer: then it waits for a run begun after it asked,
+    /// and a crowd of such askers makes one more run, never two at once.
     #[tokio::test]
-    async fn a_hung_run_is_not_joined_by_later_askers() {
+    async fn no_cache_waits_for_the_next_run_and_runs_never_overlap() {
         let shared = Arc::new(Shared::<N>::default());
-        let hung = N(1, SystemTime::now());
-        let first = shared.clone();
-        let late = tokio::spawn(async move {
-            first
-                .get("k", Duration::from_secs(1), move |_| async move {
-                    tokio::time::sleep(Duration::from_millis(1500)).await;
-                    Ok(hung)
-                })
-                .await
+        let count = Arc::new(Count::default());
+        let first = tokio::spawn({
+            let (shared, count) = (shared.clone(), count.clone());
+            async move { ask(&shared, &count, Duration::ZERO, 400).await }
         });
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        let now = shared.get("k", Duration::ZERO, |_| async { Ok(n(2)) }).await;
-        assert_eq!(value(now), Ok(2), "a new run, not the hung one");
-        assert_eq!(value(late.await.expect("joined")), Ok(1));
-        let kept = shared.get("k", Duration::from_secs(5), |_| async { Ok(n(3)) }).await;
-        assert_eq!(value(kept), Ok(2), "the younger answer is kept");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (tiny, none) = (Duration::from_millis(1), Duration::ZERO);
+        let joined = ask(&shared, &count, tiny, 400).await;
+        assert_eq!(joined, Ok(1), "a run 200 ms old is joined by an asker allowing 1 ms");
+        assert_eq!(first.await.expect("joined"), Ok(1));
+        let started = tokio::spawn({
+            let (shared, count) = (shared.clone(), count.clone());
+            async move { ask(&shared, &count, none, 300).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let crowd = all((0..10).map(|_| {
+            let (shared, count) = (shared.clone(), count.clone());
+            tokio::spawn(async move { ask(&shared, &count, none, 300).await })
+        }))
+        .await;
+        assert_eq!(started.await.expect("joined"), Ok(2));
+        assert!(crowd.iter().all(|a| *a == Ok(3)), "one run after the one they found: {crowd:?}");
+        assert_eq!(count.runs(), 3);
+        assert_eq!(count.most.load(Ordering::SeqCst), 1, "never two runs of a key at once");
+    }
+
+    /// A run that says a provisional word, or waits only on an imaging
+    /// server, steps aside: the next asker for a new answer starts a run at
+    /// once, and the younger final answer is the one kept.
+    #[tokio::test]
+    async fn a_run_waiting_on_a_server_steps_aside() {
+        let shared = Arc::new(Shared::<N>::default());
+        let slow = |shared: Arc<Shared<N>>, v: u32, provisional: bool| async move {
+            let answer = shared
+                .get("server", Duration::ZERO, move |words| async move {
+                    let at = SystemTime::now();
+                    match provisional {
+                        true => words.provisional(N(v * 10, at)),
+                        false => words.waiting_on_server(),
+                    }
+                    tokio::time::sleep(Duration::from_millis(500 - 100 * u64::from(v))).await;
+                    Ok(N(v, at))
+                })
+                .await;
+            value(answer)
+        };
+        let one = tokio::spawn(slow(shared.clone(), 1, true));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(one.await.expect("joined"), Ok(10), "the provisional word, at once");
+        let two = tokio::spawn(slow(shared.clone(), 2, false));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let three = tokio::time::timeout(Duration::from_millis(200), slow(shared.clone(), 3, true)).await;
+        assert_eq!(three.expect("not held up by the runs before"), Ok(30));
+        assert_eq!(two.await.expect("joined"), Ok(2));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let kept = shared.get("server", Duration::from_secs(60), |_| async { Ok(n(9)) }).await;
+        assert_eq!(value(kept), Ok(3), "the youngest run's final answer, whatever the order they ended in");
+    }
+
+    /// A run that nobody waits for any more, before its first word, is
+    /// dropped: it does no more work.
+    #[tokio::test]
+    async fn a_run_nobody_waits_for_is_dropped() {
+        let shared = Arc::new(Shared::<N>::default());
+        let finished = Arc::new(AtomicBool::new(false));
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), {
+            let finished = finished.clone();
+            shared.get("server", Duration::ZERO, move |_| async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                finished.store(true, Ordering::SeqCst);
+                Ok(n(1))
+            })
+        })
+        .await;
+        assert!(gave_up.is_err());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(!finished.load(Ordering::SeqCst), "the run went on with nobody waiting");
+        let next = shared.get("server", Duration::from_secs(60), |_| async { Ok(n(2)) }).await;
+        assert_eq!(value(next), Ok(2), "a new run, the dropped one gone");
     }
 
     #[tokio::test]
@@ -230,13 +429,5 @@ mod tests {
         assert_eq!(value(failed), Err(ApiError::Timeout));
         assert_eq!(value(shared.get("k", always, |_| async { Ok(n(9)) }).await), Ok(7));
         assert_eq!(value(shared.get("k", never, |_| async { Ok(n(9)) }).await), Ok(9));
-    }
-
-    async fn futures_join_all<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.expect("joined"));
-        }
-        out
     }
 }

@@ -3,6 +3,7 @@
 //! numbers as strings, exception structs, the 30-second wait for a dead
 //! host): the same code as in the browser, only the HTTP layer differs.
 
+use medulla_imaging_gateway::agent_http::{AgentLink, Limits};
 use medulla_imaging_gateway::AgentHttp;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress};
 use medulla_imaging_status::config::{BasicAuth, Config};
@@ -27,7 +28,8 @@ fn agent(sim: &Running) -> MmcAgent<AgentHttp> {
         request_timeout_seconds: 1,
         ..Config::default()
     };
-    MmcAgent::with(AgentHttp::new(None).expect("client"), &config)
+    let limits = Limits { agent_calls: 4, server_calls: 4, wait: Duration::from_secs(5) };
+    MmcAgent::with(AgentHttp::new(AgentLink::new(None, limits).expect("client")), &config)
 }
 
 fn control(sim: &Running, request: serde_json::Value) {

@@ -92,7 +92,9 @@ struct Api<'a> {
 impl Api<'_> {
     async fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.setup.base);
-        let mut request = self.setup.http.request(method.parse().expect("a method"), url);
+        // As the tab's browser sends them: its own origin's fetches.
+        let mut request =
+            self.setup.http.request(method.parse().expect("a method"), url).header("sec-fetch-site", "same-origin");
         if let Some(body) = body {
             request = request.header("content-type", "application/json").body(body.to_string());
         }

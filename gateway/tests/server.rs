@@ -152,7 +152,10 @@ async fn nothing_without_a_session_nor_about_another_entity() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(form.status().as_u16(), 400);
+    assert_eq!(
+        (form.status().as_u16(), problem_type(&form.bytes().await.expect("body"))),
+        (403, "urn:medulla:problem:cross-site-request".into())
+    );
     assert_eq!(s.sim.sim.calls("XML-RPC"), 0);
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
     let before = s.sim.sim.calls("XML-RPC");
@@ -235,7 +238,8 @@ async fn health_and_metrics() {
 /// its next status.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_is_one_round_of_agent_calls_once_its_topology_is_known() {
-    let s = setup(Duration::from_secs(900)).await;
+    // The default number of agent calls at once: a check's five in one round.
+    let s = setup_with(|g| g.max_agent_calls = 4).await;
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
     let status = |entity: &'static str| {
         let (s, cookie) = (&s, cookie.clone());

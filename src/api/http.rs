@@ -54,6 +54,10 @@ pub struct Request<'a> {
     /// `Authorization`, `Cache-Control`.
     pub headers: &'a [(&'a str, &'a str)],
     pub timeout_ms: u32,
+    /// The agent may keep this call waiting on an imaging server (up to its
+    /// 30-second connect timeout for a dead host): a gateway runs it under
+    /// a limit of its own, so that it never holds up the other calls.
+    pub waits_on_server: bool,
 }
 
 /// The network, as the clients see it.
@@ -89,7 +93,7 @@ impl Http for Fetch {
     }
 }
 
-async fn fetch(Request { method, url, body, headers, timeout_ms }: Request<'_>) -> Result<Answer, ApiError> {
+async fn fetch(Request { method, url, body, headers, timeout_ms, .. }: Request<'_>) -> Result<Answer, ApiError> {
     let failed = |e: JsValue| ApiError::Network(js_sys::JSON::stringify(&e).ok().map(String::from).unwrap_or_default());
     let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
     let mut guard = AbortOnDrop(Some(controller.clone()));

@@ -115,12 +115,14 @@ impl<H: Http> MmcAgent<H> {
 
     /// One XML-RPC call within `request_timeout_seconds`.
     pub async fn call(&self, method: &str, params: &[Value]) -> Result<Value, ApiError> {
-        self.call_within(method, params, self.timeout_ms).await
+        self.call_within(method, params, false).await
     }
 
     /// One XML-RPC call; a fault 8003 or HTTP 401 is [`ApiError::SignedOut`],
     /// an answer holding `faultCode` is the failure it reports.
-    async fn call_within(&self, method: &str, params: &[Value], timeout_ms: u32) -> Result<Value, ApiError> {
+    /// `waits_on_server`: the agent asks an imaging server on the way, and
+    /// may wait its connect timeout for it (see [`Request::waits_on_server`]).
+    async fn call_within(&self, method: &str, params: &[Value], waits_on_server: bool) -> Result<Value, ApiError> {
         let body = encode_call(method, params);
         let headers: Vec<(&str, &str)> = self.authorization.iter().map(|a| ("Authorization", a.as_str())).collect();
         let request = Request {
@@ -128,7 +130,8 @@ impl<H: Http> MmcAgent<H> {
             url: &self.url,
             body: Some(("text/xml", body)),
             headers: &headers,
-            timeout_ms,
+            timeout_ms: if waits_on_server { self.status_timeout_ms } else { self.timeout_ms },
+            waits_on_server,
         };
         let answer = self.http.send(request).await?;
         match answer.status {
@@ -297,7 +300,7 @@ impl<H: Http> MmcAgent<H> {
     ) -> Result<Result<ServerFigures, RelayPresence>, ApiError> {
         let global = Box::pin(async {
             let params = [Value::str(owner)];
-            figures_from(&self.call_within("imaging.getGlobalStatus", &params, self.status_timeout_ms).await?)
+            figures_from(&self.call_within("imaging.getGlobalStatus", &params, true).await?)
         });
         let relays = Box::pin(self.relays());
         let (global, relays) = match select(global, relays).await {

@@ -86,7 +86,14 @@ async fn load_config() -> Result<Config, String> {
     let timeout_ms = Config::default().request_timeout_seconds.saturating_mul(1000);
     use crate::api::http::{Fetch, Http, Method, Request};
     let answer = Fetch
-        .send(Request { method: Method::Get, url: CONFIG_FILE, body: None, headers: &[], timeout_ms })
+        .send(Request {
+            method: Method::Get,
+            url: CONFIG_FILE,
+            body: None,
+            headers: &[],
+            timeout_ms,
+            waits_on_server: false,
+        })
         .await
         .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;
     if !(200..300).contains(&answer.status) {

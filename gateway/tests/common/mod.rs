@@ -20,6 +20,11 @@ pub async fn setup(session_timeout: Duration) -> Setup {
 
 pub async fn setup_with(tune: impl FnOnce(&mut Settings)) -> Setup {
     let options = medulla_sim::Options { connect_timeout: Duration::from_millis(300), ..Default::default() };
+    setup_on(options, tune).await
+}
+
+/// The gateway in front of a simulator started with `options`.
+pub async fn setup_on(options: medulla_sim::Options, tune: impl FnOnce(&mut Settings)) -> Setup {
     let sim = medulla_sim::start(options).await.expect("simulator");
     let agent = format!("{}mmc-agent/", sim.url());
     let mut settings = Settings {
@@ -30,7 +35,7 @@ pub async fn setup_with(tune: impl FnOnce(&mut Settings)) -> Setup {
     tune(&mut settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(serve(Gateway::new(settings), listener, std::future::pending()));
+    tokio::spawn(serve(Gateway::new(settings).expect("gateway"), listener, std::future::pending()));
     Setup { sim, base, http: reqwest::Client::new() }
 }
 
@@ -62,10 +67,12 @@ impl Setup {
         }
     }
 
-    /// `method` on `path` (under `api/v1/`) with the session's cookie.
+    /// `method` on `path` (under `api/v1/`) with the session's cookie, as
+    /// the tab's browser sends it (a fetch of its own origin).
     pub async fn send(&self, method: reqwest::Method, cookie: &str, path: &str) -> reqwest::Response {
         let url = format!("{}/api/v1/{path}", self.base);
-        self.http.request(method, url).header("cookie", cookie).send().await.expect("sent")
+        let request = self.http.request(method, url).header("cookie", cookie).header("sec-fetch-site", "same-origin");
+        request.send().await.expect("sent")
     }
 
     pub async fn get(&self, cookie: &str, path: &str, cache_control: Option<&str>) -> (u16, Vec<u8>) {

@@ -202,6 +202,9 @@ pub struct Sim {
     /// `None`: `config.json` is missing.
     config: Mutex<Option<String>>,
     calls: Mutex<HashMap<String, usize>>,
+    /// The agent's waits for a dead host, by the entity asked about:
+    /// `(in progress, most at once)`.
+    dead_waits: Mutex<HashMap<String, (usize, usize)>>,
     /// By protocol: `(when the current round began, rounds counted)`.
     rounds: Mutex<HashMap<String, (Instant, usize)>>,
     /// Single sign-on tokens, by token.
@@ -259,6 +262,7 @@ impl Sim {
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
             calls: Mutex::new(HashMap::new()),
+            dead_waits: Mutex::new(HashMap::new()),
             rounds: Mutex::default(),
             tokens: Mutex::new(HashMap::new()),
             hang: options.hang,
@@ -448,6 +452,17 @@ impl Sim {
 
     /// How many times the agent was called with `method` (or with a
     /// protocol: `XML-RPC`, `REST`).
+    /// The most `getGlobalStatus` calls about `entity` that waited for its
+    /// dead host at once.
+    pub fn most_dead_waits_at_once(&self, entity: &str) -> usize {
+        lock(&self.dead_waits).get(entity).map_or(0, |(_, most)| *most)
+    }
+
+    /// `getGlobalStatus` calls waiting for a dead host now, in all.
+    pub fn dead_waits_now(&self) -> usize {
+        lock(&self.dead_waits).values().map(|(now, _)| now).sum()
+    }
+
     pub fn calls(&self, method: &str) -> usize {
         lock(&self.calls).get(method).copied().unwrap_or(0)
     }
@@ -795,6 +810,17 @@ async fn agent_failure(sim: &Sim, mode: &str, method: &str, params: &[V]) -> Res
     }
 }
 
+/// One wait for a dead host in progress, counted out when it ends.
+struct DeadWait<'a>(&'a Sim, String);
+
+impl Drop for DeadWait<'_> {
+    fn drop(&mut self) {
+        if let Some((now, _)) = lock(&self.0.dead_waits).get_mut(&self.1) {
+            *now = now.saturating_sub(1);
+        }
+    }
+}
+
 async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) -> Response {
     if !basic_ok(headers) {
         let message = "Non autorisé : identifiants invalides pour se connecter à l'agent MMC, authentification HTTP Basic requise";
@@ -835,7 +861,16 @@ async fn answer(sim: &Sim, _method: &Method, headers: &HeaderMap, body: &str) ->
         SessionCheck::Expired => return StatusCode::UNAUTHORIZED.into_response(),
     };
     if sim.world().waits_for_dead_host(&name, &params) {
+        let entity = text(0).to_string();
         let wait = *lock(&sim.connect_timeout);
+        {
+            let mut waits = lock(&sim.dead_waits);
+            let (now, most) = waits.entry(entity.clone()).or_default();
+            *now += 1;
+            *most = (*most).max(*now);
+        }
+        // Counted out even when the caller goes away mid-wait.
+        let _counted = DeadWait(sim, entity);
         tokio::time::sleep(wait).await;
         return xml(StatusCode::OK, xmlrpc::response(&V::Struct(vec![])));
     }

@@ -14,10 +14,15 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-const REQUEST_HEADERS: [header::HeaderName; 4] =
-    [header::COOKIE, header::CONTENT_TYPE, header::CACHE_CONTROL, header::ACCEPT];
-const ANSWER_HEADERS: [header::HeaderName; 4] =
-    [header::SET_COOKIE, header::CONTENT_TYPE, header::CACHE_CONTROL, header::DATE];
+const REQUEST_HEADERS: [header::HeaderName; 5] = [
+    header::COOKIE,
+    header::CONTENT_TYPE,
+    header::CACHE_CONTROL,
+    header::ACCEPT,
+    header::HeaderName::from_static("sec-fetch-site"),
+];
+const ANSWER_HEADERS: [header::HeaderName; 5] =
+    [header::SET_COOKIE, header::CONTENT_TYPE, header::CACHE_CONTROL, header::DATE, header::RETRY_AFTER];
 
 pub(crate) async fn forward(
     State(sim): State<Arc<Sim>>,

@@ -230,7 +230,7 @@ async fn start_gateway(options: &Options) -> String {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gateway listener");
     let url = format!("http://{}", listener.local_addr().expect("gateway address"));
-    tokio::spawn(serve(Gateway::new(settings), listener, std::future::pending()));
+    tokio::spawn(serve(Gateway::new(settings).expect("gateway"), listener, std::future::pending()));
     url
 }
 
