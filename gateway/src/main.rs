@@ -49,8 +49,19 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("{path}: {e}")))
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Four workers are plenty for a console's users; the unit's TasksMax=
+    // counts on a bounded number of threads whatever the machine's cores.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .max_blocking_threads(8)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail(&format!("runtime: {e}")));
+    runtime.block_on(run())
+}
+
+async fn run() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let credential = |name: &str| {
         let path = std::path::Path::new(&std::env::var_os("CREDENTIALS_DIRECTORY")?).join(name);

@@ -28,6 +28,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
@@ -724,15 +725,16 @@ fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
 
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let api = Router::new()
-        .route("/sessions", post(sign_in))
-        .route("/sessions/current", delete(sign_out))
+        // The writes, only as the tab sends them (a method a route does not
+        // take is still a 405).
+        .route("/sessions", post(sign_in).route_layer(from_fn(writes_from_the_tab)))
+        .route("/sessions/current", delete(sign_out).route_layer(from_fn(writes_from_the_tab)))
         .route("/entities", get(entities))
         .route("/imaging-overview", get(overview))
         .route("/entities/{id}/imaging-server-status", get(status))
         .route("/entities/{id}/imaging-activities", get(activities))
-        .route("/entities/{id}/boot-menu-synchronisations", post(synchronise))
-        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource.") })
-        .layer(axum::middleware::from_fn(writes_from_the_tab));
+        .route("/entities/{id}/boot-menu-synchronisations", post(synchronise).route_layer(from_fn(writes_from_the_tab)))
+        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource.") });
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok\n" }))
