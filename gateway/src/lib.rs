@@ -6,8 +6,11 @@
 pub mod agent_config;
 pub mod agent_http;
 pub mod json;
+pub mod rights;
 pub mod server;
 pub mod shared;
+pub mod sign_in;
 pub mod single_flight;
+pub mod throttle;
 
 pub use agent_http::AgentHttp;

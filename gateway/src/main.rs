@@ -24,6 +24,8 @@
 //! session_max_hours = 12
 //! max_sessions_per_login = 50
 //! max_sessions = 1000
+//! ; sign-in with the console's sign-on tokens only (no password form)
+//! token_sign_in_only = no
 //! ; where the agent's own settings are (root-readable only)
 //! agent_config = /etc/mmc/agent/config.ini
 //! [agent]
@@ -101,6 +103,11 @@ async fn run() {
         session_max_age: Duration::from_secs(number("session_max_hours", 12).clamp(1, 24 * 31) * 3600),
         max_sessions_per_login: number("max_sessions_per_login", 50).clamp(1, 1000) as usize,
         max_sessions: number("max_sessions", 1000).clamp(1, 100_000) as usize,
+        token_sign_in_only: match get("gateway", "token_sign_in_only").as_deref() {
+            None | Some("no" | "false" | "0" | "off") => false,
+            Some("yes" | "true" | "1" | "on") => true,
+            Some(v) => fail(&format!("{path}: [gateway] token_sign_in_only: {v:?} is not yes or no")),
+        },
     };
     // A certificate file that cannot be read stops the start, not a sign-in.
     let gateway = Gateway::new(settings.clone()).unwrap_or_else(|e| fail(&e));

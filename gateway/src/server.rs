@@ -21,8 +21,11 @@
 
 use crate::agent_http::{AgentLink, Limits};
 use crate::json;
+use crate::rights::Rights;
 use crate::shared::{Shared, Stamped};
+use crate::sign_in::{sign_in, UsedTokens};
 use crate::single_flight::SingleFlight;
+use crate::throttle::Throttle;
 use crate::AgentHttp;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -35,6 +38,7 @@ use axum::Router;
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
 use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving, OVERVIEW_CONCURRENCY};
+use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, History, ServerStatus, StatusReport};
@@ -76,6 +80,9 @@ pub struct Settings {
     /// Sessions open at once, per login and in all (the oldest ends first).
     pub max_sessions_per_login: usize,
     pub max_sessions: usize,
+    /// Sign-in with the console's sign-on tokens only, no password form:
+    /// the console is the only door.
+    pub token_sign_in_only: bool,
 }
 
 impl Settings {
@@ -99,6 +106,7 @@ impl Settings {
             session_max_age: Duration::from_secs(12 * 3600),
             max_sessions_per_login: 50,
             max_sessions: 1000,
+            token_sign_in_only: false,
         }
     }
 
@@ -115,20 +123,23 @@ impl Settings {
     }
 }
 
-struct UserSession {
-    login: String,
-    agent: MmcAgent<AgentHttp>,
+pub(crate) struct UserSession {
+    pub(crate) login: String,
+    pub(crate) agent: MmcAgent<AgentHttp>,
     /// The same agent session, for work in the background (the overview):
     /// its calls never take more than half of the agent calls.
-    background: MmcAgent<AgentHttp>,
-    entities: Mutex<Vec<Entity>>,
+    pub(crate) background: MmcAgent<AgentHttp>,
+    pub(crate) entities: Mutex<Vec<Entity>>,
     /// When the entities were last read, which also kept the agent
     /// session alive.
-    entities_read: Mutex<Instant>,
-    signed_in: Instant,
-    last_seen: Mutex<Instant>,
+    pub(crate) entities_read: Mutex<Instant>,
+    pub(crate) signed_in: Instant,
+    pub(crate) last_seen: Mutex<Instant>,
     /// The user's own re-reading of their entities in flight.
-    rereading: SingleFlight<(), Result<(), ApiError>>,
+    pub(crate) rereading: SingleFlight<(), Result<(), ApiError>>,
+    /// What the user may do in the imaging module, read again with the
+    /// entities.
+    pub(crate) rights: Mutex<Rights>,
 }
 
 impl UserSession {
@@ -208,9 +219,9 @@ struct Metrics {
 }
 
 pub struct Gateway {
-    settings: Settings,
-    agent_config: Config,
-    link: Arc<AgentLink>,
+    pub(crate) settings: Settings,
+    pub(crate) agent_config: Config,
+    pub(crate) link: Arc<AgentLink>,
     sessions: Mutex<HashMap<String, Arc<UserSession>>>,
     topology: Arc<Shared<Arc<Topology>>>,
     /// The server each entity resolves to now, which confirms its topology.
@@ -225,7 +236,9 @@ pub struct Gateway {
     reported: Mutex<HashMap<String, &'static str>>,
     /// Sign-ins asking the agent at once (anyone may try one: never
     /// queued, a 429 past it).
-    sign_ins: Semaphore,
+    pub(crate) sign_ins: Semaphore,
+    pub(crate) throttle: Throttle,
+    pub(crate) used_tokens: UsedTokens,
     /// Boot-menu synchronisations in flight, by entity.
     synchronising: SingleFlight<String, Result<SyncOutcome, ApiError>>,
     metrics: Mutex<Metrics>,
@@ -251,6 +264,8 @@ impl Gateway {
         Ok(Arc::new(Self {
             link,
             sign_ins: Semaphore::new(4),
+            throttle: Throttle::default(),
+            used_tokens: UsedTokens::default(),
             synchronising: SingleFlight::default(),
             settings,
             agent_config,
@@ -289,7 +304,9 @@ impl Gateway {
         if lock(&session.entities_read).elapsed() > reread_every(self.settings.session_timeout) {
             let (gateway, user) = (self.clone(), session.clone());
             tokio::spawn(async move {
-                if gateway.reread_entities(&user).await == Err(ApiError::SignedOut) {
+                let read = gateway.reread_entities(&user).await;
+                // Signed out of the agent, or no longer allowed: it ends.
+                if read == Err(ApiError::SignedOut) || !lock(&user.rights).may_view_imaging() {
                     lock(&gateway.sessions).remove(&id);
                 }
             });
@@ -304,6 +321,8 @@ impl Gateway {
         user.rereading
             .run((), || async move {
                 let list = asker.agent.entities().await?;
+                let acl = asker.agent.call("base.getUserAcl", &[XmlValue::str(&asker.login)]).await?;
+                *lock(&asker.rights) = Rights::of(&asker.login, acl.as_str().unwrap_or_default());
                 *lock(&asker.entities) = list;
                 *lock(&asker.entities_read) = Instant::now();
                 Ok(())
@@ -322,13 +341,13 @@ impl Gateway {
     }
 
     /// Ends every session that is over.
-    fn forget_ended_sessions(&self) {
+    pub(crate) fn forget_ended_sessions(&self) {
         lock(&self.sessions).retain(|_, s| !self.over(s));
     }
 
     /// Keeps `session` under `id`, ending the oldest sessions of its login
     /// and of all past their caps.
-    fn open_session(&self, id: String, session: UserSession) {
+    pub(crate) fn open_session(&self, id: String, session: UserSession) {
         let mut sessions = lock(&self.sessions);
         let login = session.login.clone();
         sessions.insert(id, Arc::new(session));
@@ -351,7 +370,7 @@ impl Gateway {
         }
     }
 
-    fn end_session(&self, headers: &HeaderMap) {
+    pub(crate) fn end_session(&self, headers: &HeaderMap) {
         if let Some(id) = cookie(headers, COOKIE) {
             lock(&self.sessions).remove(&id);
         }
@@ -626,14 +645,14 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// 128 random bits, from the kernel.
-fn new_session_id() -> Result<String, std::io::Error> {
+pub(crate) fn new_session_id() -> Result<String, std::io::Error> {
     use std::io::Read;
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response {
+pub(crate) fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response {
     let (status, body) = problem_body(status, kind, title, detail);
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
@@ -654,7 +673,7 @@ fn not_found(entity: &str) -> Response {
 }
 
 /// A failure of the agent, as the contract words it.
-fn upstream(e: &ApiError) -> Response {
+pub(crate) fn upstream(e: &ApiError) -> Response {
     let (status, body) = upstream_problem(e);
     let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -666,10 +685,10 @@ fn upstream(e: &ApiError) -> Response {
 /// When a client told to wait (503, 429) should try again.
 const RETRY_AFTER_SECONDS: &str = "5";
 
-/// `429 Too Many Requests`, to try again in a few seconds.
-fn too_many(detail: &str) -> Response {
+/// `429 Too Many Requests`, to try again in `seconds`.
+pub(crate) fn too_many(detail: &str, seconds: u64) -> Response {
     let mut response = problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", detail);
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 
@@ -705,7 +724,7 @@ fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
     }
 }
 
-fn json_answer(status: StatusCode, body: Value) -> Response {
+pub(crate) fn json_answer(status: StatusCode, body: Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
@@ -847,76 +866,6 @@ async fn log_and_no_store(
 
 async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], gateway.metrics_text()).into_response()
-}
-
-/// A login or token of sane length.
-fn credential(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.is_empty() && s.len() <= 256)
-}
-
-async fn sign_in(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    // JSON only: a form of another site (text/plain, no preflight) cannot
-    // sign a browser in as someone else.
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let json = content_type.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    let request: Value = if json { serde_json::from_slice(&body).unwrap_or(Value::Null) } else { Value::Null };
-    let login = credential(&request["login"]);
-    let (login, password, token) = match (login, credential(&request["password"]), credential(&request["token"])) {
-        (Some(login), Some(password), None) => (login, Some(password), None),
-        (Some(login), None, Some(token)) => (login, None, Some(token)),
-        _ => {
-            let detail = "Expected {\"login\", \"password\"} or {\"login\", \"token\"}.";
-            return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
-        }
-    };
-    // Anyone may try: never queued without bound.
-    let Ok(_permit) = gateway.sign_ins.try_acquire() else {
-        return too_many("Other sign-ins are in progress: try again in a moment.");
-    };
-    // A new sign-in from this browser ends its old session.
-    gateway.end_session(&headers);
-    gateway.forget_ended_sessions();
-    let http = AgentHttp::new(gateway.link.clone());
-    let background = MmcAgent::with(http.in_background(), &gateway.agent_config);
-    let agent = MmcAgent::with(http, &gateway.agent_config);
-    let answer = match (password, token) {
-        (Some(password), _) => agent.sign_in(login, password).await,
-        (_, Some(token)) => agent.sign_in_with_token(login, token).await,
-        _ => Ok(false),
-    };
-    match answer {
-        Ok(true) => {}
-        Ok(false) => {
-            let detail = "Medulla refused the login and password, or the token.";
-            return problem(StatusCode::UNAUTHORIZED, "invalid-credentials", "Sign-in refused", detail);
-        }
-        // The agent refused the gateway's own Basic credentials.
-        Err(ApiError::Http(401)) => return upstream(&ApiError::Http(401)),
-        Err(e) => return upstream(&e),
-    }
-    let entities = match agent.entities().await {
-        Ok(list) => list,
-        Err(e) => return upstream(&e),
-    };
-    let Ok(id) = new_session_id() else { return upstream(&ApiError::Network("no randomness".into())) };
-    let session = UserSession {
-        login: login.to_string(),
-        agent,
-        background,
-        entities: Mutex::new(entities),
-        entities_read: Mutex::new(Instant::now()),
-        signed_in: Instant::now(),
-        last_seen: Mutex::new(Instant::now()),
-        rereading: SingleFlight::default(),
-    };
-    let login = session.login.clone();
-    gateway.open_session(id.clone(), session);
-    let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
-    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
 }
 
 async fn sign_out(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
@@ -1100,6 +1049,10 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         Ok(u) => u,
         Err(r) => return r.answer(),
     };
+    if !lock(&user.rights).may_synchronise() {
+        let detail = "Your Medulla account may not synchronise boot menus.";
+        return problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);
+    }
     // Only on an available server, as of a check made now.
     let checked = match gateway.status(user.clone(), &id, Duration::ZERO).await {
         Ok(checked) => checked,
@@ -1139,7 +1092,8 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(gateway)).with_graceful_shutdown(shutdown).await
+    let app = router(gateway).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 #[cfg(test)]

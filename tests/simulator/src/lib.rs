@@ -40,6 +40,10 @@ pub const USER_PASSWORD: &str = "medulla";
 /// that entity and those below it only (`getUserLocations`).
 pub const SCOPED_LOGIN: &str = "tech";
 pub const SCOPED_PASSWORD: &str = "imaging";
+/// A user whose profile lacks the imaging module (`base.getUserAcl`): the
+/// console would not show them its pages.
+pub const NO_IMAGING_LOGIN: &str = "helpdesk";
+pub const NO_IMAGING_PASSWORD: &str = "helpdesk";
 
 pub struct Options {
     /// 0 picks a free port.
@@ -748,7 +752,8 @@ impl Sim {
 
     /// Whether `user` with `password` is a user of the simulated Medulla.
     pub(crate) fn password_ok(user: &str, password: &str) -> bool {
-        (user, password) == (USER_LOGIN, USER_PASSWORD) || (user, password) == (SCOPED_LOGIN, SCOPED_PASSWORD)
+        [(USER_LOGIN, USER_PASSWORD), (SCOPED_LOGIN, SCOPED_PASSWORD), (NO_IMAGING_LOGIN, NO_IMAGING_PASSWORD)]
+            .contains(&(user, password))
     }
 
     /// Whether `token` is a live sign-on token of `user`.

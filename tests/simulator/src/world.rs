@@ -288,6 +288,15 @@ impl World {
                     })
                     .collect(),
             )),
+            // The user's `lmcACL` as a profile makes it ("" for root and for
+            // a user without one: agent/mmc/plugins/base/__init__.py).
+            "base.getUserAcl" => V::s(match arg(0) {
+                crate::USER_LOGIN | crate::SCOPED_LOGIN => {
+                    ":base#main#default:imaging#manage#bootmenu:imaging#manage#index:imaging#manage#master/"
+                }
+                crate::NO_IMAGING_LOGIN => ":base#main#default:base#computers#index:inventory#inventory#index/",
+                _ => "",
+            }),
             "medulla_server.getLocationParentPath" => match self.index(arg(0)) {
                 Some(i) => V::Array(self.ancestors(i).iter().map(|&a| V::s(&self.entities[a].uuid)).collect()),
                 None => V::Array(vec![]),

@@ -1,0 +1,202 @@
+//! `POST /sessions`: a user signs in with their Medulla login and password,
+//! or a sign-on token the console made for them. Attempts are throttled
+//! per login and per client address ([`Throttle`]); a token is accepted
+//! once ([`UsedTokens`]); a user without the imaging module's right to
+//! view, as the console reads it ([`Rights`]), is refused.
+
+use crate::rights::Rights;
+use crate::server::{json_answer, new_session_id, problem, too_many, upstream, Gateway, UserSession, COOKIE};
+use crate::single_flight::SingleFlight;
+use crate::AgentHttp;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
+use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a used token is remembered: the longest a Medulla sign-on
+/// token lives (`magic_link_ttl_minutes`, 5 by default, clamped to 1 to
+/// 120: web/includes/config.inc.php, `get_magic_link_ttl_minutes`).
+const TOKEN_LIFETIME: Duration = Duration::from_secs(120 * 60);
+
+/// The tokens accepted, by their SHA-256, until they expire: Medulla's
+/// `validateToken` never sets the token's `used_at` (services/pulse2/
+/// database/admin/__init__.py), so without this a token seen once (in a
+/// log, a browser's history) would sign in again until it expires.
+#[derive(Default)]
+pub struct UsedTokens {
+    used: Mutex<HashMap<[u8; 32], Instant>>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+impl UsedTokens {
+    fn used(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Instant>> {
+        self.used.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn was_used(&self, token: &str) -> bool {
+        self.used().get(&digest(token)).is_some_and(|at| at.elapsed() < TOKEN_LIFETIME)
+    }
+
+    pub fn remember(&self, token: &str) {
+        let mut used = self.used();
+        used.retain(|_, at| at.elapsed() < TOKEN_LIFETIME);
+        used.insert(digest(token), Instant::now());
+    }
+}
+
+/// A login or token of sane length.
+fn credential(v: &Value) -> Option<&str> {
+    v.as_str().filter(|s| !s.is_empty() && s.len() <= 256)
+}
+
+/// The client's address: Apache's `X-Forwarded-For` (its last address, the
+/// one Apache saw: a client's own is before it) when the request comes from
+/// this machine, else the peer's.
+fn client_address(peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let forwarded = || {
+        let header = headers.get_all("x-forwarded-for").iter().last()?.to_str().ok()?;
+        header.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+    };
+    match peer.ip().is_loopback() {
+        true => forwarded().unwrap_or(peer.ip()),
+        false => peer.ip(),
+    }
+}
+
+fn throttled(wait: Duration) -> Response {
+    let detail = "Too many refused sign-ins: try again later.";
+    too_many(detail, wait.as_secs().max(1))
+}
+
+pub async fn sign_in(
+    State(gateway): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    // JSON only (the route checks it): a form of another site cannot sign
+    // a browser in as someone else.
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let login = credential(&request["login"]);
+    let (login, password, token) = match (login, credential(&request["password"]), credential(&request["token"])) {
+        (Some(login), Some(password), None) => (login, Some(password), None),
+        (Some(login), None, Some(token)) => (login, None, Some(token)),
+        _ => {
+            let detail = "Expected {\"login\", \"password\"} or {\"login\", \"token\"}.";
+            return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
+        }
+    };
+    if password.is_some() && gateway.settings.token_sign_in_only {
+        let detail = "Sign in through the Medulla console: this gateway takes its sign-on tokens only.";
+        return problem(StatusCode::FORBIDDEN, "password-sign-in-disabled", "Sign in through the console", detail);
+    }
+    let keys = [format!("login:{login}"), format!("address:{}", client_address(peer, &headers))];
+    let wait = gateway.throttle.wait(&keys);
+    if !wait.is_zero() {
+        return throttled(wait);
+    }
+    let refused = || {
+        gateway.throttle.refused(&keys);
+        let detail = "Medulla refused the login and password, or the token.";
+        problem(StatusCode::UNAUTHORIZED, "invalid-credentials", "Sign-in refused", detail)
+    };
+    if token.is_some_and(|t| gateway.used_tokens.was_used(t)) {
+        return refused();
+    }
+    // Anyone may try: never queued without bound.
+    let Ok(_permit) = gateway.sign_ins.try_acquire() else {
+        return too_many("Other sign-ins are in progress: try again in a moment.", 1);
+    };
+    // A new sign-in from this browser ends its old session.
+    gateway.end_session(&headers);
+    gateway.forget_ended_sessions();
+    let http = AgentHttp::new(gateway.link.clone());
+    let background = MmcAgent::with(http.in_background(), &gateway.agent_config);
+    let agent = MmcAgent::with(http, &gateway.agent_config);
+    let answer = match (password, token) {
+        (Some(password), _) => agent.sign_in(login, password).await,
+        (_, Some(token)) => agent.sign_in_with_token(login, token).await,
+        _ => Ok(false),
+    };
+    match answer {
+        Ok(true) => gateway.throttle.accepted(&keys),
+        Ok(false) => return refused(),
+        // The agent refused the gateway's own Basic credentials.
+        Err(ApiError::Http(401)) => return upstream(&ApiError::Http(401)),
+        Err(e) => return upstream(&e),
+    }
+    if let Some(token) = token {
+        gateway.used_tokens.remember(token);
+    }
+    let rights = match agent.call("base.getUserAcl", &[XmlValue::str(login)]).await {
+        Ok(acl) => Rights::of(login, acl.as_str().unwrap_or_default()),
+        Err(e) => return upstream(&e),
+    };
+    if !rights.may_view_imaging() {
+        let detail = "Your Medulla account may not open the imaging module: ask an administrator for its right.";
+        return problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);
+    }
+    let entities = match agent.entities().await {
+        Ok(list) => list,
+        Err(e) => return upstream(&e),
+    };
+    let Ok(id) = new_session_id() else { return upstream(&ApiError::Network("no randomness".into())) };
+    let session = UserSession {
+        login: login.to_string(),
+        agent,
+        background,
+        entities: Mutex::new(entities),
+        entities_read: Mutex::new(Instant::now()),
+        signed_in: Instant::now(),
+        last_seen: Mutex::new(Instant::now()),
+        rereading: SingleFlight::default(),
+        rights: Mutex::new(rights),
+    };
+    gateway.open_session(id.clone(), session);
+    let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
+    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_apaches_last_forwarded_address_only_behind_loopback() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("198.51.100.7, 192.0.2.10"));
+        let (local, remote): (SocketAddr, SocketAddr) =
+            ("127.0.0.1:5000".parse().expect("addr"), "203.0.113.5:5000".parse().expect("addr"));
+        assert_eq!(client_address(local, &headers), "192.0.2.10".parse::<IpAddr>().expect("ip"));
+        assert_eq!(client_address(remote, &headers), remote.ip(), "not trusted from elsewhere");
+        headers.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
+        assert_eq!(client_address(local, &headers), local.ip());
+        assert_eq!(client_address(local, &HeaderMap::new()), local.ip());
+    }
+
+    #[test]
+    fn a_token_is_remembered_by_its_digest() {
+        let used = UsedTokens::default();
+        assert!(!used.was_used("3f9a0c1e5b7d42a8"));
+        used.remember("3f9a0c1e5b7d42a8");
+        assert!(used.was_used("3f9a0c1e5b7d42a8"));
+        assert!(!used.was_used("3f9a0c1e5b7d42a9"));
+        assert!(used.used().keys().all(|k| k.len() == 32), "only digests are kept");
+    }
+}
