@@ -22,7 +22,9 @@ pub struct AgentSettings {
 
 /// `[section] key = value` lines; `#` and `;` start comments. Later keys
 /// win, as in Python's `ConfigParser` reading `config.ini` then its
-/// `.local` file.
+/// `.local` file. Hand-written: it must read what Python's `ConfigParser`
+/// reads (no inline comment: a `;` in a password is the password's), which
+/// the INI crates do not (configparser strips inline comments).
 pub fn parse_ini(text: &str) -> HashMap<(String, String), String> {
     let mut values = HashMap::new();
     let mut section = String::new();
@@ -40,7 +42,37 @@ pub fn parse_ini(text: &str) -> HashMap<(String, String), String> {
     values
 }
 
+/// Whether `url` may carry users' passwords: HTTPS, or plain HTTP to this
+/// machine only.
+pub fn safe_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("agent url {url:?}: {e}"))?;
+    let local = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        "http" => Err(format!(
+            "agent url {url}: plain HTTP to another machine would carry users' passwords (base.ldapAuth) in clear; \
+             use https (enablessl = 1 in the agent's config.ini)"
+        )),
+        other => Err(format!("agent url {url}: {other}:// is neither http nor https")),
+    }
+}
+
 impl AgentSettings {
+    /// The settings of the agent's `config.ini` text, with its
+    /// `config.ini.local` text over it when there is one.
+    pub fn from_files(main: &str, local: Option<&str>) -> Result<Self, String> {
+        match local {
+            Some(local) => Self::from_ini(&format!("{main}\n{local}")),
+            None => Self::from_ini(main),
+        }
+    }
+
     /// The settings of the agent's `config.ini` text; a value that cannot
     /// be read is an error naming its key.
     pub fn from_ini(text: &str) -> Result<Self, String> {
@@ -89,6 +121,24 @@ mod tests {
         assert_eq!((s.login.as_str(), s.password.as_str()), ("mmc", "s3cr3t"));
         assert_eq!(s.cacert.as_deref(), Some("/etc/mmc/agent/keys/cacert.pem"));
         assert_eq!(s.session_timeout_seconds, 900, "Twisted's default when unset");
+    }
+
+    #[test]
+    fn config_ini_local_is_read_over_config_ini() {
+        let local = "[main]\npassword = n3w\n";
+        let s = AgentSettings::from_files(SHIPPED, Some(local)).expect("read");
+        assert_eq!((s.login.as_str(), s.password.as_str()), ("mmc", "n3w"));
+        assert_eq!(AgentSettings::from_files(SHIPPED, None).expect("read").password, "s3cr3t");
+    }
+
+    #[test]
+    fn passwords_never_travel_in_clear_beyond_this_machine() {
+        for ok in ["https://10.0.0.5:7080/", "http://127.0.0.1:7080/", "http://[::1]:7080/", "http://localhost:7080/"] {
+            assert_eq!(safe_url(ok), Ok(()), "{ok}");
+        }
+        for bad in ["http://10.0.0.5:7080/", "http://agent.example:7080/", "ftp://127.0.0.1/", "not a url"] {
+            assert!(safe_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

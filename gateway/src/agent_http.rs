@@ -138,6 +138,9 @@ impl AgentTrust {
         if pinned.is_empty() {
             return Err("agent certificate: no PEM certificate in the file".into());
         }
+        for certificate in &pinned {
+            strong_enough(certificate)?;
+        }
         let mut roots = rustls::RootCertStore::empty();
         roots.add_parsable_certificates(pinned.iter().cloned());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -155,6 +158,30 @@ impl AgentTrust {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(self))
             .with_no_client_auth())
+    }
+}
+
+/// The smallest RSA key accepted (NIST SP 800-131A; ring refuses smaller
+/// ones in the handshake anyway, with a less helpful message).
+const MIN_RSA_BITS: usize = 2048;
+
+/// A certificate whose key is strong enough, else why not. Medulla's
+/// source ships a sample with a 512-bit key (agent/conf/agent/keys/
+/// cacert.pem), which an installation may still use.
+fn strong_enough(certificate: &rustls::pki_types::CertificateDer<'_>) -> Result<(), String> {
+    use x509_parser::public_key::PublicKey;
+    let (_, parsed) = x509_parser::parse_x509_certificate(certificate.as_ref())
+        .map_err(|e| format!("agent certificate: unreadable ({e})"))?;
+    let subject = parsed.subject().to_string();
+    match parsed.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) if rsa.key_size() < MIN_RSA_BITS => Err(format!(
+            "agent certificate ({subject}): its RSA key has {} bits, under the {MIN_RSA_BITS} a TLS client accepts; \
+             give the MMC agent a new key and certificate (enablessl, localcert and cacert in its config.ini)",
+            rsa.key_size()
+        )),
+        Ok(PublicKey::RSA(_) | PublicKey::EC(_)) => Ok(()),
+        Ok(_) => Err(format!("agent certificate ({subject}): neither an RSA nor an elliptic-curve key")),
+        Err(e) => Err(format!("agent certificate ({subject}): unreadable key ({e})")),
     }
 }
 
@@ -303,6 +330,7 @@ mod tests {
 
     const AGENT: &[u8] = include_bytes!("../tests/fixtures/agent-cert.pem");
     const OTHER: &[u8] = include_bytes!("../tests/fixtures/other-cert.pem");
+    const WEAK: &[u8] = include_bytes!("../tests/fixtures/weak-cert.pem");
 
     fn verify(trust: &AgentTrust, pem: &[u8], now: UnixTime) -> Result<(), rustls::Error> {
         let certificate = CertificateDer::from_pem_slice(pem).expect("a certificate");
@@ -328,5 +356,11 @@ mod tests {
         let garbled = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(AgentLink::new(Some(garbled), limits).is_err());
         assert!(AgentLink::new(Some(AGENT), limits).is_ok());
+    }
+
+    #[test]
+    fn a_certificate_with_a_key_under_2048_bits_is_refused_by_name() {
+        let e = AgentTrust::from_pem(WEAK).expect_err("a 1024-bit key");
+        assert!(e.contains("1024 bits") && e.contains("CN=cert"), "{e}");
     }
 }

@@ -41,6 +41,7 @@ use medulla_imaging_gateway::server::{serve, Gateway, Settings};
 use std::time::Duration;
 
 const DEFAULT_CONFIG: &str = "/etc/medulla-imaging-gateway/gateway.ini";
+const AGENT_CONFIG: &str = "/etc/mmc/agent/config.ini";
 
 fn fail(problem: &str) -> ! {
     eprintln!("medulla-imaging-gateway: {problem}");
@@ -84,13 +85,32 @@ async fn run() {
         }
         None => default,
     };
-    let agent_config = get("gateway", "agent_config")
-        .or_else(|| credential("agent-config.ini"))
-        .unwrap_or_else(|| "/etc/mmc/agent/config.ini".into());
-    let agent = AgentSettings::from_ini(&read(&agent_config)).unwrap_or_else(|e| fail(&format!("{agent_config}: {e}")));
-    let cacert = get("agent", "cacert").or_else(|| credential("agent-cacert.pem")).or(agent.cacert.clone());
+    // The agent reads its config.ini, then config.ini.local over it
+    // (agent/bin/mmc-agent: `cp.read(options.inifile)`, then
+    // `cp.read(f'{options.inifile}.local')`); so does the gateway.
+    let (agent_config, local) = match (get("gateway", "agent_config"), credential("agent-config.ini")) {
+        (Some(path), _) => (path.clone(), Some(format!("{path}.local"))),
+        (None, Some(path)) => (path, credential("agent-config.ini.local")),
+        (None, None) => (AGENT_CONFIG.to_string(), Some(format!("{AGENT_CONFIG}.local"))),
+    };
+    let local = local.and_then(|path| std::fs::read_to_string(path).ok());
+    let agent = AgentSettings::from_files(&read(&agent_config), local.as_deref())
+        .unwrap_or_else(|e| fail(&format!("{agent_config}: {e}")));
+    // The agent's own cacert where it says (readable here when not run by
+    // the unit), else the unit's credential of it, else none.
+    let readable = |path: &String| std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let cacert = get("agent", "cacert")
+        .or_else(|| agent.cacert.clone().filter(readable))
+        .or_else(|| credential("agent-cacert.pem"))
+        .or(agent.cacert.clone());
+    let agent_url = get("agent", "url").unwrap_or(agent.url);
+    // Users' passwords travel in `base.ldapAuth`: never in clear beyond
+    // this machine.
+    if let Err(e) = medulla_imaging_gateway::agent_config::safe_url(&agent_url) {
+        fail(&e);
+    }
     let settings = Settings {
-        agent_url: get("agent", "url").unwrap_or(agent.url),
+        agent_url,
         agent_login: get("agent", "login").unwrap_or(agent.login),
         agent_password: get("agent", "password").unwrap_or(agent.password),
         agent_certificate: cacert.map(|p| std::fs::read(&p).unwrap_or_else(|e| fail(&format!("{p}: {e}")))),
