@@ -5,7 +5,10 @@
 # simulator: switch and cold-start times with 0, 100 and 300 ms per answer
 # on both transports, round trips and requests per check, the selector's
 # key-press-to-frame time with 5,000 and 50,000 entities, and the heap,
-# DOM, timers and listeners over a long run. The README quotes its tables.
+# DOM, timers and listeners over a long run; then the gateway under load
+# (gateway/examples/load.rs: its memory over 5,000 requests from 50
+# sessions, and dead servers with the agent's real 30 s wait). The README
+# quotes its tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null 2>&1 || bash scripts/setup.sh
@@ -15,3 +18,5 @@ bash scripts/sizes.sh
 cargo build -q -p browser-tests --release --example bench
 # The gateway's request log goes to the same output: only the tables.
 target/release/examples/bench | grep -E '^(\||$)'
+cargo build -q --release -p medulla-imaging-gateway --bin medulla-imaging-gateway --example load
+target/release/examples/load

@@ -284,7 +284,8 @@ async fn overview(t: Transport, entities: usize, servers: usize) {
     let b = open_with(t, |o| {
         o.extra_entities = entities;
         o.extra_servers = servers;
-        o.connect_timeout = Duration::from_millis(500);
+        // Medulla's own wait for a dead host (Twisted's connectTCP/connectSSL default).
+        o.connect_timeout = Duration::from_secs(30);
     })
     .await;
     b.goto("/?view=overview").await;
