@@ -62,6 +62,7 @@ impl ApiError {
             ApiError::Fault { code, .. } => Trouble::Fault(*code),
             ApiError::Exception(_) => Trouble::Exception,
             ApiError::Problem { kind, .. } if kind == "upstream-timeout" => Trouble::Timeout,
+            ApiError::Problem { kind, .. } if kind == "gateway-busy" || kind == "too-many-requests" => Trouble::Busy,
             ApiError::Problem { status, .. } => Trouble::Http(*status),
             ApiError::SignedOut => Trouble::Http(401),
         }

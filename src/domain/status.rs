@@ -410,6 +410,9 @@ pub enum Trouble {
     Exception,
     /// The user may see no entity at all.
     NoEntity,
+    /// The REST gateway has too many calls to Medulla in progress (503
+    /// `gateway-busy`, 429): a later try will do.
+    Busy,
 }
 
 /// What the screen shows for the selected entity; the one thing that decides

@@ -15,7 +15,28 @@ enum Refusal {
     Credentials,
     /// HTTP 401 from the agent itself: its own Basic credentials are wrong.
     AgentCredentials,
+    /// The gateway's answers: the account lacks the imaging right, too
+    /// many attempts, or passwords are not taken there.
+    NotAllowed,
+    Throttled,
+    ConsoleOnly,
     Unreachable(ApiError),
+}
+
+impl Refusal {
+    /// Why `e` refused a sign-in.
+    fn of(e: ApiError) -> Self {
+        match &e {
+            ApiError::Http(401) => Refusal::AgentCredentials,
+            ApiError::Problem { kind, .. } => match kind.as_str() {
+                "forbidden" => Refusal::NotAllowed,
+                "too-many-requests" => Refusal::Throttled,
+                "password-sign-in-disabled" => Refusal::ConsoleOnly,
+                _ => Refusal::Unreachable(e),
+            },
+            _ => Refusal::Unreachable(e),
+        }
+    }
 }
 
 impl Refusal {
@@ -23,6 +44,9 @@ impl Refusal {
         match self {
             Refusal::Credentials => lang.tr("Login or password incorrect.").into(),
             Refusal::AgentCredentials => lang.tr("The Medulla agent refused the connection itself (HTTP 401): its credentials in config.json or in the reverse proxy are wrong.").into(),
+            Refusal::NotAllowed => lang.tr("Your Medulla account may not open the imaging module: ask an administrator for its right.").into(),
+            Refusal::Throttled => lang.tr("Too many sign-in attempts: wait a moment, then try again.").into(),
+            Refusal::ConsoleOnly => lang.tr("Sign in through the Medulla console: this installation takes no password here.").into(),
             Refusal::Unreachable(e) => {
                 lang.trf("Medulla could not be reached; try again. ({error})", &[("error", &e.to_string())])
             }
@@ -54,8 +78,7 @@ pub fn Login() -> impl IntoView {
                     ctx.reload_after_sign_in();
                 }
                 Ok(false) => error.set(Some(Refusal::Credentials)),
-                Err(ApiError::Http(401)) => error.set(Some(Refusal::AgentCredentials)),
-                Err(e) => error.set(Some(Refusal::Unreachable(e))),
+                Err(e) => error.set(Some(Refusal::of(e))),
             }
             busy.set(false);
         });

@@ -106,6 +106,9 @@ fn trouble_text(trouble: &Trouble, lang: Lang, timeout: u32) -> String {
             lang.tr("Medulla reported an internal error (its database or one of its plugins failed).").into()
         }
         Trouble::NoEntity => lang.tr("Your Medulla account sees no entity.").into(),
+        Trouble::Busy => {
+            lang.tr("The gateway has too many requests to Medulla in progress; the tab will try again shortly.").into()
+        }
     }
 }
 

@@ -204,6 +204,11 @@ fn failures_without_a_problem_document_keep_their_status() {
         date: None,
     });
     assert_eq!(timeout.trouble(), Trouble::Timeout);
+    for (status, kind) in [(503, "gateway-busy"), (429, "too-many-requests")] {
+        let body = format!(r#"{{"type": "urn:medulla:problem:{kind}", "title": "t", "status": {status}}}"#);
+        let busy = failure(&Answer { status, body: body.into_bytes(), date: None });
+        assert_eq!(busy.trouble(), Trouble::Busy, "{kind}: said busy, not an HTTP error of Medulla's");
+    }
 }
 
 #[test]
