@@ -241,6 +241,9 @@ pub struct Gateway {
     pub(crate) used_tokens: UsedTokens,
     /// Boot-menu synchronisations in flight, by entity.
     synchronising: SingleFlight<String, Result<SyncOutcome, ApiError>>,
+    /// One synchronisation at a time per imaging server (by its owner
+    /// entity): the server regenerates boot menus one entity after another.
+    synchronising_servers: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     metrics: Mutex<Metrics>,
 }
 
@@ -267,6 +270,7 @@ impl Gateway {
             throttle: Throttle::default(),
             used_tokens: UsedTokens::default(),
             synchronising: SingleFlight::default(),
+            synchronising_servers: Mutex::default(),
             settings,
             agent_config,
             sessions: Mutex::new(HashMap::new()),
@@ -707,20 +711,29 @@ fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
             "Medulla did not answer in time",
             "The MMC agent did not answer within the request timeout.",
         ),
-        // Medulla's own words (faults, HTTP errors, unreadable answers)
-        // tell an administrator what to do; a network error's text names
-        // the agent's address and TLS details: those stay in the log.
-        ApiError::Network(text) => {
-            eprintln!("medulla-imaging-gateway: the agent cannot be reached: {text}");
-            let detail = "The gateway cannot reach the MMC agent; its log says why.";
-            problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", detail)
-        }
         // The gateway's own (a call that got no turn in time).
         ApiError::Problem { status, kind, detail } => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             problem_body(status, kind, "The gateway is busy", detail)
         }
-        e => problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &e.to_string()),
+        // What Medulla said may hold its internals (an LDAP URI in a
+        // fault's message, SQL in an exception, the agent's address and
+        // TLS details in a network error): the log has it, the answer says
+        // what kind of failure it was.
+        e => {
+            eprintln!("medulla-imaging-gateway: the MMC agent failed: {e}");
+            let detail = match e {
+                ApiError::Network(_) => "The gateway cannot reach the MMC agent; its log says why.".to_string(),
+                ApiError::Fault { code, .. } => format!("Medulla reported fault {code}; the gateway's log has its message."),
+                ApiError::Exception(_) => {
+                    "A function of Medulla's failed (its database or a plugin); the gateway's log has the error.".into()
+                }
+                ApiError::Http(code) => format!("The MMC agent answered HTTP {code}."),
+                ApiError::Malformed(_) => "The MMC agent sent an unreadable answer; the gateway's log says why.".into(),
+                other => other.to_string(),
+            };
+            problem_body(StatusCode::BAD_GATEWAY, "upstream-failure", "Medulla failed", &detail)
+        }
     }
 }
 
@@ -1071,10 +1084,19 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
             .into_response();
     }
     // One synchronisation of an entity at a time: a second request joins
-    // the one in progress (the boot menus are generated once).
+    // the one in progress (the boot menus are generated once); and one per
+    // imaging server, the others of its entities waiting their turn.
     let asker = user.clone();
     let entity = id.clone();
-    let outcome = gateway.synchronising.run(id.clone(), || async move { asker.agent.synchronise(&entity).await }).await;
+    let owner = checked.report.inherited_from.clone().unwrap_or_else(|| id.clone());
+    let server = lock(&gateway.synchronising_servers).entry(owner).or_default().clone();
+    let outcome = gateway
+        .synchronising
+        .run(id.clone(), || async move {
+            let _one_per_server = server.lock_owned().await;
+            asker.agent.synchronise(&entity).await
+        })
+        .await;
     match outcome {
         Ok(SyncOutcome::Done) => json_answer(StatusCode::CREATED, json!({"succeeded": true, "steps": []})),
         Ok(SyncOutcome::Failed(reasons)) => {
