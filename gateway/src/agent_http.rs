@@ -15,8 +15,8 @@
 //! `max_agent_calls`, of which work in the background (the overview) never
 //! takes more than half, so that a user's check always finds a turn soon.
 //! A call waits at most `agent_call_wait` for its turn, else the gateway
-//! is [`busy`] (background work waits first for its own share, without
-//! that limit: the request's deadline bounds it).
+//! is [`busy`] (background work for its share, then for its turn, each
+//! within that wait: the overview paces itself to its share).
 
 use crate::single_flight::SingleFlight;
 use medulla_imaging_status::api::http::{Answer, Http, Method, Request, MAX_BODY_BYTES};
@@ -304,7 +304,8 @@ impl Http for AgentHttp {
         let heard = if waits_on_server {
             self.link.send_waiting_on_server(exchange, &self.jar).await
         } else if self.background {
-            let Ok(_share) = self.link.background_calls.acquire().await else { return Err(busy()) };
+            let share = tokio::time::timeout(self.link.wait, self.link.background_calls.acquire()).await;
+            let Ok(Ok(_share)) = share else { return Err(busy()) };
             self.link.send(&self.link.agent_calls, exchange, &self.jar).await
         } else {
             self.link.send(&self.link.agent_calls, exchange, &self.jar).await

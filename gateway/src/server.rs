@@ -22,7 +22,7 @@
 use crate::agent_http::{AgentLink, Limits};
 use crate::json;
 use crate::rights::Rights;
-use crate::shared::{Shared, Stamped};
+use crate::shared::Shared;
 use crate::sign_in::{sign_in, UsedTokens};
 use crate::single_flight::SingleFlight;
 use crate::throttle::Throttle;
@@ -37,7 +37,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
-use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving, OVERVIEW_CONCURRENCY};
+use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving};
 use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
@@ -129,7 +129,9 @@ pub(crate) struct UserSession {
     /// The same agent session, for work in the background (the overview):
     /// its calls never take more than half of the agent calls.
     pub(crate) background: MmcAgent<AgentHttp>,
-    pub(crate) entities: Mutex<Vec<Entity>>,
+    /// Shared with every session that sees the same list (see
+    /// [`Gateway::shared_list`]).
+    pub(crate) entities: Mutex<Arc<Vec<Entity>>>,
     /// When the entities were last read, which also kept the agent
     /// session alive.
     pub(crate) entities_read: Mutex<Instant>,
@@ -137,6 +139,9 @@ pub(crate) struct UserSession {
     pub(crate) last_seen: Mutex<Instant>,
     /// The user's own re-reading of their entities in flight.
     pub(crate) rereading: SingleFlight<(), Result<(), ApiError>>,
+    /// This session's requests in progress (at most
+    /// [`REQUESTS_PER_SESSION`]: one user cannot take every agent call).
+    pub(crate) in_flight: Arc<Semaphore>,
     /// What the user may do in the imaging module, read again with the
     /// entities.
     pub(crate) rights: Mutex<Rights>,
@@ -158,6 +163,9 @@ enum Priority {
     Background,
 }
 
+/// Requests of one session in progress at once; a tab makes a few.
+pub(crate) const REQUESTS_PER_SESSION: usize = 8;
+
 /// How often an active user's entities are read again: their rights stay
 /// current, and their agent session, which the agent ends after
 /// `sessiontimeout` without a call (agent/mmc/agent.py, the session's
@@ -173,28 +181,10 @@ struct Checked {
     at: SystemTime,
 }
 
-impl Stamped for Arc<Checked> {
-    fn at(&self) -> SystemTime {
-        self.at
-    }
-}
-
 /// The imaging server Medulla resolves for an entity, as of `at`.
 struct Resolved {
     server: Option<ServerConfig>,
     at: SystemTime,
-}
-
-impl Stamped for Arc<Resolved> {
-    fn at(&self) -> SystemTime {
-        self.at
-    }
-}
-
-impl Stamped for Arc<Topology> {
-    fn at(&self) -> SystemTime {
-        self.at
-    }
 }
 
 /// How long the topology of an entity is kept: every status confirms it
@@ -237,6 +227,8 @@ pub struct Gateway {
     /// Sign-ins asking the agent at once (anyone may try one: never
     /// queued, a 429 past it).
     pub(crate) sign_ins: Semaphore,
+    /// The entity lists sessions hold, each once.
+    entity_lists: Mutex<Vec<std::sync::Weak<Vec<Entity>>>>,
     pub(crate) throttle: Throttle,
     pub(crate) used_tokens: UsedTokens,
     /// Boot-menu synchronisations in flight, by entity.
@@ -267,6 +259,7 @@ impl Gateway {
         Ok(Arc::new(Self {
             link,
             sign_ins: Semaphore::new(4),
+            entity_lists: Mutex::default(),
             throttle: Throttle::default(),
             used_tokens: UsedTokens::default(),
             synchronising: SingleFlight::default(),
@@ -320,24 +313,38 @@ impl Gateway {
 
     /// Reads the user's entities again in their own agent session (one
     /// reading at a time per user).
-    async fn reread_entities(&self, user: &Arc<UserSession>) -> Result<(), ApiError> {
-        let asker = user.clone();
+    async fn reread_entities(self: &Arc<Self>, user: &Arc<UserSession>) -> Result<(), ApiError> {
+        let (gateway, asker) = (self.clone(), user.clone());
         user.rereading
             .run((), || async move {
                 let list = asker.agent.entities().await?;
                 let acl = asker.agent.call("base.getUserAcl", &[XmlValue::str(&asker.login)]).await?;
                 *lock(&asker.rights) = Rights::of(&asker.login, acl.as_str().unwrap_or_default());
-                *lock(&asker.entities) = list;
+                *lock(&asker.entities) = gateway.shared_list(list);
                 *lock(&asker.entities_read) = Instant::now();
                 Ok(())
             })
             .await
     }
 
+    /// `list`, or the same list another session already holds: a
+    /// thousand sessions of a site of 5,000 entities keep it once, not a
+    /// thousand times.
+    pub(crate) fn shared_list(&self, list: Vec<Entity>) -> Arc<Vec<Entity>> {
+        let mut lists = lock(&self.entity_lists);
+        lists.retain(|l| l.strong_count() > 0);
+        if let Some(same) = lists.iter().filter_map(std::sync::Weak::upgrade).find(|l| **l == list) {
+            return same;
+        }
+        let list = Arc::new(list);
+        lists.push(Arc::downgrade(&list));
+        list
+    }
+
     /// Whether the user's own agent session is live: a check shared with
     /// other users may have run in another one. Read within the last few
     /// seconds: live.
-    async fn confirm_session(&self, user: &Arc<UserSession>) -> Result<(), ApiError> {
+    async fn confirm_session(self: &Arc<Self>, user: &Arc<UserSession>) -> Result<(), ApiError> {
         if lock(&user.entities_read).elapsed() < Duration::from_secs(5) {
             return Ok(());
         }
@@ -429,7 +436,12 @@ impl Gateway {
     ) -> Result<Vec<(String, Result<Arc<Checked>, ApiError>)>, ApiError> {
         let entities: Vec<String> = lock(&user.entities).iter().map(|e| e.uuid.clone()).collect();
         let started = SystemTime::now();
-        let rows: Vec<_> = stream::iter(entities)
+        // What is known by shortly before the request's deadline is
+        // answered; the rest is said not known yet (a timeout), and the
+        // next round goes on from what this one learnt.
+        let answer_by = tokio::time::Instant::now() + self.settings.deadline().saturating_sub(Duration::from_secs(3));
+        let mut rows = Vec::with_capacity(entities.len());
+        let mut checks = stream::iter(entities.clone())
             .map(|entity| {
                 let user = user.clone();
                 async move {
@@ -446,15 +458,46 @@ impl Gateway {
                     (entity.clone(), checked.await)
                 }
             })
-            .buffer_unordered(OVERVIEW_CONCURRENCY * 4)
-            .collect()
-            .await;
+            // As many at a time as background work has agent calls: its
+            // calls never wait long for their turn.
+            .buffer_unordered(self.settings.max_agent_calls.div_ceil(2).max(1));
+        let _ = tokio::time::timeout_at(answer_by, async {
+            while let Some(row) = checks.next().await {
+                rows.push(row);
+            }
+        })
+        .await;
+        if rows.len() < entities.len() {
+            let done: std::collections::HashSet<&String> = rows.iter().map(|(entity, _)| entity).collect();
+            let late: Vec<String> = entities.iter().filter(|e| !done.contains(e)).cloned().collect();
+            rows.extend(late.into_iter().map(|entity| (entity, Err(ApiError::Timeout))));
+        }
         if rows.iter().any(|(_, row)| matches!(row, Err(ApiError::SignedOut))) {
             // A shared check may have run in another user's session: this
             // user's own says whether they are signed out.
             self.confirm_session(&user).await?;
         }
         Ok(rows)
+    }
+
+    /// Synchronises the boot menus of `entity`, served by `owner`'s imaging
+    /// server. One synchronisation of an entity at a time: a second request
+    /// joins the one in progress (the boot menus are generated once); and
+    /// one per imaging server, its other entities waiting their turn.
+    async fn synchronise(
+        self: &Arc<Self>,
+        user: &Arc<UserSession>,
+        entity: &str,
+        owner: &str,
+    ) -> Result<SyncOutcome, ApiError> {
+        let server = lock(&self.synchronising_servers).entry(owner.to_string()).or_default().clone();
+        let (asker, entity) = (user.clone(), entity.to_string());
+        self.synchronising
+            .run(entity.clone(), || async move {
+                let _one_per_server = server.lock_owned().await;
+                asker.agent.synchronise(&entity).await
+            })
+            .await
     }
 
     /// Records in the history the final status of a check begun at `at`.
@@ -724,7 +767,9 @@ fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
             eprintln!("medulla-imaging-gateway: the MMC agent failed: {e}");
             let detail = match e {
                 ApiError::Network(_) => "The gateway cannot reach the MMC agent; its log says why.".to_string(),
-                ApiError::Fault { code, .. } => format!("Medulla reported fault {code}; the gateway's log has its message."),
+                ApiError::Fault { code, .. } => {
+                    format!("Medulla reported fault {code}; the gateway's log has its message.")
+                }
                 ApiError::Exception(_) => {
                     "A function of Medulla's failed (its database or a plugin); the gateway's log has the error.".into()
                 }
@@ -766,7 +811,8 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/entities/{id}/imaging-server-status", get(status))
         .route("/entities/{id}/imaging-activities", get(activities))
         .route("/entities/{id}/boot-menu-synchronisations", post(synchronise).route_layer(from_fn(writes_from_the_tab)))
-        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource.") });
+        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource.") })
+        .layer(axum::middleware::from_fn_with_state(gateway.clone(), a_few_per_session));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok\n" }))
@@ -798,6 +844,23 @@ async fn writes_from_the_tab(request: axum::extract::Request, next: axum::middle
             return problem(StatusCode::FORBIDDEN, "cross-site-request", "Request refused", detail);
         }
     }
+    next.run(request).await
+}
+
+/// A session's requests, [`REQUESTS_PER_SESSION`] at once at most, else
+/// 429: one user asking for hundreds of new checks at once would take
+/// every agent call from the others.
+async fn a_few_per_session(
+    State(gateway): State<Arc<Gateway>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let session = cookie(request.headers(), COOKIE).and_then(|id| lock(&gateway.sessions).get(&id).cloned());
+    let _permit = match session.map(|s| s.in_flight.clone().try_acquire_owned()) {
+        Some(Err(_)) => return too_many("Too many requests of this session at once: try again in a moment.", 1),
+        Some(Ok(permit)) => Some(permit),
+        None => None,
+    };
     next.run(request).await
 }
 
@@ -934,7 +997,7 @@ async fn entities(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
     match user.agent.entities().await {
         Ok(list) => {
             let body = json::entities(&list);
-            *lock(&user.entities) = list;
+            *lock(&user.entities) = gateway.shared_list(list);
             json_answer(StatusCode::OK, body)
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
@@ -1083,20 +1146,13 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         return (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
             .into_response();
     }
-    // One synchronisation of an entity at a time: a second request joins
-    // the one in progress (the boot menus are generated once); and one per
-    // imaging server, the others of its entities waiting their turn.
-    let asker = user.clone();
-    let entity = id.clone();
     let owner = checked.report.inherited_from.clone().unwrap_or_else(|| id.clone());
-    let server = lock(&gateway.synchronising_servers).entry(owner).or_default().clone();
-    let outcome = gateway
-        .synchronising
-        .run(id.clone(), || async move {
-            let _one_per_server = server.lock_owned().await;
-            asker.agent.synchronise(&entity).await
-        })
-        .await;
+    let mut outcome = gateway.synchronise(&user, &id, &owner).await;
+    // Joined, it ran in another user's session: this user's own says
+    // whether they are signed out; if not, once more.
+    if outcome == Err(ApiError::SignedOut) && gateway.confirm_session(&user).await.is_ok() {
+        outcome = gateway.synchronise(&user, &id, &owner).await;
+    }
     match outcome {
         Ok(SyncOutcome::Done) => json_answer(StatusCode::CREATED, json!({"succeeded": true, "steps": []})),
         Ok(SyncOutcome::Failed(reasons)) => {

@@ -15,19 +15,18 @@
 //! ([`Words::waiting_on_server`]: the agent's 30 s wait for a dead host,
 //! which the gateway's agent link shares between runs, see
 //! `agent_http.rs`). A run that nobody waits for any more before its
-//! first word is dropped.
+//! first word is dropped; a run that panics answers its askers that it
+//! stopped, and steps aside. Ages are measured on the monotonic clock (a
+//! step of the wall clock neither freezes nor ages the answers).
 
+use futures::FutureExt;
 use medulla_imaging_status::api::ApiError;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
-
-fn younger_than(at: SystemTime, max_age: Duration) -> bool {
-    at.elapsed().unwrap_or(Duration::MAX) <= max_age
-}
 
 type Word<V> = Option<Result<V, ApiError>>;
 
@@ -35,19 +34,15 @@ fn stopped() -> ApiError {
     ApiError::Network("the check stopped".into())
 }
 
-/// An answer, and when the run that made it began.
-pub trait Stamped {
-    fn at(&self) -> SystemTime;
-}
-
 struct Running<V> {
     say: Arc<watch::Sender<Word<V>>>,
-    started: SystemTime,
+    started: Instant,
     id: u64,
 }
 
 struct Slot<V> {
-    last: Option<V>,
+    /// The last answer, and when the run that made it began.
+    last: Option<(V, Instant)>,
     running: Option<Running<V>>,
     /// Told when the run in progress steps aside.
     stepped_aside: Arc<Notify>,
@@ -62,7 +57,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<V: Stamped + Clone + Send + Sync + 'static> Default for Shared<V> {
+impl<V: Clone + Send + Sync + 'static> Default for Shared<V> {
     fn default() -> Self {
         Self { slots: Mutex::new(HashMap::new()) }
     }
@@ -75,7 +70,7 @@ enum Next<V> {
     WaitFor(tokio::sync::futures::OwnedNotified),
 }
 
-impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
+impl<V: Clone + Send + Sync + 'static> Shared<V> {
     /// The answer for `key`: the last one if no older than `max_age`, else
     /// the first word of the run in progress (for `no-cache`, of a run
     /// begun after this call), else of a new run of `run`, which gets the
@@ -89,7 +84,7 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
     where
         Fut: Future<Output = Result<V, ApiError>> + Send + 'static,
     {
-        let asked = SystemTime::now();
+        let asked = Instant::now();
         let mut run = Some(run);
         let mut heard = loop {
             let next = {
@@ -101,9 +96,7 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
                     runs: 0,
                 });
                 match (&slot.last, &slot.running) {
-                    (Some(last), _) if last.at() >= asked || younger_than(last.at(), max_age) => {
-                        Next::Answer(last.clone())
-                    }
+                    (Some((last, at)), _) if *at >= asked || at.elapsed() <= max_age => Next::Answer(last.clone()),
                     (_, Some(running)) if !max_age.is_zero() || running.started >= asked => {
                         Next::Hear(running.say.subscribe())
                     }
@@ -139,9 +132,13 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Shared<V> {
         let say = Arc::new(say);
         slot.runs += 1;
         let id = slot.runs;
-        slot.running = Some(Running { say: say.clone(), started: SystemTime::now(), id });
-        let words = Words { shared: self.clone(), key: key.to_string(), id, say, said: Arc::default() };
-        let task = run(words.clone());
+        let started = Instant::now();
+        slot.running = Some(Running { say: say.clone(), started, id });
+        let words = Words { shared: self.clone(), key: key.to_string(), id, started, say, said: Arc::default() };
+        // A panic in the run is its askers' "stopped", never a key held.
+        let task = std::panic::AssertUnwindSafe(run(words.clone()))
+            .catch_unwind()
+            .map(|result| result.unwrap_or_else(|_| Err(stopped())));
         tokio::spawn(async move {
             let mut task = std::pin::pin!(task);
             loop {
@@ -167,6 +164,7 @@ pub struct Words<V> {
     shared: Arc<Shared<V>>,
     key: String,
     id: u64,
+    started: Instant,
     say: Arc<watch::Sender<Word<V>>>,
     /// Whether a word was said (a provisional one).
     said: Arc<AtomicBool>,
@@ -178,13 +176,14 @@ impl<V> Clone for Words<V> {
             shared: self.shared.clone(),
             key: self.key.clone(),
             id: self.id,
+            started: self.started,
             say: self.say.clone(),
             said: self.said.clone(),
         }
     }
 }
 
-impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
+impl<V: Clone + Send + Sync + 'static> Words<V> {
     /// An answer before the final one: the askers waiting take it, it is
     /// kept until the final one, and the run steps aside.
     pub fn provisional(&self, v: V) {
@@ -208,8 +207,8 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
     /// `step_aside`: this run lets the next one start.
     fn keep(&self, v: Option<&V>, step_aside: bool) {
         if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
-            if let Some(v) = v.filter(|v| slot.last.as_ref().is_none_or(|last| last.at() <= v.at())) {
-                slot.last = Some(v.clone());
+            if let Some(v) = v.filter(|_| slot.last.as_ref().is_none_or(|(_, at)| *at <= self.started)) {
+                slot.last = Some((v.clone(), self.started));
             }
             if step_aside && slot.running.as_ref().is_some_and(|r| r.id == self.id) {
                 slot.running = None;
@@ -239,16 +238,11 @@ impl<V: Stamped + Clone + Send + Sync + 'static> Words<V> {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+    use std::time::SystemTime;
 
     /// A number, stamped now.
     #[derive(Clone, Debug, PartialEq)]
     struct N(u32, SystemTime);
-
-    impl Stamped for N {
-        fn at(&self) -> SystemTime {
-            self.1
-        }
-    }
 
     fn n(v: u32) -> N {
         N(v, SystemTime::now())
@@ -418,6 +412,33 @@ mod tests {
         assert!(!finished.load(Ordering::SeqCst), "the run went on with nobody waiting");
         let next = shared.get("server", Duration::from_secs(60), |_| async { Ok(n(2)) }).await;
         assert_eq!(value(next), Ok(2), "a new run, the dropped one gone");
+    }
+
+    /// A run that panics tells its askers it stopped, and the next asker
+    /// runs again.
+    #[tokio::test]
+    async fn a_run_that_panics_holds_nothing() {
+        let shared = Arc::new(Shared::<N>::default());
+        let (never, always) = (Duration::ZERO, Duration::from_secs(60));
+        let joined = tokio::spawn({
+            let shared = shared.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                shared.get("k", always, |_| async { Ok(n(8)) }).await
+            }
+        });
+        let panicked = shared
+            .get("k", never, |_| async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if SystemTime::now() > SystemTime::UNIX_EPOCH {
+                    panic!("a bug in a check");
+                }
+                Ok(n(1))
+            })
+            .await;
+        assert_eq!(value(panicked), Err(stopped()));
+        assert_eq!(value(joined.await.expect("joined")), Err(stopped()), "whoever joined it hears the same");
+        assert_eq!(value(shared.get("k", always, |_| async { Ok(n(9)) }).await), Ok(9), "a new run");
     }
 
     #[tokio::test]

@@ -45,14 +45,23 @@ impl UsedTokens {
         self.used.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn was_used(&self, token: &str) -> bool {
-        self.used().get(&digest(token)).is_some_and(|at| at.elapsed() < TOKEN_LIFETIME)
-    }
-
-    pub fn remember(&self, token: &str) {
+    /// Takes `token` for a sign-in: false when it was taken before (two
+    /// sign-ins racing with one token: one of them only).
+    pub fn claim(&self, token: &str) -> bool {
         let mut used = self.used();
         used.retain(|_, at| at.elapsed() < TOKEN_LIFETIME);
-        used.insert(digest(token), Instant::now());
+        match used.entry(digest(token)) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Instant::now());
+                true
+            }
+        }
+    }
+
+    /// Gives `token` back: Medulla could not be asked about it.
+    pub fn release(&self, token: &str) {
+        self.used().remove(&digest(token));
     }
 }
 
@@ -69,10 +78,25 @@ fn client_address(peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         let header = headers.get_all("x-forwarded-for").iter().last()?.to_str().ok()?;
         header.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
     };
-    match peer.ip().is_loopback() {
-        true => forwarded().unwrap_or(peer.ip()),
-        false => peer.ip(),
+    let peer_ip = peer.ip().to_canonical();
+    match peer_ip.is_loopback() {
+        true => forwarded().map_or(peer_ip, |ip| ip.to_canonical()),
+        false => peer_ip,
     }
+}
+
+/// What throttles an attempt: its login as the directory matches it (LDAP
+/// logins ignore case and surrounding spaces), and its client's address
+/// (an IPv6 client by its /64, what one host is usually given).
+fn throttle_keys(login: &str, address: IpAddr) -> [String; 2] {
+    let address = match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    };
+    [format!("login:{}", login.trim().to_lowercase()), format!("address:{address}")]
 }
 
 fn throttled(wait: Duration) -> Response {
@@ -102,7 +126,7 @@ pub async fn sign_in(
         let detail = "Sign in through the Medulla console: this gateway takes its sign-on tokens only.";
         return problem(StatusCode::FORBIDDEN, "password-sign-in-disabled", "Sign in through the console", detail);
     }
-    let keys = [format!("login:{login}"), format!("address:{}", client_address(peer, &headers))];
+    let keys = throttle_keys(login, client_address(peer, &headers));
     let wait = gateway.throttle.wait(&keys);
     if !wait.is_zero() {
         return throttled(wait);
@@ -112,12 +136,17 @@ pub async fn sign_in(
         let detail = "Medulla refused the login and password, or the token.";
         problem(StatusCode::UNAUTHORIZED, "invalid-credentials", "Sign-in refused", detail)
     };
-    if token.is_some_and(|t| gateway.used_tokens.was_used(t)) {
-        return refused();
-    }
     // Anyone may try: never queued without bound.
     let Ok(_permit) = gateway.sign_ins.try_acquire() else {
         return too_many("Other sign-ins are in progress: try again in a moment.", 1);
+    };
+    if token.is_some_and(|t| !gateway.used_tokens.claim(t)) {
+        return refused();
+    }
+    let unclaim = || {
+        if let Some(token) = token {
+            gateway.used_tokens.release(token);
+        }
     };
     // A new sign-in from this browser ends its old session.
     gateway.end_session(&headers);
@@ -134,11 +163,10 @@ pub async fn sign_in(
         Ok(true) => gateway.throttle.accepted(&keys),
         Ok(false) => return refused(),
         // The agent refused the gateway's own Basic credentials.
-        Err(ApiError::Http(401)) => return upstream(&ApiError::Http(401)),
-        Err(e) => return upstream(&e),
-    }
-    if let Some(token) = token {
-        gateway.used_tokens.remember(token);
+        Err(e) => {
+            unclaim();
+            return upstream(&e);
+        }
     }
     let rights = match agent.call("base.getUserAcl", &[XmlValue::str(login)]).await {
         Ok(acl) => Rights::of(login, acl.as_str().unwrap_or_default()),
@@ -157,12 +185,13 @@ pub async fn sign_in(
         login: login.to_string(),
         agent,
         background,
-        entities: Mutex::new(entities),
+        entities: Mutex::new(gateway.shared_list(entities)),
         entities_read: Mutex::new(Instant::now()),
         signed_in: Instant::now(),
         last_seen: Mutex::new(Instant::now()),
         rereading: SingleFlight::default(),
         rights: Mutex::new(rights),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(crate::server::REQUESTS_PER_SESSION)),
     };
     gateway.open_session(id.clone(), session);
     let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
@@ -188,15 +217,27 @@ mod tests {
         headers.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
         assert_eq!(client_address(local, &headers), local.ip());
         assert_eq!(client_address(local, &HeaderMap::new()), local.ip());
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().expect("addr");
+        headers.insert("x-forwarded-for", HeaderValue::from_static("192.0.2.10"));
+        assert_eq!(client_address(mapped, &headers), "192.0.2.10".parse::<IpAddr>().expect("ip"));
     }
 
     #[test]
-    fn a_token_is_remembered_by_its_digest() {
+    fn one_login_and_one_host_whatever_their_spelling() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert_eq!(throttle_keys(" Admin ", ip("192.0.2.1")), throttle_keys("admin", ip("192.0.2.1")));
+        assert_eq!(throttle_keys("a", ip("2001:db8:1:2::5"))[1], throttle_keys("a", ip("2001:db8:1:2:ffff::9"))[1]);
+        assert_ne!(throttle_keys("a", ip("2001:db8:1:2::5"))[1], throttle_keys("a", ip("2001:db8:1:3::5"))[1]);
+    }
+
+    #[test]
+    fn a_token_is_taken_once_and_remembered_by_its_digest() {
         let used = UsedTokens::default();
-        assert!(!used.was_used("3f9a0c1e5b7d42a8"));
-        used.remember("3f9a0c1e5b7d42a8");
-        assert!(used.was_used("3f9a0c1e5b7d42a8"));
-        assert!(!used.was_used("3f9a0c1e5b7d42a9"));
+        assert!(used.claim("3f9a0c1e5b7d42a8"));
+        assert!(!used.claim("3f9a0c1e5b7d42a8"), "taken");
+        assert!(used.claim("3f9a0c1e5b7d42a9"));
+        used.release("3f9a0c1e5b7d42a9");
+        assert!(used.claim("3f9a0c1e5b7d42a9"), "given back");
         assert!(used.used().keys().all(|k| k.len() == 32), "only digests are kept");
     }
 }

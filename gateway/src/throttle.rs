@@ -2,7 +2,8 @@
 //! few refusals, each further attempt waits twice as long as the one
 //! before (up to [`MAX_BACK_OFF`]); a successful sign-in clears both.
 //! Forgotten after [`FORGET_AFTER`] without a refusal, and never more
-//! than [`MAX_KEYS`] remembered (the oldest go first).
+//! than [`MAX_KEYS`] remembered: those no longer held go first, then the
+//! oldest (so a flood of new keys cannot free a login that is held).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -62,9 +63,10 @@ impl Throttle {
             r.last = now;
         }
         if refusals.len() > MAX_KEYS {
-            let mut by_age: Vec<(Instant, String)> = refusals.iter().map(|(k, r)| (r.last, k.clone())).collect();
+            let mut by_age: Vec<(bool, Instant, String)> =
+                refusals.iter().map(|(k, r)| (r.until > now, r.last, k.clone())).collect();
             by_age.sort();
-            for (_, key) in by_age.into_iter().take(refusals.len() - MAX_KEYS) {
+            for (_, _, key) in by_age.into_iter().take(refusals.len() - MAX_KEYS) {
                 refusals.remove(&key);
             }
         }
