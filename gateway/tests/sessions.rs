@@ -79,6 +79,42 @@ async fn a_sign_on_token_signs_in_once() {
     let replayed = sign_in(&s, body, &[]).await;
     assert_eq!((replayed.status, replayed.kind.as_str()), (401, "invalid-credentials"));
     assert_eq!(entities(&s, &first.cookie.expect("cookie")).await, 200, "the first session stays");
+    // Two sign-ins racing with one token: one of them only.
+    let token = s.sim.sim.create_token(medulla_sim::USER_LOGIN);
+    let body = json!({"login": medulla_sim::USER_LOGIN, "token": token});
+    let (a, b) = tokio::join!(sign_in(&s, body.clone(), &[]), sign_in(&s, body, &[]));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [201, 401]);
+}
+
+/// One session asking for many new checks at once gets a few at a time
+/// (429 for the rest), so that it cannot take every agent call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_session_has_a_few_requests_in_progress_at_once() {
+    let s = setup_with(|_| {}).await;
+    s.sim.sim.control(serde_json::from_value(json!({"latency_ms": 300})).expect("control")).expect("set");
+    let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    let requests: Vec<_> = (0..20)
+        .map(|i| {
+            let (http, cookie) = (s.http.clone(), cookie.clone());
+            let url = format!("{}/api/v1/entities/UUID{}/imaging-server-status", s.base, 1 + i % 4);
+            tokio::spawn(async move {
+                let answer = http.get(url).header("cookie", cookie).header("cache-control", "no-cache").send().await;
+                let answer = answer.expect("sent");
+                (answer.status().as_u16(), answer.headers().contains_key("retry-after"))
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for r in requests {
+        answers.push(r.await.expect("joined"));
+    }
+    let refused = answers.iter().filter(|(status, retry)| *status == 429 && *retry).count();
+    let answered = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert!(refused >= 12 && answered >= 1 && refused + answered == 20, "{answers:?}");
+    let other = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
+    assert_eq!(entities(&s, &other).await, 200, "another session is not held");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
