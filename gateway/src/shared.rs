@@ -3,9 +3,10 @@
 //! a new run. One run per key at a time: a request joins the run in
 //! progress, whatever its age, unless it asked for a new answer
 //! (`no-cache`, a `max_age` of zero), which only a run begun after the
-//! request came in gives: it waits for the run in progress to step aside,
-//! then joins the next one (a hundred such requests at once make one more
-//! run, not a hundred).
+//! request came in gives (or [`AT_ONCE`] before: the requests one click
+//! sends together share a check): it waits for the run in progress to
+//! step aside, then joins the next one (a hundred such requests at once
+//! make one more run, not a hundred).
 //!
 //! A run says its words in turn (a provisional answer, then its final
 //! one); each asker takes the first word it hears, and every word is kept
@@ -29,6 +30,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 
 type Word<V> = Option<Result<V, ApiError>>;
+
+/// A run begun this little before a request counts as begun with it: a
+/// tab's status and activities, asked together, come from one check.
+pub const AT_ONCE: Duration = Duration::from_millis(250);
 
 fn stopped() -> ApiError {
     ApiError::Network("the check stopped".into())
@@ -97,7 +102,7 @@ impl<V: Clone + Send + Sync + 'static> Shared<V> {
                 });
                 match (&slot.last, &slot.running) {
                     (Some((last, at)), _) if *at >= asked || at.elapsed() <= max_age => Next::Answer(last.clone()),
-                    (_, Some(running)) if !max_age.is_zero() || running.started >= asked => {
+                    (_, Some(running)) if !max_age.is_zero() || running.started + AT_ONCE >= asked => {
                         Next::Hear(running.say.subscribe())
                     }
                     (_, Some(_)) => Next::WaitFor(slot.stepped_aside.clone().notified_owned()),
@@ -345,15 +350,22 @@ mod tests {
         assert_eq!(first.await.expect("joined"), Ok(1));
         let started = tokio::spawn({
             let (shared, count) = (shared.clone(), count.clone());
-            async move { ask(&shared, &count, none, 300).await }
+            async move { ask(&shared, &count, none, 600).await }
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
+        let with_it = tokio::spawn({
+            let (shared, count) = (shared.clone(), count.clone());
+            async move { ask(&shared, &count, none, 300).await }
+        });
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let crowd = all((0..10).map(|_| {
             let (shared, count) = (shared.clone(), count.clone());
             tokio::spawn(async move { ask(&shared, &count, none, 300).await })
         }))
         .await;
         assert_eq!(started.await.expect("joined"), Ok(2));
+        let with_it = with_it.await.expect("joined");
+        assert_eq!(with_it, Ok(2), "a run begun 100 ms before counts as begun with the request");
         assert!(crowd.iter().all(|a| *a == Ok(3)), "one run after the one they found: {crowd:?}");
         assert_eq!(count.runs(), 3);
         assert_eq!(count.most.load(Ordering::SeqCst), 1, "never two runs of a key at once");

@@ -146,7 +146,7 @@ async fn a_reference_image_needs_room_in_the_image_store(t: Transport) {
 
     // Below the 5 GB floor, after the next check: disabled, and why.
     b.control(json!({"store_free_mib": 3_815})); // 4 GB
-    // On REST, past the second for which the gateway shares a check.
+                                                 // On REST, past the second for which the gateway shares a check.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     b.goto("/?entity=UUID2").await;
     b.wait_status("available").await;
