@@ -81,10 +81,11 @@ fn statistics(f: &ServerFigures) -> Value {
     })
 }
 
-/// `at` in RFC 3339, to the second, in UTC.
+/// `at` in RFC 3339, to the second, in UTC (the `time` crate's).
 pub fn rfc3339(at: SystemTime) -> String {
     let seconds = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    format!("{}Z", Timestamp::from_unix_seconds(seconds as i64).iso())
+    let at = time::OffsetDateTime::from_unix_timestamp(seconds as i64).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// The status of `report`, checked at `checked_at`; `path_of` gives an

@@ -6,6 +6,7 @@
 pub mod agent_config;
 pub mod agent_http;
 pub mod json;
+pub mod metrics;
 pub mod rights;
 pub mod server;
 pub mod shared;

@@ -21,6 +21,7 @@
 
 use crate::agent_http::{AgentLink, Limits};
 use crate::json;
+use crate::metrics::Metrics;
 use crate::rights::Rights;
 use crate::shared::Shared;
 use crate::sign_in::{sign_in, UsedTokens};
@@ -199,15 +200,6 @@ struct Topology {
     at: SystemTime,
 }
 
-#[derive(Default)]
-struct Metrics {
-    /// Agent checks by outcome (`ok` or the error's kind).
-    checks: HashMap<&'static str, u64>,
-    check_seconds_sum: f64,
-    check_count: u64,
-    requests: u64,
-}
-
 pub struct Gateway {
     pub(crate) settings: Settings,
     pub(crate) agent_config: Config,
@@ -222,8 +214,6 @@ pub struct Gateway {
     /// What the checks saw of each imaging server, for every user: since
     /// when its status holds, its last figures.
     history: Mutex<History>,
-    /// The last status answered, by entity (for `/metrics`).
-    reported: Mutex<HashMap<String, &'static str>>,
     /// Sign-ins asking the agent at once (anyone may try one: never
     /// queued, a 429 past it).
     pub(crate) sign_ins: Semaphore,
@@ -236,7 +226,7 @@ pub struct Gateway {
     /// One synchronisation at a time per imaging server (by its owner
     /// entity): the server regenerates boot menus one entity after another.
     synchronising_servers: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    metrics: Mutex<Metrics>,
+    metrics: Metrics,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -271,8 +261,7 @@ impl Gateway {
             resolved: Arc::default(),
             checks: Arc::default(),
             history: Mutex::new(History::default()),
-            reported: Mutex::new(HashMap::new()),
-            metrics: Mutex::new(Metrics::default()),
+            metrics: Metrics::default(),
         }))
     }
 
@@ -411,7 +400,7 @@ impl Gateway {
             }
             other => other?,
         };
-        lock(&self.reported).insert(entity.to_string(), json::status_name(&checked.report.status));
+        self.metrics.reported(entity, json::status_name(&checked.report.status));
         Ok(self.annotated(&checked))
     }
 
@@ -623,37 +612,7 @@ impl Gateway {
             Ok(_) => "ok",
             Err(e) => error_kind(e),
         };
-        let mut m = lock(&self.metrics);
-        *m.checks.entry(outcome).or_default() += 1;
-        m.check_seconds_sum += took.as_secs_f64();
-        m.check_count += 1;
-    }
-
-    fn metrics_text(&self) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP medulla_imaging_server_status The last status checked, per entity (1 for its status).\n");
-        out.push_str("# TYPE medulla_imaging_server_status gauge\n");
-        let mut reported: Vec<_> = lock(&self.reported).iter().map(|(e, s)| (e.clone(), *s)).collect();
-        reported.sort();
-        for (entity, status) in &reported {
-            out.push_str(&format!("medulla_imaging_server_status{{entity=\"{entity}\",status=\"{status}\"}} 1\n"));
-        }
-        let m = lock(&self.metrics);
-        out.push_str("# HELP medulla_imaging_agent_checks_total Status checks made of the MMC agent, by outcome.\n");
-        out.push_str("# TYPE medulla_imaging_agent_checks_total counter\n");
-        let mut outcomes: Vec<_> = m.checks.iter().collect();
-        outcomes.sort();
-        for (outcome, n) in outcomes {
-            out.push_str(&format!("medulla_imaging_agent_checks_total{{outcome=\"{outcome}\"}} {n}\n"));
-        }
-        out.push_str("# HELP medulla_imaging_agent_check_seconds Time the MMC agent took for a status check.\n");
-        out.push_str("# TYPE medulla_imaging_agent_check_seconds summary\n");
-        out.push_str(&format!("medulla_imaging_agent_check_seconds_sum {}\n", m.check_seconds_sum));
-        out.push_str(&format!("medulla_imaging_agent_check_seconds_count {}\n", m.check_count));
-        out.push_str("# HELP medulla_imaging_gateway_requests_total Requests answered.\n");
-        out.push_str("# TYPE medulla_imaging_gateway_requests_total counter\n");
-        out.push_str(&format!("medulla_imaging_gateway_requests_total {}\n", m.requests));
-        out
+        self.metrics.checked(outcome, took);
     }
 }
 
@@ -676,19 +635,34 @@ fn error_kind(e: &ApiError) -> &'static str {
     }
 }
 
-/// The values of cookie `name` in the request.
-fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+/// The values of cookie `name` in the request (read by the `cookie` crate).
+fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = String> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(move |c| c.trim().strip_prefix(name)?.strip_prefix('='))
+        .flat_map(|v| cookie::Cookie::split_parse(v).filter_map(Result::ok))
+        .filter(move |c| c.name() == name)
+        .map(|c| c.value().to_string())
 }
 
 /// The value of cookie `name` in the request.
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    cookies(headers, name).next().filter(|v| !v.is_empty()).map(str::to_string)
+    cookies(headers, name).next().filter(|v| !v.is_empty())
+}
+
+/// The `Set-Cookie` of the gateway's session `id` (`None`: its removal).
+pub(crate) fn session_cookie(id: Option<&str>) -> Option<HeaderValue> {
+    let mut c = cookie::Cookie::build((COOKIE, id.unwrap_or_default().to_string()))
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(cookie::SameSite::Strict)
+        .build();
+    if id.is_none() {
+        c.set_max_age(cookie::time::Duration::ZERO);
+    }
+    HeaderValue::from_str(&c.to_string()).ok()
 }
 
 /// 128 random bits, from the kernel.
@@ -787,17 +761,14 @@ pub(crate) fn json_answer(status: StatusCode, body: Value) -> Response {
 }
 
 /// The oldest status the client accepts: `Cache-Control: no-cache` (0) or
-/// `max-age=N`, else the check interval.
+/// `max-age=N` (read by the `headers` crate), else the check interval.
 fn max_age(headers: &HeaderMap, interval: Duration) -> Duration {
-    let directives = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    directives
-        .split(',')
-        .map(str::trim)
-        .find_map(|d| match d {
-            "no-cache" => Some(Duration::ZERO),
-            _ => d.strip_prefix("max-age=")?.parse().ok().map(Duration::from_secs),
-        })
-        .map_or(interval, |asked| asked.min(interval))
+    use headers::HeaderMapExt;
+    let asked = headers.typed_get::<headers::CacheControl>().and_then(|c| match c.no_cache() {
+        true => Some(Duration::ZERO),
+        false => c.max_age(),
+    });
+    asked.map_or(interval, |asked| asked.min(interval))
 }
 
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -935,21 +906,25 @@ async fn log_and_no_store(
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    lock(&gateway.metrics).requests += 1;
+    gateway.metrics.answered();
     eprintln!("{method} {path} {} {} ms", response.status().as_u16(), started.elapsed().as_millis());
     response
 }
 
 async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], gateway.metrics_text()).into_response()
+    let text = gateway.metrics.text(gateway.link.in_flight(&gateway.settings.limits()));
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }
 
 async fn sign_out(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
     // The agent has no sign-out call: its session, whose cookie the
     // gateway drops here, ends at its idle timeout.
     gateway.end_session(&headers);
-    let clear = format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
-    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response()
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Some(clear) = session_cookie(None) {
+        response.headers_mut().insert(header::SET_COOKIE, clear);
+    }
+    response
 }
 
 /// Why a request is not answered.

@@ -5,15 +5,17 @@
 //! view, as the console reads it ([`Rights`]), is refused.
 
 use crate::rights::Rights;
-use crate::server::{json_answer, new_session_id, problem, too_many, upstream, Gateway, UserSession, COOKIE};
+use crate::server::{json_answer, new_session_id, problem, session_cookie, too_many, upstream, Gateway, UserSession};
 use crate::single_flight::SingleFlight;
 use crate::AgentHttp;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Json;
 use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -65,9 +67,20 @@ impl UsedTokens {
     }
 }
 
+/// What a sign-in sends: `{login, password}` or `{login, token}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    login: String,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
 /// A login or token of sane length.
-fn credential(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.is_empty() && s.len() <= 256)
+fn credential(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| !s.is_empty() && s.len() <= 256)
 }
 
 /// The client's address: Apache's `X-Forwarded-For` (its last address, the
@@ -108,13 +121,17 @@ pub async fn sign_in(
     State(gateway): State<Arc<Gateway>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<Json<SignInBody>, JsonRejection>,
 ) -> Response {
-    // JSON only (the route checks it): a form of another site cannot sign
-    // a browser in as someone else.
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let login = credential(&request["login"]);
-    let (login, password, token) = match (login, credential(&request["password"]), credential(&request["token"])) {
+    // JSON only (axum's `Json` requires its type): a form of another site
+    // cannot sign a browser in as someone else.
+    let Ok(Json(request)) = body else {
+        let detail = "Expected JSON: {\"login\", \"password\"} or {\"login\", \"token\"}.";
+        return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);
+    };
+    let login = credential(Some(&request.login));
+    let (password, token) = (credential(request.password.as_deref()), credential(request.token.as_deref()));
+    let (login, password, token) = match (login, password, token) {
         (Some(login), Some(password), None) => (login, Some(password), None),
         (Some(login), None, Some(token)) => (login, None, Some(token)),
         _ => {
@@ -195,8 +212,7 @@ pub async fn sign_in(
     };
     gateway.open_session(id.clone(), session);
     let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
-    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    if let Some(value) = session_cookie(Some(&id)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
@@ -205,6 +221,7 @@ pub async fn sign_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn the_client_is_apaches_last_forwarded_address_only_behind_loopback() {
