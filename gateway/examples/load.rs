@@ -138,9 +138,9 @@ async fn memory() {
         mib(after_first)
     );
     println!(
-        "| gateway | {SESSIONS} sessions, 300 entities | after {REQUESTS} requests | {:.1} MiB (+{:.1} MiB) |",
+        "| gateway | {SESSIONS} sessions, 300 entities | after {REQUESTS} requests | {:.1} MiB ({:+.1} MiB) |",
         mib(after_all),
-        mib(after_all.saturating_sub(after_first))
+        mib(after_all) - mib(after_first)
     );
     println!(
         "| gateway | {SESSIONS} sessions, 300 entities | answer time, median / 99th percentile | {:.0} / {:.0} ms ({failed} failed) |",
