@@ -35,6 +35,12 @@ type Word<V> = Option<Result<V, ApiError>>;
 /// tab's status and activities, asked together, come from one check.
 pub const AT_ONCE: Duration = Duration::from_millis(250);
 
+/// A request come in this little after a run failed was sent with the one
+/// that started it (a browser sends a status and its activities a few ms
+/// apart): it gets the same failure, not a check of its own. A click after
+/// the failure was shown comes later, and gets a new check.
+pub const SENT_WITH: Duration = Duration::from_millis(20);
+
 fn stopped() -> ApiError {
     ApiError::Network("the check stopped".into())
 }
@@ -48,6 +54,10 @@ struct Running<V> {
 struct Slot<V> {
     /// The last answer, and when the run that made it began.
     last: Option<(V, Instant)>,
+    /// The last run's failure, when it is younger than `last`: when that
+    /// run began, and when it failed. A request sent with the one that
+    /// started it, and come in just after it failed, gets it too.
+    failed: Option<(ApiError, Instant, Instant)>,
     running: Option<Running<V>>,
     /// Told when the run in progress steps aside.
     stepped_aside: Arc<Notify>,
@@ -96,11 +106,21 @@ impl<V: Clone + Send + Sync + 'static> Shared<V> {
                 let mut slots = lock(&self.slots);
                 let slot = slots.entry(key.to_string()).or_insert_with(|| Slot {
                     last: None,
+                    failed: None,
                     running: None,
                     stepped_aside: Arc::default(),
                     runs: 0,
                 });
                 match (&slot.last, &slot.running) {
+                    // The requests one click sends together share one
+                    // check, even when it ended (failed) before the last
+                    // of them came in.
+                    _ if slot.failed.as_ref().is_some_and(|(_, began, failed)| {
+                        *began + AT_ONCE >= asked && *failed + SENT_WITH >= asked
+                    }) =>
+                    {
+                        return Err(slot.failed.as_ref().map_or_else(stopped, |(e, _, _)| e.clone()));
+                    }
                     (Some((last, at)), _) if *at >= asked || at.elapsed() <= max_age => Next::Answer(last.clone()),
                     (_, Some(running)) if !max_age.is_zero() || running.started + AT_ONCE >= asked => {
                         Next::Hear(running.say.subscribe())
@@ -205,6 +225,13 @@ impl<V: Clone + Send + Sync + 'static> Words<V> {
 
     fn last(&self, result: Result<V, ApiError>) {
         self.keep(result.as_ref().ok(), true);
+        if let Err(e) = &result {
+            if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
+                if slot.last.as_ref().is_none_or(|(_, at)| *at <= self.started) {
+                    slot.failed = Some((e.clone(), self.started, Instant::now()));
+                }
+            }
+        }
         self.say.send_replace(Some(result));
     }
 
@@ -214,6 +241,7 @@ impl<V: Clone + Send + Sync + 'static> Words<V> {
         if let Some(slot) = lock(&self.shared.slots).get_mut(&self.key) {
             if let Some(v) = v.filter(|_| slot.last.as_ref().is_none_or(|(_, at)| *at <= self.started)) {
                 slot.last = Some((v.clone(), self.started));
+                slot.failed = slot.failed.take().filter(|(_, began, _)| *began > self.started);
             }
             if step_aside && slot.running.as_ref().is_some_and(|r| r.id == self.id) {
                 slot.running = None;
@@ -328,6 +356,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(asker(second).await, Ok(2), "the final word is kept");
         assert_eq!(count.runs(), 1);
+        tokio::time::sleep(AT_ONCE).await;
         assert_eq!(asker(Duration::ZERO).await, Ok(1), "too old for the asker: a new run");
         assert_eq!(count.runs(), 2);
     }
@@ -385,7 +414,8 @@ mod tests {
                         true => words.provisional(N(v * 10, at)),
                         false => words.waiting_on_server(),
                     }
-                    tokio::time::sleep(Duration::from_millis(500 - 100 * u64::from(v))).await;
+                    // Begun 300 ms apart, they end in the other order.
+                    tokio::time::sleep(Duration::from_millis([1500, 1000, 500][v as usize - 1])).await;
                     Ok(N(v, at))
                 })
                 .await;
@@ -394,12 +424,13 @@ mod tests {
         let one = tokio::spawn(slow(shared.clone(), 1, true));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(one.await.expect("joined"), Ok(10), "the provisional word, at once");
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let two = tokio::spawn(slow(shared.clone(), 2, false));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let three = tokio::time::timeout(Duration::from_millis(200), slow(shared.clone(), 3, true)).await;
         assert_eq!(three.expect("not held up by the runs before"), Ok(30));
         assert_eq!(two.await.expect("joined"), Ok(2));
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
         let kept = shared.get("server", Duration::from_secs(60), |_| async { Ok(n(9)) }).await;
         assert_eq!(value(kept), Ok(3), "the youngest run's final answer, whatever the order they ended in");
     }
@@ -450,7 +481,22 @@ mod tests {
             .await;
         assert_eq!(value(panicked), Err(stopped()));
         assert_eq!(value(joined.await.expect("joined")), Err(stopped()), "whoever joined it hears the same");
+        tokio::time::sleep(AT_ONCE + Duration::from_millis(50)).await;
         assert_eq!(value(shared.get("k", always, |_| async { Ok(n(9)) }).await), Ok(9), "a new run");
+    }
+
+    /// What is sent together shares one check, even one that failed before
+    /// the last of it came in; a little later, a new run.
+    #[tokio::test]
+    async fn askers_at_once_share_a_failure_that_ended_before_the_last_came() {
+        let shared = Arc::new(Shared::<N>::default());
+        let none = Duration::ZERO;
+        let failed = shared.get("k", none, |_| async { Err(ApiError::Timeout) }).await;
+        assert_eq!(value(failed), Err(ApiError::Timeout));
+        let with_it = shared.get("k", Duration::from_secs(60), |_| async { Ok(n(2)) }).await;
+        assert_eq!(value(with_it), Err(ApiError::Timeout), "asked with the failed run: its answer");
+        tokio::time::sleep(SENT_WITH + Duration::from_millis(30)).await;
+        assert_eq!(value(shared.get("k", none, |_| async { Ok(n(3)) }).await), Ok(3), "later: a new run");
     }
 
     #[tokio::test]
@@ -458,8 +504,10 @@ mod tests {
         let shared = Arc::new(Shared::<N>::default());
         let (never, always) = (Duration::ZERO, Duration::from_secs(60));
         assert_eq!(value(shared.get("k", never, |_| async { Ok(n(7)) }).await), Ok(7));
+        tokio::time::sleep(AT_ONCE + Duration::from_millis(50)).await;
         let failed = shared.get("k", never, |_| async { Err(ApiError::Timeout) }).await;
         assert_eq!(value(failed), Err(ApiError::Timeout));
+        tokio::time::sleep(AT_ONCE + Duration::from_millis(50)).await;
         assert_eq!(value(shared.get("k", always, |_| async { Ok(n(9)) }).await), Ok(7));
         assert_eq!(value(shared.get("k", never, |_| async { Ok(n(9)) }).await), Ok(9));
     }
