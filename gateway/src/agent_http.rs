@@ -47,7 +47,7 @@ pub struct AgentLink {
     /// The share of `agent_calls` that background work may take.
     background_calls: Semaphore,
     server_calls: Semaphore,
-    wait: Duration,
+    limits: Limits,
     /// The calls waiting on an imaging server in flight, by URL and text.
     waiting_on_servers: SingleFlight<(String, String), Heard>,
 }
@@ -80,15 +80,15 @@ impl AgentLink {
             agent_calls: Semaphore::new(limits.agent_calls.max(1)),
             background_calls: Semaphore::new((limits.agent_calls / 2).max(1)),
             server_calls: Semaphore::new(limits.server_calls.max(1)),
-            wait: limits.wait,
+            limits,
             waiting_on_servers: SingleFlight::default(),
         }))
     }
 
     /// Calls in flight: `(agent calls, calls waiting on imaging servers)`.
-    pub fn in_flight(&self, limits: &Limits) -> (usize, usize) {
+    pub fn in_flight(&self) -> (usize, usize) {
         let busy = |s: &Semaphore, max: usize| max.max(1).saturating_sub(s.available_permits());
-        (busy(&self.agent_calls, limits.agent_calls), busy(&self.server_calls, limits.server_calls))
+        (busy(&self.agent_calls, self.limits.agent_calls), busy(&self.server_calls, self.limits.server_calls))
     }
 }
 
@@ -244,7 +244,7 @@ struct Exchange {
 impl AgentLink {
     /// `exchange` once its turn has come under `limit`.
     async fn send(&self, limit: &Semaphore, exchange: Exchange, jar: &reqwest::cookie::Jar) -> Heard {
-        let permit = tokio::time::timeout(self.wait, limit.acquire()).await;
+        let permit = tokio::time::timeout(self.limits.wait, limit.acquire()).await;
         let Ok(Ok(_permit)) = permit else { return Err(busy()) };
         let Exchange { method, url, headers, body, timeout } = exchange;
         // The timeout covers the whole exchange, the body included.
@@ -304,7 +304,7 @@ impl Http for AgentHttp {
         let heard = if waits_on_server {
             self.link.send_waiting_on_server(exchange, &self.jar).await
         } else if self.background {
-            let share = tokio::time::timeout(self.link.wait, self.link.background_calls.acquire()).await;
+            let share = tokio::time::timeout(self.link.limits.wait, self.link.background_calls.acquire()).await;
             let Ok(Ok(_share)) = share else { return Err(busy()) };
             self.link.send(&self.link.agent_calls, exchange, &self.jar).await
         } else {

@@ -782,7 +782,6 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/entities/{id}/imaging-server-status", get(status))
         .route("/entities/{id}/imaging-activities", get(activities))
         .route("/entities/{id}/boot-menu-synchronisations", post(synchronise).route_layer(from_fn(writes_from_the_tab)))
-        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not-found", "Not found", "No such resource.") })
         .layer(axum::middleware::from_fn_with_state(gateway.clone(), a_few_per_session));
     Router::new()
         .nest("/api/v1", api)
@@ -863,23 +862,20 @@ async fn as_problem(request: axum::extract::Request, next: axum::middleware::Nex
     if status.is_success() || is_problem || status == StatusCode::NOT_MODIFIED || status.is_redirection() {
         return response;
     }
-    let (kind, title) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "Request body too large"),
-        StatusCode::NOT_FOUND => ("not-found", "Not found"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("bad-request", "Bad request"),
-        s if s.is_client_error() => ("bad-request", "Bad request"),
-        _ => ("internal-error", "Internal error"),
-    };
-    let detail = match status {
-        StatusCode::METHOD_NOT_ALLOWED => "This resource does not take that method: see the Allow header.",
-        StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than the gateway reads.",
-        StatusCode::NOT_FOUND => "No such resource.",
-        s if s.is_client_error() => "The request could not be read.",
-        _ => "The gateway failed; its log says why.",
+    let (kind, title, detail) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "Method not allowed",
+            "This resource does not take that method: see the Allow header.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload-too-large", "Request body too large", "The request body is larger than the gateway reads.")
+        }
+        StatusCode::NOT_FOUND => ("not-found", "Not found", "No such resource."),
+        s if s.is_client_error() => ("bad-request", "Bad request", "The request could not be read."),
+        _ => ("internal-error", "Internal error", "The gateway failed; its log says why."),
     };
     let allow = response.headers().get(header::ALLOW).cloned();
-    let status = if status.is_client_error() || status.is_server_error() { status } else { StatusCode::BAD_REQUEST };
     let mut answer = problem(status, kind, title, detail);
     if let Some(allow) = allow {
         answer.headers_mut().insert(header::ALLOW, allow);
@@ -912,7 +908,7 @@ async fn log_and_no_store(
 }
 
 async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
-    let text = gateway.metrics.text(gateway.link.in_flight(&gateway.settings.limits()));
+    let text = gateway.metrics.text(gateway.link.in_flight());
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }
 

@@ -111,16 +111,15 @@ impl<V: Clone + Send + Sync + 'static> Shared<V> {
                     stepped_aside: Arc::default(),
                     runs: 0,
                 });
+                // The requests one click sends together share one check,
+                // even when it ended (failed) before the last of them came in.
+                let sent_with = |(_, began, failed): &&(ApiError, Instant, Instant)| {
+                    *began + AT_ONCE >= asked && *failed + SENT_WITH >= asked
+                };
+                if let Some((e, _, _)) = slot.failed.as_ref().filter(sent_with) {
+                    return Err(e.clone());
+                }
                 match (&slot.last, &slot.running) {
-                    // The requests one click sends together share one
-                    // check, even when it ended (failed) before the last
-                    // of them came in.
-                    _ if slot.failed.as_ref().is_some_and(|(_, began, failed)| {
-                        *began + AT_ONCE >= asked && *failed + SENT_WITH >= asked
-                    }) =>
-                    {
-                        return Err(slot.failed.as_ref().map_or_else(stopped, |(e, _, _)| e.clone()));
-                    }
                     (Some((last, at)), _) if *at >= asked || at.elapsed() <= max_age => Next::Answer(last.clone()),
                     (_, Some(running)) if !max_age.is_zero() || running.started + AT_ONCE >= asked => {
                         Next::Hear(running.say.subscribe())

@@ -88,7 +88,7 @@ fn credential(v: Option<&str>) -> Option<&str> {
 /// this machine, else the peer's.
 fn client_address(peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     let forwarded = || {
-        let header = headers.get_all("x-forwarded-for").iter().last()?.to_str().ok()?;
+        let header = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
         header.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
     };
     let peer_ip = peer.ip().to_canonical();
