@@ -3,6 +3,7 @@
 //! writes them. No I/O, so it is tested natively; every failure is a typed
 //! error, never a panic.
 
+use quick_xml::events::Event;
 use std::fmt;
 
 /// The deepest nesting of values read. The agent's answers nest five or six
@@ -223,8 +224,9 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 /// Reads a `<methodResponse>` body: UTF-8, or Latin-1 when the bytes are not
-/// UTF-8 (very old agents). Read as it comes (no tree is built: an answer
-/// takes the memory of its values, bounded by the size of the body).
+/// UTF-8 (very old agents). Read as it comes, by quick-xml's pull reader (no
+/// tree is built: an answer takes the memory of its values, bounded by the
+/// size of the body).
 pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
     let text = match std::str::from_utf8(body) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
@@ -234,14 +236,14 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
     if text.trim().is_empty() {
         return Err(bad("empty response"));
     }
-    let mut xml = Reader { rest: text };
+    let mut xml = Reader::new(text);
     match xml.element()? {
-        Token::Open { name: "methodResponse", empty: false } => {}
+        Token::Open { name, empty: false } if name == "methodResponse" => {}
         Token::Open { name, .. } => return Err(bad(format!("expected <methodResponse>, found <{name}>"))),
         _ => return Err(bad("not XML: no <methodResponse>")),
     }
     let response = match xml.element()? {
-        Token::Open { name: "params", empty: false } => {
+        Token::Open { name, empty: false } if name == "params" => {
             xml.open("param")?;
             xml.open("value")?;
             let value = xml.value(0)?;
@@ -249,7 +251,7 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
             xml.close("params")?;
             Response::Success(value)
         }
-        Token::Open { name: "fault", empty: false } => {
+        Token::Open { name, empty: false } if name == "fault" => {
             xml.open("value")?;
             let fault = xml.value(0)?;
             xml.close("fault")?;
@@ -260,7 +262,7 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
                 _ => return Err(bad("fault without faultCode and faultString")),
             }
         }
-        Token::Close("methodResponse") => return Err(bad("empty <methodResponse>")),
+        Token::Close(name) if name == "methodResponse" => return Err(bad("empty <methodResponse>")),
         token => return Err(bad(format!("unexpected {token} in <methodResponse>"))),
     };
     xml.close("methodResponse")?;
@@ -272,19 +274,16 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
 
 /// What the reader meets next.
 #[derive(Debug, PartialEq)]
-enum Token<'a> {
+enum Token {
     /// `<name ...>`, or `<name .../>` (`empty`); attributes are skipped.
-    Open {
-        name: &'a str,
-        empty: bool,
-    },
-    Close(&'a str),
+    Open { name: String, empty: bool },
+    Close(String),
     /// Text (CDATA included), references resolved and line ends made `\n`.
     Text(String),
     End,
 }
 
-impl fmt::Display for Token<'_> {
+impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Token::Open { name, .. } => write!(f, "<{name}>"),
@@ -295,93 +294,83 @@ impl fmt::Display for Token<'_> {
     }
 }
 
-/// A pull reader of the XML that XML-RPC uses: elements and text; comments
-/// and processing instructions (the XML declaration) skipped; a document
-/// type declaration refused (no entity of its own is ever expanded).
+/// The XML that XML-RPC uses, read by quick-xml: elements and text;
+/// comments and processing instructions (the XML declaration) skipped; a
+/// document type declaration refused, and no entity but XML's five and
+/// character references expanded (so no "billion laughs").
 struct Reader<'a> {
-    rest: &'a str,
+    xml: quick_xml::Reader<&'a [u8]>,
+    /// An event read past the end of a text, given next.
+    pending: Option<Event<'a>>,
 }
 
-/// What follows `end` in `text`.
-fn after<'a>(text: &'a str, end: &str, what: &str) -> Result<&'a str, DecodeError> {
-    text.find(end).map(|i| &text[i + end.len()..]).ok_or_else(|| bad(format!("not XML: unclosed {what}")))
+fn not_xml(e: impl fmt::Display) -> DecodeError {
+    bad(format!("not XML: {e}"))
+}
+
+fn name_of(name: quick_xml::name::QName) -> String {
+    name.as_ref().to_string()
 }
 
 impl<'a> Reader<'a> {
-    fn token(&mut self) -> Result<Token<'a>, DecodeError> {
+    fn new(text: &'a str) -> Self {
+        Self { xml: quick_xml::Reader::from_str(text), pending: None }
+    }
+
+    fn event(&mut self) -> Result<Event<'a>, DecodeError> {
+        match self.pending.take() {
+            Some(event) => Ok(event),
+            None => self.xml.read_event().map_err(not_xml),
+        }
+    }
+
+    fn token(&mut self) -> Result<Token, DecodeError> {
         loop {
-            let rest = self.rest;
-            if rest.is_empty() {
-                return Ok(Token::End);
-            } else if let Some(inside) = rest.strip_prefix("<!--") {
-                self.rest = after(inside, "-->", "comment")?;
-            } else if let Some(inside) = rest.strip_prefix("<?") {
-                self.rest = after(inside, "?>", "processing instruction")?;
-            } else if !rest.starts_with('<') || rest.starts_with("<![CDATA[") {
-                return self.text();
-            } else if rest.starts_with("<!") {
-                return Err(bad("a document type declaration: refused"));
-            } else if let Some(inside) = rest.strip_prefix("</") {
-                let end = inside.find('>').ok_or_else(|| bad("not XML: unclosed tag"))?;
-                self.rest = &inside[end + 1..];
-                return Ok(Token::Close(inside[..end].trim_end()));
-            } else {
-                return self.open_tag();
-            }
-        }
-    }
-
-    /// `<name attributes...>` or `<name .../>`; a `>` inside a quoted
-    /// attribute value does not end it.
-    fn open_tag(&mut self) -> Result<Token<'a>, DecodeError> {
-        let inside = &self.rest[1..];
-        let name_end = inside.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(inside.len());
-        let name = &inside[..name_end];
-        if name.is_empty() {
-            return Err(bad("not XML: a tag without a name"));
-        }
-        let mut quote = None;
-        for (i, c) in inside.char_indices().filter(|(i, _)| *i >= name_end) {
-            match (quote, c) {
-                (None, '"' | '\'') => quote = Some(c),
-                (Some(q), c) if c == q => quote = None,
-                (None, '>') => {
-                    self.rest = &inside[i + 1..];
-                    return Ok(Token::Open { name, empty: inside[..i].ends_with('/') });
+            return Ok(match self.event()? {
+                Event::Start(e) => Token::Open { name: name_of(e.name()), empty: false },
+                Event::Empty(e) => Token::Open { name: name_of(e.name()), empty: true },
+                Event::End(e) => Token::Close(name_of(e.name())),
+                Event::Eof => Token::End,
+                Event::DocType(_) => return Err(bad("a document type declaration: refused")),
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) => continue,
+                text @ (Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) => {
+                    self.pending = Some(text);
+                    Token::Text(self.text()?)
                 }
-                _ => {}
-            }
+            });
         }
-        Err(bad("not XML: unclosed tag"))
     }
 
-    /// Text up to the next tag, with the CDATA sections, comments and
-    /// processing instructions inside it.
-    fn text(&mut self) -> Result<Token<'a>, DecodeError> {
+    /// Text up to the next tag, with the CDATA sections, references,
+    /// comments and processing instructions inside it.
+    fn text(&mut self) -> Result<String, DecodeError> {
         let mut out = String::new();
         loop {
-            let rest = self.rest;
-            if let Some(inside) = rest.strip_prefix("<![CDATA[") {
-                let end = inside.find("]]>").ok_or_else(|| bad("not XML: unclosed CDATA section"))?;
-                push_line_ends(&mut out, &inside[..end]);
-                self.rest = &inside[end + 3..];
-            } else if let Some(inside) = rest.strip_prefix("<!--") {
-                self.rest = after(inside, "-->", "comment")?;
-            } else if let Some(inside) = rest.strip_prefix("<?") {
-                self.rest = after(inside, "?>", "processing instruction")?;
-            } else if rest.is_empty() || rest.starts_with('<') {
-                return Ok(Token::Text(out));
-            } else {
-                let end = rest.find('<').unwrap_or(rest.len());
-                unescape_into(&mut out, &rest[..end])?;
-                self.rest = &rest[end..];
+            match self.event()? {
+                Event::Text(t) => out.push_str(&t.xml10_content()),
+                Event::CData(t) => out.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => {
+                    let name: &str = &r;
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => Some(c.to_string()),
+                        Ok(None) => quick_xml::escape::resolve_predefined_entity(name).map(String::from),
+                        Err(_) => None,
+                    };
+                    let resolved = resolved.ok_or_else(|| bad(format!("not XML: unknown reference &{name};")))?;
+                    out.push_str(&resolved);
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                other => {
+                    self.pending = Some(other);
+                    return Ok(out);
+                }
             }
         }
     }
 
     /// The next element tag, or the end: text between elements may only
     /// be white space.
-    fn element(&mut self) -> Result<Token<'a>, DecodeError> {
+    fn element(&mut self) -> Result<Token, DecodeError> {
         loop {
             match self.token()? {
                 Token::Text(t) if t.trim().is_empty() => {}
@@ -430,9 +419,9 @@ impl<'a> Reader<'a> {
         loop {
             match self.token()? {
                 Token::Text(t) => text.push_str(&t),
-                Token::Close("value") => return Ok(Value::Str(text)),
+                Token::Close(name) if name == "value" => return Ok(Value::Str(text)),
                 Token::Open { name, empty } if text.trim().is_empty() => {
-                    let value = self.typed(name, empty, depth)?;
+                    let value = self.typed(&name, empty, depth)?;
                     self.close("value")?;
                     return Ok(value);
                 }
@@ -473,9 +462,9 @@ impl<'a> Reader<'a> {
                 if !empty && !self.open("data")? {
                     loop {
                         match self.element()? {
-                            Token::Open { name: "value", empty: true } => items.push(Value::Str(String::new())),
-                            Token::Open { name: "value", empty: false } => items.push(self.value(depth + 1)?),
-                            Token::Close("data") => break,
+                            Token::Open { name, empty: true } if name == "value" => items.push(Value::Str(String::new())),
+                            Token::Open { name, empty: false } if name == "value" => items.push(self.value(depth + 1)?),
+                            Token::Close(name) if name == "data" => break,
                             token => return Err(bad(format!("unexpected {token} in <data>"))),
                         }
                     }
@@ -490,7 +479,7 @@ impl<'a> Reader<'a> {
                 if !empty {
                     loop {
                         match self.element()? {
-                            Token::Open { name: "member", empty: false } => {
+                            Token::Open { name, empty: false } if name == "member" => {
                                 let name_empty = self.open("name")?;
                                 let key = self.text_of("name", name_empty)?;
                                 let value = match self.open("value")? {
@@ -500,7 +489,7 @@ impl<'a> Reader<'a> {
                                 self.close("member")?;
                                 members.push((key, value));
                             }
-                            Token::Close("struct") => break,
+                            Token::Close(name) if name == "struct" => break,
                             token => return Err(bad(format!("unexpected {token} in <struct>"))),
                         }
                     }
@@ -510,44 +499,6 @@ impl<'a> Reader<'a> {
             other => return Err(bad(format!("unknown XML-RPC type <{other}>"))),
         })
     }
-}
-
-/// `raw`, its line ends (`\r\n`, `\r`) made `\n` as XML reads them.
-fn push_line_ends(out: &mut String, raw: &str) {
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            chars.next_if_eq(&'\n');
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-}
-
-/// Character data: line ends made `\n`, then the five entities and the
-/// character references resolved; any other `&` is an error.
-fn unescape_into(out: &mut String, raw: &str) -> Result<(), DecodeError> {
-    let mut parts = raw.split('&');
-    push_line_ends(out, parts.next().unwrap_or_default());
-    for part in parts {
-        let (reference, rest) = part.split_once(';').ok_or_else(|| bad("not XML: a bare &"))?;
-        let code = |digits: &str, radix| u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
-        let c = match reference {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            r => match r.strip_prefix("#x").or_else(|| r.strip_prefix("#X")) {
-                Some(hex) => code(hex, 16),
-                None => r.strip_prefix('#').and_then(|d| code(d, 10)),
-            },
-        };
-        out.push(c.filter(|&c| c != '\0').ok_or_else(|| bad(format!("not XML: unknown reference &{reference};")))?);
-        push_line_ends(out, rest);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
