@@ -5,7 +5,7 @@
 
 pub mod agent_config;
 pub mod agent_http;
-pub mod json;
+pub mod bodies;
 pub mod metrics;
 pub mod rights;
 pub mod server;

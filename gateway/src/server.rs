@@ -20,7 +20,7 @@
 //!   Prometheus `/metrics`.
 
 use crate::agent_http::{AgentLink, Limits};
-use crate::json;
+use crate::bodies;
 use crate::metrics::Metrics;
 use crate::rights::Rights;
 use crate::shared::Shared;
@@ -43,7 +43,7 @@ use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, History, ServerStatus, StatusReport};
-use serde_json::{json, Value};
+use medulla_imaging_status::api::rest::wire;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -400,7 +400,7 @@ impl Gateway {
             }
             other => other?,
         };
-        self.metrics.reported(entity, json::status_name(&checked.report.status));
+        self.metrics.reported(entity, bodies::status_name(&checked.report.status));
         Ok(self.annotated(&checked))
     }
 
@@ -675,12 +675,22 @@ pub(crate) fn new_session_id() -> Result<String, std::io::Error> {
 
 pub(crate) fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response {
     let (status, body) = problem_body(status, kind, title, detail);
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    problem_answer(status, &body)
 }
 
-fn problem_body(status: StatusCode, kind: &str, title: &str, detail: &str) -> (StatusCode, Value) {
-    let body =
-        json!({"type": format!("{PROBLEM_PREFIX}{kind}"), "title": title, "status": status.as_u16(), "detail": detail});
+fn problem_answer(status: StatusCode, body: &wire::Problem) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], text).into_response()
+}
+
+fn problem_body(status: StatusCode, kind: &str, title: &str, detail: &str) -> (StatusCode, wire::Problem) {
+    let body = wire::Problem {
+        kind: format!("{PROBLEM_PREFIX}{kind}"),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: Some(detail.into()),
+        imaging_status: None,
+    };
     (status, body)
 }
 
@@ -696,7 +706,7 @@ fn not_found(entity: &str) -> Response {
 /// A failure of the agent, as the contract words it.
 pub(crate) fn upstream(e: &ApiError) -> Response {
     let (status, body) = upstream_problem(e);
-    let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
+    let mut response = problem_answer(status, &body);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
     }
@@ -714,7 +724,7 @@ pub(crate) fn too_many(detail: &str, seconds: u64) -> Response {
 }
 
 /// [`upstream`]'s status and problem document.
-fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
+fn upstream_problem(e: &ApiError) -> (StatusCode, wire::Problem) {
     match e {
         ApiError::SignedOut => problem_body(
             StatusCode::UNAUTHORIZED,
@@ -756,8 +766,9 @@ fn upstream_problem(e: &ApiError) -> (StatusCode, Value) {
     }
 }
 
-pub(crate) fn json_answer(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+pub(crate) fn json_answer(status: StatusCode, body: impl serde::Serialize) -> Response {
+    let text = serde_json::to_string(&body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 /// The oldest status the client accepts: `Cache-Control: no-cache` (0) or
@@ -967,7 +978,7 @@ async fn entities(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
     };
     match user.agent.entities().await {
         Ok(list) => {
-            let body = json::entities(&list);
+            let body = bodies::entities(&list);
             *lock(&user.entities) = gateway.shared_list(list);
             json_answer(StatusCode::OK, body)
         }
@@ -1007,7 +1018,7 @@ async fn status(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, EntityI
     match gateway.status(user.clone(), &id, max_age).await {
         Ok(checked) => {
             let paths = full_paths(&user);
-            json_answer(StatusCode::OK, json::status(&checked.report, checked.at, path_of(&paths)))
+            json_answer(StatusCode::OK, bodies::status(&checked.report, checked.at, path_of(&paths)))
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }
@@ -1037,11 +1048,13 @@ async fn overview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Re
             let (mut items, mut unreachable) = (Vec::new(), Vec::new());
             for (entity, row) in rows {
                 match row {
-                    Ok(checked) => items.push(json::status(&checked.report, checked.at, path_of(&paths))),
-                    Err(e) => unreachable.push(json!({"entity_id": entity, "problem": upstream_problem(&e).1})),
+                    Ok(checked) => items.push(bodies::status(&checked.report, checked.at, path_of(&paths))),
+                    Err(e) => {
+                        unreachable.push(wire::Unreachable { entity_id: entity, problem: upstream_problem(&e).1 })
+                    }
                 }
             }
-            json_answer(StatusCode::OK, json!({"items": items, "unreachable": unreachable}))
+            json_answer(StatusCode::OK, wire::Overview { items, unreachable })
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }
@@ -1085,7 +1098,7 @@ async fn activities(
                 ServerStatus::Available(f) => f.activity.clone(),
                 _ => Vec::new(),
             };
-            json_answer(StatusCode::OK, json::activities(&lines, offset, limit))
+            json_answer(StatusCode::OK, bodies::activities(&lines, offset, limit))
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }
@@ -1107,15 +1120,14 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
     };
     if !matches!(checked.report.status, ServerStatus::Available(_)) {
         let status = &checked.report.status;
-        let body = json!({
-            "type": format!("{PROBLEM_PREFIX}imaging-server-unavailable"),
-            "title": "The imaging server is not available",
-            "status": 409,
-            "detail": json::reason(status),
-            "imaging_status": json::status_name(status),
-        });
-        return (StatusCode::CONFLICT, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
-            .into_response();
+        let body = wire::Problem {
+            kind: format!("{PROBLEM_PREFIX}imaging-server-unavailable"),
+            title: "The imaging server is not available".into(),
+            status: 409,
+            detail: bodies::reason(status).map(String::from),
+            imaging_status: Some(bodies::status_of(status)),
+        };
+        return problem_answer(StatusCode::CONFLICT, &body);
     }
     let owner = checked.report.inherited_from.clone().unwrap_or_else(|| id.clone());
     let mut outcome = gateway.synchronise(&user, &id, &owner).await;
@@ -1125,10 +1137,12 @@ async fn synchronise(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, En
         outcome = gateway.synchronise(&user, &id, &owner).await;
     }
     match outcome {
-        Ok(SyncOutcome::Done) => json_answer(StatusCode::CREATED, json!({"succeeded": true, "steps": []})),
+        Ok(SyncOutcome::Done) => {
+            json_answer(StatusCode::CREATED, wire::Synchronisation { succeeded: true, steps: Vec::new() })
+        }
         Ok(SyncOutcome::Failed(reasons)) => {
-            let steps: Vec<Value> = reasons.iter().map(|r| json!({"succeeded": false, "detail": r})).collect();
-            json_answer(StatusCode::CREATED, json!({"succeeded": false, "steps": steps}))
+            let steps = reasons.into_iter().map(|detail| wire::Step { succeeded: false, detail }).collect();
+            json_answer(StatusCode::CREATED, wire::Synchronisation { succeeded: false, steps })
         }
         Err(e) => signed_out_upstream(&gateway, &headers, &e),
     }
@@ -1151,7 +1165,7 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_utc() {
-        use crate::json::rfc3339;
+        use crate::bodies::rfc3339;
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_597_507);
         assert_eq!(rfc3339(at), "2026-11-25T09:05:07Z");
         assert_eq!(rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00Z");

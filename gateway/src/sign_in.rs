@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::Json;
 use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent};
-use serde_json::json;
+use medulla_imaging_status::api::rest::wire;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -67,17 +67,6 @@ impl UsedTokens {
     }
 }
 
-/// What a sign-in sends: `{login, password}` or `{login, token}`.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignInBody {
-    login: String,
-    #[serde(default)]
-    password: Option<String>,
-    #[serde(default)]
-    token: Option<String>,
-}
-
 /// A login or token of sane length.
 fn credential(v: Option<&str>) -> Option<&str> {
     v.filter(|s| !s.is_empty() && s.len() <= 256)
@@ -121,7 +110,7 @@ pub async fn sign_in(
     State(gateway): State<Arc<Gateway>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Json<SignInBody>, JsonRejection>,
+    body: Result<Json<wire::SignIn>, JsonRejection>,
 ) -> Response {
     // JSON only (axum's `Json` requires its type): a form of another site
     // cannot sign a browser in as someone else.
@@ -211,7 +200,7 @@ pub async fn sign_in(
         in_flight: Arc::new(tokio::sync::Semaphore::new(crate::server::REQUESTS_PER_SESSION)),
     };
     gateway.open_session(id.clone(), session);
-    let mut response = json_answer(StatusCode::CREATED, json!({"login": login}));
+    let mut response = json_answer(StatusCode::CREATED, wire::Session { login: login.to_string() });
     if let Some(value) = session_cookie(Some(&id)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

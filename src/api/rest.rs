@@ -8,13 +8,14 @@ use super::http::{Answer, Fetch, Http, Method, Request};
 use super::{ApiError, ImagingApi, Row, SyncOutcome};
 use crate::config::Config;
 use crate::domain::*;
-use crate::json::{self, Json};
 
 /// What the overview's request may take beyond `request_timeout_seconds`.
 pub const OVERVIEW_EXTRA_MS: u32 = 120_000;
 
 /// The prefix of every problem `type` of the contract.
 pub const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
+
+pub mod wire;
 
 pub struct RestClient {
     base: String,
@@ -31,117 +32,37 @@ pub enum SignIn<'a> {
 impl SignIn<'_> {
     /// As JSON.
     pub fn body(&self) -> String {
-        let (login, key, secret) = match self {
-            SignIn::Password { login, password } => (login, "password", password),
-            SignIn::Token { login, token } => (login, "token", token),
+        let body = match *self {
+            SignIn::Password { login, password } => {
+                wire::SignIn { login: login.into(), password: Some(password.into()), token: None }
+            }
+            SignIn::Token { login, token } => {
+                wire::SignIn { login: login.into(), password: None, token: Some(token.into()) }
+            }
         };
-        json::object([("login", (*login).into()), (key, (*secret).into())]).to_string()
+        serde_json::to_string(&body).unwrap_or_default()
     }
 }
 
-/// An object of the contract, read field by field; `what` names it in the
-/// errors. Absent and `null` are the same for an optional field.
-#[derive(Clone, Copy)]
-struct Obj<'a> {
-    json: &'a Json,
-    what: &'a str,
-}
-
-impl<'a> Obj<'a> {
-    fn new(json: &'a Json, what: &'a str) -> Result<Self, ApiError> {
-        match json {
-            Json::Object(_) => Ok(Self { json, what }),
-            other => Err(ApiError::Malformed(format!("{what}: expected an object, found {other}"))),
-        }
-    }
-
-    fn wrong(&self, key: &str, expected: &str) -> ApiError {
-        ApiError::Malformed(format!("{}: {key}: expected {expected}", self.what))
-    }
-
-    fn opt(&self, key: &str) -> Option<&'a Json> {
-        self.json.get(key).filter(|v| !v.is_null())
-    }
-
-    fn read<T>(&self, key: &str, expected: &str, read: impl Fn(&'a Json) -> Option<T>) -> Result<T, ApiError> {
-        self.opt(key).and_then(read).ok_or_else(|| self.wrong(key, expected))
-    }
-
-    fn read_opt<T>(
-        &self,
-        key: &str,
-        expected: &str,
-        read: impl Fn(&'a Json) -> Option<T>,
-    ) -> Result<Option<T>, ApiError> {
-        self.opt(key).map(|v| read(v).ok_or_else(|| self.wrong(key, expected))).transpose()
-    }
-
-    fn str(&self, key: &str) -> Result<String, ApiError> {
-        self.read(key, "a string", |v| v.as_str().map(String::from))
-    }
-
-    fn opt_str(&self, key: &str) -> Result<Option<String>, ApiError> {
-        self.read_opt(key, "a string", |v| v.as_str().map(String::from))
-    }
-
-    fn u64(&self, key: &str) -> Result<u64, ApiError> {
-        self.read(key, "a whole number", Json::as_u64)
-    }
-
-    fn opt_u64(&self, key: &str) -> Result<Option<u64>, ApiError> {
-        self.read_opt(key, "a whole number", Json::as_u64)
-    }
-
-    /// An RFC 3339 time, in ms since 1970.
-    fn time_ms(&self, key: &str) -> Result<i64, ApiError> {
-        self.read(key, "an RFC 3339 time", |v| v.as_str().and_then(Timestamp::rfc3339_ms))
-    }
-
-    fn bool(&self, key: &str) -> Result<bool, ApiError> {
-        self.read(key, "true or false", Json::as_bool)
-    }
-
-    fn obj(&self, key: &str) -> Result<Obj<'a>, ApiError> {
-        Obj::new(self.opt(key).ok_or_else(|| self.wrong(key, "an object"))?, self.what)
-    }
-
-    fn opt_obj(&self, key: &str) -> Result<Option<Obj<'a>>, ApiError> {
-        self.opt(key).map(|v| Obj::new(v, self.what)).transpose()
-    }
-
-    /// The array `key`, each item an object.
-    fn objects(&self, key: &str) -> Result<Vec<Obj<'a>>, ApiError> {
-        let items = self.read(key, "an array", Json::as_array)?;
-        items.iter().map(|item| Obj::new(item, self.what)).collect()
-    }
-
-    /// One of `names`, as its index.
-    fn one_of(&self, key: &str, names: &[&str]) -> Result<usize, ApiError> {
-        self.read(key, &names.join(" or "), |v| names.iter().position(|n| Some(*n) == v.as_str()))
-    }
-}
-
-/// The object in `body`, named `what` in errors.
-fn read<T>(body: &[u8], what: &str, read: impl FnOnce(Obj) -> Result<T, ApiError>) -> Result<T, ApiError> {
-    let json = json::parse_bytes(body).map_err(|e| ApiError::Malformed(format!("{what}: {e}")))?;
-    read(Obj::new(&json, what)?)
+/// The contract's object in `body`, named `what` in errors.
+fn read<'a, T: serde::Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, ApiError> {
+    wire::decode(body, what).map_err(ApiError::Malformed)
 }
 
 fn kib(bytes: u64) -> u64 {
     bytes / 1024
 }
 
+/// A problem type without the contract's prefix.
+fn problem_kind(kind: &str) -> String {
+    kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(kind).to_string()
+}
+
 /// The problem document in `body`: its type, and its detail (else its
 /// title).
 fn problem(body: &[u8]) -> Option<(String, String)> {
-    read(body, "problem", |p| {
-        let detail = match p.opt_str("detail")? {
-            Some(detail) => detail,
-            None => p.str("title")?,
-        };
-        Ok((p.str("type")?, detail))
-    })
-    .ok()
+    let p: wire::Problem = read(body, "problem").ok()?;
+    Some((p.kind, p.detail.unwrap_or(p.title)))
 }
 
 /// A failed answer as an error: 401 is signed out; otherwise the problem
@@ -151,10 +72,7 @@ pub fn failure(answer: &Answer) -> ApiError {
         return ApiError::SignedOut;
     }
     match problem(&answer.body) {
-        Some((kind, detail)) => {
-            let kind = kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(&kind).to_string();
-            ApiError::Problem { status: answer.status, kind, detail }
-        }
+        Some((kind, detail)) => ApiError::Problem { status: answer.status, kind: problem_kind(&kind), detail },
         None => ApiError::Http(answer.status),
     }
 }
@@ -168,69 +86,62 @@ fn body(answer: &Answer) -> Result<&[u8], ApiError> {
 }
 
 pub fn entities_from(body: &[u8]) -> Result<Vec<Entity>, ApiError> {
-    read(body, "entities", |list| {
-        list.objects("items")?
-            .into_iter()
-            .map(|e| {
-                let depth = e.u64("depth")?;
-                Ok(Entity {
-                    uuid: e.str("id")?,
-                    name: e.str("name")?,
-                    completename: e.str("full_path")?,
-                    level: u32::try_from(depth).map_err(|_| e.wrong("depth", "a depth"))?,
-                })
-            })
-            .collect()
-    })
+    let list: wire::EntityList = read(body, "entities")?;
+    Ok(list
+        .items
+        .into_iter()
+        .map(|e| Entity { uuid: e.id, name: e.name, completename: e.full_path, level: e.depth })
+        .collect())
 }
 
 /// The report in `body`; `server_now_ms` is the gateway's clock when it
 /// answered (its `Date`), which tells how old its shared check already was.
 pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiError> {
-    read(body, "imaging-server-status", |s| report_in(s, server_now_ms))
+    report_in(read(body, "imaging-server-status")?, server_now_ms)
+}
+
+/// An RFC 3339 time of the contract, in ms since 1970.
+fn time_ms(text: &str, key: &str) -> Result<i64, ApiError> {
+    let wrong = || ApiError::Malformed(format!("imaging-server-status: {key}: expected an RFC 3339 time"));
+    Timestamp::rfc3339_ms(text).ok_or_else(wrong)
 }
 
 /// The report in the contract's `ImagingServerStatus` object `s`.
-fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
-    let checked_at = s.time_ms("checked_at")?;
-    // How long before the check `key`'s time was.
-    let before_check =
-        |o: Obj, key| Ok::<_, ApiError>(u64::try_from(checked_at.saturating_sub(o.time_ms(key)?)).unwrap_or(0));
-    let since = match s.opt_obj("since")? {
-        Some(o) => Some(Since { held_ms: before_check(o, "at")?, change_seen: o.bool("change_seen")? }),
+fn report_in(s: wire::ServerStatus, server_now_ms: i64) -> Result<StatusReport, ApiError> {
+    let checked_at = time_ms(&s.checked_at, "checked_at")?;
+    // How long before the check a time was.
+    let before_check = |at: i64| u64::try_from(checked_at.saturating_sub(at)).unwrap_or(0);
+    let since = match s.since {
+        Some(o) => Some(Since { held_ms: before_check(time_ms(&o.at, "since.at")?), change_seen: o.change_seen }),
         None => None,
     };
-    let last_available = match s.opt_obj("last_available")? {
+    let last_available = match s.last_available {
         Some(o) => Some(LastKnown {
-            figures: Box::new(figures_from(o.obj("statistics")?)?),
-            age_ms: before_check(o, "checked_at")?,
+            figures: Box::new(figures_from(o.statistics)),
+            age_ms: before_check(time_ms(&o.checked_at, "last_available.checked_at")?),
         }),
         None => None,
     };
-    let relays = [
-        ("present", RelayPresence::Present),
-        ("absent", RelayPresence::Absent),
-        ("not_found", RelayPresence::NotFound),
-        ("no_address", RelayPresence::NoAddress),
-        ("unknown", RelayPresence::Unknown),
-    ];
-    let relay = match s.opt("relay") {
-        None => None,
-        Some(_) => Some(relays[s.one_of("relay", &relays.map(|r| r.0))?].1),
-    };
-    let status = match s.one_of("status", &["available", "offline", "connection_error", "not_linked"])? {
-        0 => match s.opt_obj("statistics")? {
-            Some(stats) => ServerStatus::Available(Box::new(figures_from(stats)?)),
+    let relay = s.relay.map(|r| match r {
+        wire::Relay::Present => RelayPresence::Present,
+        wire::Relay::Absent => RelayPresence::Absent,
+        wire::Relay::NotFound => RelayPresence::NotFound,
+        wire::Relay::NoAddress => RelayPresence::NoAddress,
+        wire::Relay::Unknown => RelayPresence::Unknown,
+    });
+    let status = match s.status {
+        wire::Status::Available => match s.statistics {
+            Some(stats) => ServerStatus::Available(Box::new(figures_from(stats))),
             None => return Err(ApiError::Malformed("available without statistics".into())),
         },
-        1 => ServerStatus::Offline(relay.unwrap_or(RelayPresence::Unknown)),
-        2 => ServerStatus::ConnectionError,
-        _ => ServerStatus::NotLinked,
+        wire::Status::Offline => ServerStatus::Offline(relay.unwrap_or(RelayPresence::Unknown)),
+        wire::Status::ConnectionError => ServerStatus::ConnectionError,
+        wire::Status::NotLinked => ServerStatus::NotLinked,
     };
     Ok(StatusReport {
-        entity: s.str("entity_id")?,
-        inherited_from: s.opt_obj("served_by")?.map(|e| e.str("id")).transpose()?,
-        server_name: s.opt_str("server_name")?.filter(|n| !n.is_empty()),
+        entity: s.entity_id,
+        inherited_from: s.served_by.map(|e| e.id),
+        server_name: s.server_name.filter(|n| !n.is_empty()),
         status,
         // A gateway's clock a little ahead of its own Date makes it 0.
         age_ms: u64::try_from(server_now_ms.saturating_sub(checked_at)).unwrap_or(0),
@@ -243,22 +154,20 @@ fn report_in(s: Obj, server_now_ms: i64) -> Result<StatusReport, ApiError> {
 /// kept it unknown (`unreachable`). An item that cannot be read is an
 /// error for the whole answer.
 pub fn overview_from(body: &[u8], server_now_ms: i64) -> Result<Vec<Row>, ApiError> {
-    let json = json::parse_bytes(body).map_err(|e| ApiError::Malformed(format!("imaging-overview: {e}")))?;
-    let o = Obj::new(&json, "imaging-overview")?;
+    let overview: wire::Overview = read(body, "imaging-overview")?;
     let mut rows = Vec::new();
-    for item in o.objects("items")? {
+    for item in overview.items {
         let report = report_in(item, server_now_ms)?;
         rows.push((report.entity.clone(), Ok(report)));
     }
-    for item in o.objects("unreachable")? {
-        let problem = item.obj("problem")?;
-        let kind = problem.str("type")?;
+    for item in overview.unreachable {
+        let problem = item.problem;
         let error = ApiError::Problem {
-            status: problem.u64("status")?.min(599) as u16,
-            kind: kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(&kind).to_string(),
-            detail: problem.str("detail")?,
+            status: problem.status,
+            kind: problem_kind(&problem.kind),
+            detail: problem.detail.unwrap_or(problem.title),
         };
-        rows.push((item.str("entity_id")?, Err(error)));
+        rows.push((item.entity_id, Err(error)));
     }
     Ok(rows)
 }
@@ -276,50 +185,41 @@ pub fn report_for(body: &[u8], entity: &str, server_now_ms: i64) -> Result<Statu
     Ok(report)
 }
 
-fn figures_from(s: Obj) -> Result<ServerFigures, ApiError> {
-    let computers = s.obj("computers")?;
-    Ok(ServerFigures {
-        registered: computers.u64("registered")?,
-        custom_menus: computers.opt_u64("with_custom_boot_menu")?,
-        rescue: computers.u64("with_rescue_image")?,
-        masters: s.u64("masters")?,
-        image_store: match s.opt_obj("image_store")? {
-            Some(i) => Some(ImageStore {
-                used_percent: i.read("used_percent", "a number", Json::as_f64)?.clamp(0.0, 100.0),
-                free_mib: i.u64("free_bytes")? / (1024 * 1024),
-                size_kib: i.opt_u64("size_bytes")?.map(kib),
-            }),
-            None => None,
-        },
+fn figures_from(s: wire::Statistics) -> ServerFigures {
+    ServerFigures {
+        registered: s.computers.registered,
+        custom_menus: s.computers.with_custom_boot_menu,
+        rescue: s.computers.with_rescue_image,
+        masters: s.masters,
+        image_store: s.image_store.map(|i| ImageStore {
+            used_percent: i.used_percent.clamp(0.0, 100.0),
+            free_mib: i.free_bytes / (1024 * 1024),
+            size_kib: i.size_bytes.map(kib),
+        }),
         filesystems: s
-            .objects("filesystems")?
+            .filesystems
             .into_iter()
-            .map(|f| {
-                Ok(Filesystem {
-                    device: f.str("device")?,
-                    mount: f.str("mount_point")?,
-                    size_kib: kib(f.u64("size_bytes")?),
-                    used_kib: kib(f.u64("used_bytes")?),
-                    available_kib: kib(f.u64("available_bytes")?),
-                })
+            .map(|f| Filesystem {
+                device: f.device,
+                mount: f.mount_point,
+                size_kib: kib(f.size_bytes),
+                used_kib: kib(f.used_bytes),
+                available_kib: kib(f.available_bytes),
             })
-            .collect::<Result<_, ApiError>>()?,
-        memory: match s.opt_obj("memory")? {
-            Some(m) => Some(Memory {
-                total_kib: kib(m.u64("total_bytes")?),
-                used_kib: kib(m.u64("used_bytes")?),
-                free_kib: kib(m.u64("free_bytes")?),
-                buff_cache_kib: kib(m.u64("buff_cache_bytes")?),
-                available_kib: kib(m.u64("available_bytes")?),
-                swap_total_kib: kib(m.u64("swap_total_bytes")?),
-                swap_used_kib: kib(m.u64("swap_used_bytes")?),
-            }),
-            None => None,
-        },
-        uptime_seconds: s.opt_u64("uptime_seconds")?,
+            .collect(),
+        memory: s.memory.map(|m| Memory {
+            total_kib: kib(m.total_bytes),
+            used_kib: kib(m.used_bytes),
+            free_kib: kib(m.free_bytes),
+            buff_cache_kib: kib(m.buff_cache_bytes),
+            available_kib: kib(m.available_bytes),
+            swap_total_kib: kib(m.swap_total_bytes),
+            swap_used_kib: kib(m.swap_used_bytes),
+        }),
+        uptime_seconds: s.uptime_seconds,
         activity: Vec::new(),
         counts_pending: false,
-    })
+    }
 }
 
 /// `2026-11-25T09:05:07` (the server's local time).
@@ -330,40 +230,29 @@ fn timestamp(text: &str) -> Option<Timestamp> {
 }
 
 pub fn activity_from(body: &[u8]) -> Result<Vec<Activity>, ApiError> {
-    read(body, "imaging-activities", |page| {
-        page.objects("items")?
-            .into_iter()
-            .map(|a| {
-                let computer = a.obj("computer")?;
-                let (id, name) = (computer.str("id")?, computer.str("name")?);
-                Ok(Activity {
-                    timestamp: a.opt_str("timestamp")?.as_deref().and_then(timestamp),
-                    computer: if name.is_empty() { id } else { name },
-                    message: a.str("message")?,
-                    phase: Phase::from_label(&a.str("phase")?),
-                    state: match a.str("state")?.as_str() {
-                        "done" => ActivityState::Done,
-                        "running" => ActivityState::Running,
-                        "failed" => ActivityState::Failed,
-                        _ => ActivityState::Unknown,
-                    },
-                })
-            })
-            .collect()
-    })
+    let page: wire::ActivityPage = read(body, "imaging-activities")?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|a| Activity {
+            timestamp: a.timestamp.as_deref().and_then(timestamp),
+            computer: if a.computer.name.is_empty() { a.computer.id } else { a.computer.name },
+            message: a.message,
+            phase: Phase::from_label(&a.phase),
+            state: match a.state.as_str() {
+                "done" => ActivityState::Done,
+                "running" => ActivityState::Running,
+                "failed" => ActivityState::Failed,
+                _ => ActivityState::Unknown,
+            },
+        })
+        .collect())
 }
 
 pub fn sync_outcome_from(body: &[u8]) -> Result<SyncOutcome, ApiError> {
-    read(body, "boot-menu-synchronisations", |s| {
-        let mut failed = Vec::new();
-        for step in s.objects("steps")? {
-            let detail = step.str("detail")?;
-            if !step.bool("succeeded")? {
-                failed.push(detail);
-            }
-        }
-        Ok(if s.bool("succeeded")? && failed.is_empty() { SyncOutcome::Done } else { SyncOutcome::Failed(failed) })
-    })
+    let s: wire::Synchronisation = read(body, "boot-menu-synchronisations")?;
+    let failed: Vec<String> = s.steps.into_iter().filter(|step| !step.succeeded).map(|step| step.detail).collect();
+    Ok(if s.succeeded && failed.is_empty() { SyncOutcome::Done } else { SyncOutcome::Failed(failed) })
 }
 
 impl RestClient {
@@ -404,7 +293,7 @@ impl RestClient {
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
         let answer = self.request(Method::Post, "sessions", Some(body.body())).await?;
         match answer.status {
-            200..=299 => read(&answer.body, "sessions", |session| session.str("login")).map(|_| true),
+            200..=299 => read::<wire::Session>(&answer.body, "sessions").map(|_| true),
             401 => match problem(&answer.body) {
                 Some((kind, _)) if kind.strip_prefix(PROBLEM_PREFIX) == Some("invalid-credentials") => Ok(false),
                 _ => Err(ApiError::Http(401)),

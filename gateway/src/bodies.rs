@@ -1,20 +1,31 @@
-//! The gateway's answers, in the JSON of `public/openapi.yaml`, written
-//! from the domain types the app's agent client produces. The app's REST
-//! readers read them back to the same values (tested below), and the
-//! contract's JSON Schema validates them (tests/contract.rs).
+//! The gateway's answers: the contract's bodies (the wire types shared
+//! with the tab, written by serde) built from the domain types the app's
+//! agent client produces. The tab's readers read them back to the same
+//! values (tested below), and the contract's JSON Schema validates them
+//! (tests/contract.rs).
 
+use medulla_imaging_status::api::rest::wire;
 use medulla_imaging_status::domain::*;
-use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub fn entity(e: &Entity) -> Value {
-    json!({"id": e.uuid, "name": e.name, "full_path": e.completename, "depth": e.level})
+pub fn entity(e: &Entity) -> wire::Entity {
+    wire::Entity { id: e.uuid.clone(), name: e.name.clone(), full_path: e.completename.clone(), depth: e.level }
 }
 
-pub fn entities(list: &[Entity]) -> Value {
-    json!({"items": list.iter().map(entity).collect::<Vec<_>>()})
+pub fn entities(list: &[Entity]) -> wire::EntityList {
+    wire::EntityList { items: list.iter().map(entity).collect() }
 }
 
+pub fn status_of(status: &ServerStatus) -> wire::Status {
+    match status {
+        ServerStatus::Available(_) => wire::Status::Available,
+        ServerStatus::ConnectionError => wire::Status::ConnectionError,
+        ServerStatus::Offline(_) => wire::Status::Offline,
+        ServerStatus::NotLinked => wire::Status::NotLinked,
+    }
+}
+
+/// The status as the contract spells it (`/metrics` labels).
 pub fn status_name(status: &ServerStatus) -> &'static str {
     match status {
         ServerStatus::Available(_) => "available",
@@ -24,13 +35,13 @@ pub fn status_name(status: &ServerStatus) -> &'static str {
     }
 }
 
-fn relay_name(relay: RelayPresence) -> &'static str {
+fn relay_of(relay: RelayPresence) -> wire::Relay {
     match relay {
-        RelayPresence::Present => "present",
-        RelayPresence::Absent => "absent",
-        RelayPresence::NotFound => "not_found",
-        RelayPresence::NoAddress => "no_address",
-        RelayPresence::Unknown => "unknown",
+        RelayPresence::Present => wire::Relay::Present,
+        RelayPresence::Absent => wire::Relay::Absent,
+        RelayPresence::NotFound => wire::Relay::NotFound,
+        RelayPresence::NoAddress => wire::Relay::NoAddress,
+        RelayPresence::Unknown => wire::Relay::Unknown,
     }
 }
 
@@ -59,26 +70,41 @@ fn bytes(kib: u64) -> u64 {
     kib.saturating_mul(1024)
 }
 
-fn statistics(f: &ServerFigures) -> Value {
-    json!({
-        "computers": {"registered": f.registered, "with_custom_boot_menu": f.custom_menus, "with_rescue_image": f.rescue},
-        "masters": f.masters,
-        "image_store": f.image_store.as_ref().map(|s| json!({
-            "used_percent": s.used_percent,
-            "free_bytes": s.free_mib.saturating_mul(1024 * 1024),
-            "size_bytes": s.size_kib.map(bytes),
-        })),
-        "filesystems": f.filesystems.iter().map(|fs| json!({
-            "device": fs.device, "mount_point": fs.mount, "size_bytes": bytes(fs.size_kib),
-            "used_bytes": bytes(fs.used_kib), "available_bytes": bytes(fs.available_kib),
-        })).collect::<Vec<_>>(),
-        "memory": f.memory.as_ref().map(|m| json!({
-            "total_bytes": bytes(m.total_kib), "used_bytes": bytes(m.used_kib), "free_bytes": bytes(m.free_kib),
-            "buff_cache_bytes": bytes(m.buff_cache_kib), "available_bytes": bytes(m.available_kib),
-            "swap_total_bytes": bytes(m.swap_total_kib), "swap_used_bytes": bytes(m.swap_used_kib),
-        })),
-        "uptime_seconds": f.uptime_seconds,
-    })
+fn statistics(f: &ServerFigures) -> wire::Statistics {
+    wire::Statistics {
+        computers: wire::Computers {
+            registered: f.registered,
+            with_custom_boot_menu: f.custom_menus,
+            with_rescue_image: f.rescue,
+        },
+        masters: f.masters,
+        image_store: f.image_store.as_ref().map(|s| wire::ImageStore {
+            used_percent: s.used_percent,
+            free_bytes: s.free_mib.saturating_mul(1024 * 1024),
+            size_bytes: s.size_kib.map(bytes),
+        }),
+        filesystems: f
+            .filesystems
+            .iter()
+            .map(|fs| wire::Filesystem {
+                device: fs.device.clone(),
+                mount_point: fs.mount.clone(),
+                size_bytes: bytes(fs.size_kib),
+                used_bytes: bytes(fs.used_kib),
+                available_bytes: bytes(fs.available_kib),
+            })
+            .collect(),
+        memory: f.memory.as_ref().map(|m| wire::Memory {
+            total_bytes: bytes(m.total_kib),
+            used_bytes: bytes(m.used_kib),
+            free_bytes: bytes(m.free_kib),
+            buff_cache_bytes: bytes(m.buff_cache_kib),
+            available_bytes: bytes(m.available_kib),
+            swap_total_bytes: bytes(m.swap_total_kib),
+            swap_used_bytes: bytes(m.swap_used_kib),
+        }),
+        uptime_seconds: f.uptime_seconds,
+    }
 }
 
 /// `at` in RFC 3339, to the second, in UTC (the `time` crate's).
@@ -90,49 +116,48 @@ pub fn rfc3339(at: SystemTime) -> String {
 
 /// The status of `report`, checked at `checked_at`; `path_of` gives an
 /// entity's full path.
-pub fn status(report: &StatusReport, checked_at: SystemTime, path_of: impl Fn(&str) -> String) -> Value {
+pub fn status(report: &StatusReport, checked_at: SystemTime, path_of: impl Fn(&str) -> String) -> wire::ServerStatus {
     let before_check = |ms: u64| rfc3339(checked_at.checked_sub(Duration::from_millis(ms)).unwrap_or(UNIX_EPOCH));
     let relay = match &report.status {
-        ServerStatus::ConnectionError => Some("present"),
-        ServerStatus::Offline(relay) => Some(relay_name(*relay)),
+        ServerStatus::ConnectionError => Some(wire::Relay::Present),
+        ServerStatus::Offline(relay) => Some(relay_of(*relay)),
         _ => None,
     };
     let live = match &report.status {
-        ServerStatus::Available(f) => statistics(f),
-        _ => Value::Null,
+        ServerStatus::Available(f) => Some(statistics(f)),
+        _ => None,
     };
-    json!({
-        "entity_id": report.entity,
-        "status": status_name(&report.status),
-        "checked_at": rfc3339(checked_at),
-        "since": report.since.as_ref().map(|s| json!({"at": before_check(s.held_ms), "change_seen": s.change_seen})),
-        "last_available": report.last_available.as_ref().map(|l| json!({
-            "checked_at": before_check(l.age_ms),
-            "statistics": statistics(&l.figures),
-        })),
-        "served_by": report.inherited_from.as_ref().map(|id| json!({"id": id, "full_path": path_of(id)})),
-        "server_name": report.server_name,
-        "reason": reason(&report.status),
-        "relay": relay,
-        "statistics": live,
-    })
+    wire::ServerStatus {
+        entity_id: report.entity.clone(),
+        status: status_of(&report.status),
+        checked_at: rfc3339(checked_at),
+        since: report.since.as_ref().map(|s| wire::Since { at: before_check(s.held_ms), change_seen: s.change_seen }),
+        last_available: report.last_available.as_ref().map(|l| wire::LastAvailable {
+            checked_at: before_check(l.age_ms),
+            statistics: statistics(&l.figures),
+        }),
+        served_by: report.inherited_from.as_ref().map(|id| wire::EntityRef { id: id.clone(), full_path: path_of(id) }),
+        server_name: report.server_name.clone(),
+        reason: reason(&report.status).map(String::from),
+        relay,
+        statistics: live,
+    }
 }
 
-fn activity(a: &Activity) -> Value {
-    let timestamp = a.timestamp.map(|t| t.iso());
-    json!({
-        "timestamp": timestamp,
-        "computer": {"id": a.computer, "name": a.computer},
-        "message": a.message,
-        "phase": a.phase.label(),
-        "state": a.state.as_str(),
-    })
+fn activity(a: &Activity) -> wire::Activity {
+    wire::Activity {
+        timestamp: a.timestamp.map(|t| t.iso()),
+        computer: wire::Computer { id: a.computer.clone(), name: a.computer.clone() },
+        message: a.message.clone(),
+        phase: a.phase.label().to_string(),
+        state: a.state.as_str().to_string(),
+    }
 }
 
 /// A page of activity lines.
-pub fn activities(lines: &[Activity], offset: usize, limit: usize) -> Value {
-    let page: Vec<Value> = lines.iter().skip(offset).take(limit).map(activity).collect();
-    json!({"total": lines.len(), "offset": offset, "limit": limit, "items": page})
+pub fn activities(lines: &[Activity], offset: usize, limit: usize) -> wire::ActivityPage {
+    let items = lines.iter().skip(offset).take(limit).map(activity).collect();
+    wire::ActivityPage { total: lines.len(), offset, limit, items }
 }
 
 #[cfg(test)]
@@ -194,7 +219,8 @@ mod tests {
                 since: history.then_some(Since { held_ms: 1_080_000, change_seen: true }),
                 last_available,
             };
-            let written = super::status(&report, checked_at, |id| format!("General > {id}"));
+            let written = serde_json::to_value(super::status(&report, checked_at, |id| format!("General > {id}")))
+                .expect("JSON");
             assert_eq!(written["checked_at"], "2026-11-25T09:05:07Z");
             if history {
                 assert_eq!(written["since"]["at"], "2026-11-25T08:47:07Z", "18 minutes before the check");
@@ -209,7 +235,8 @@ mod tests {
             completename: "General > Public".into(),
             level: 1,
         }];
-        assert_eq!(entities_from(super::entities(&list).to_string().as_bytes()).expect("entities"), list);
+        let written = serde_json::to_vec(&super::entities(&list)).expect("JSON");
+        assert_eq!(entities_from(&written).expect("entities"), list);
         let line = Activity {
             timestamp: Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 }),
             computer: "pc-lab-01".into(),
@@ -217,7 +244,7 @@ mod tests {
             phase: Phase::Restoration,
             state: ActivityState::Done,
         };
-        let page = activities(&[line.clone(), line.clone()], 1, 10);
+        let page = serde_json::to_value(activities(&[line.clone(), line.clone()], 1, 10)).expect("JSON");
         assert_eq!(page["total"], 2);
         assert_eq!(activity_from(page.to_string().as_bytes()).expect("activity"), vec![line]);
     }

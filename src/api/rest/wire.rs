@@ -1,0 +1,200 @@
+//! The bodies of the REST contract (`public/openapi.yaml`) as serde types:
+//! the gateway writes them, the tab reads them, so the two cannot drift
+//! apart. Absent and `null` read alike for the optional fields; unknown
+//! fields are ignored in answers (a newer gateway may add some).
+
+use serde::{Deserialize, Serialize};
+
+/// A body of the contract read from JSON; `what` names it in the error,
+/// with serde's words (which say the field and what it expected).
+pub fn decode<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("{what}: {e}"))
+}
+
+/// `POST /sessions`: a login with its password or a sign-on token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub login: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub login: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub full_path: String,
+    pub depth: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntityList {
+    pub items: Vec<Entity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntityRef {
+    pub id: String,
+    pub full_path: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Available,
+    Offline,
+    ConnectionError,
+    NotLinked,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relay {
+    Present,
+    Absent,
+    NotFound,
+    NoAddress,
+    Unknown,
+}
+
+/// `ImagingServerStatus`; times in RFC 3339.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerStatus {
+    pub entity_id: String,
+    pub status: Status,
+    pub checked_at: String,
+    pub since: Option<Since>,
+    pub served_by: Option<EntityRef>,
+    pub server_name: Option<String>,
+    pub reason: Option<String>,
+    pub relay: Option<Relay>,
+    pub statistics: Option<Statistics>,
+    pub last_available: Option<LastAvailable>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Since {
+    pub at: String,
+    pub change_seen: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastAvailable {
+    pub checked_at: String,
+    pub statistics: Statistics,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub computers: Computers,
+    pub masters: u64,
+    pub image_store: Option<ImageStore>,
+    pub filesystems: Vec<Filesystem>,
+    pub memory: Option<Memory>,
+    pub uptime_seconds: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Computers {
+    pub registered: u64,
+    pub with_custom_boot_menu: Option<u64>,
+    pub with_rescue_image: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageStore {
+    pub used_percent: f64,
+    pub free_bytes: u64,
+    pub size_bytes: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Filesystem {
+    pub device: String,
+    pub mount_point: String,
+    pub size_bytes: u64,
+    pub used_bytes: u64,
+    pub available_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    pub total_bytes: u64,
+    pub used_bytes: u64,
+    pub free_bytes: u64,
+    pub buff_cache_bytes: u64,
+    pub available_bytes: u64,
+    pub swap_total_bytes: u64,
+    pub swap_used_bytes: u64,
+}
+
+/// `GET /imaging-overview`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub items: Vec<ServerStatus>,
+    pub unreachable: Vec<Unreachable>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unreachable {
+    pub entity_id: String,
+    pub problem: Problem,
+}
+
+/// A problem document (RFC 9457).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// With `imaging-server-unavailable`: the status that refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imaging_status: Option<Status>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub items: Vec<Activity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    /// The imaging server's local time, `2026-11-25T09:05:07`.
+    pub timestamp: Option<String>,
+    pub computer: Computer,
+    pub message: String,
+    pub phase: String,
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Computer {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Synchronisation {
+    pub succeeded: bool,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub succeeded: bool,
+    pub detail: String,
+}
