@@ -3,7 +3,7 @@
 //! value is an error that names the key and what was expected.
 
 use crate::domain::StoreLimits;
-use crate::json::Json;
+use serde::Deserialize;
 use std::fmt;
 
 pub const CONFIG_FILE: &str = "config.json";
@@ -32,11 +32,13 @@ pub struct Config {
     pub image_store: StoreLimits,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum Transport {
     /// Medulla's MMC agent, XML-RPC.
+    #[serde(rename = "mmc-agent")]
     MmcAgent,
     /// A REST gateway speaking `openapi.yaml`.
+    #[serde(rename = "rest")]
     Rest,
 }
 
@@ -121,13 +123,13 @@ impl Config {
     }
 }
 
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// What a URL component keeps as it is: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// `s` as one component of a URL (a path segment, a query value).
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// What is wrong with the configuration.
@@ -147,101 +149,164 @@ impl fmt::Display for ConfigError {
     }
 }
 
-fn wrong(key: &str, expected: &str, found: &Json) -> ConfigError {
-    ConfigError { key: Some(key.into()), problem: format!("expected {expected}, found {found}") }
+/// `config.json` as written: every key optional, `null` meaning "the
+/// default"; an unknown key is refused (a misspelt one would otherwise be
+/// silently ignored).
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct File {
+    transport: Option<Transport>,
+    agent_url: Option<String>,
+    rest_url: Option<String>,
+    agent_basic_auth: Option<BasicAuthFile>,
+    poll_seconds: Option<f64>,
+    request_timeout_seconds: Option<f64>,
+    console_url: Option<String>,
+    language: Option<String>,
+    console_routes: Option<RoutesFile>,
+    embed_allowed_origins: Option<Vec<String>>,
+    idle_sign_out_minutes: Option<f64>,
+    min_free_image_store_gb: Option<f64>,
+    min_free_image_store_percent: Option<f64>,
+    image_store_floor_gb: Option<f64>,
 }
 
-/// Reads the text of `config.json`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BasicAuthFile {
+    login: String,
+    password: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RoutesFile {
+    deploy: Option<String>,
+    master: Option<String>,
+    multicast: Option<String>,
+}
+
+/// What `key` must be, in the words of the errors.
+fn expected(key: &str) -> String {
+    let number = |unit: &str, min: u64, max: u64| format!("a whole number of {unit} from {min} to {max}");
+    match key {
+        "transport" => "\"mmc-agent\" or \"rest\"".into(),
+        "agent_url" | "rest_url" | "console_url" => {
+            "a path such as \"/mmc-agent/\" or \"api/v1/\", or an http(s):// URL".into()
+        }
+        "agent_basic_auth" => "null or {\"login\": \"...\", \"password\": \"...\"}".into(),
+        "poll_seconds" => number("seconds", 5, 3600),
+        "request_timeout_seconds" => number("seconds", 1, 300),
+        "language" => {
+            let codes = crate::i18n::CODES.map(|c| format!("\"{c}\"")).join(", ");
+            format!("\"auto\" or a language of the tab ({codes})")
+        }
+        "console_routes" => "an object of \"deploy\", \"master\", \"multicast\"".into(),
+        "embed_allowed_origins" => "an array of origins such as \"https://medulla.example.org\"".into(),
+        "idle_sign_out_minutes" => "a number of minutes from 0 (never) to 1440".into(),
+        "min_free_image_store_gb" | "image_store_floor_gb" => number("GB", 0, 1_000_000),
+        "min_free_image_store_percent" => number("percent", 0, 100),
+        _ => "a non-empty string".into(),
+    }
+}
+
+/// `key` is not what it must be: `found` says what it is.
+fn wrong(key: &str, found: impl fmt::Display) -> ConfigError {
+    ConfigError { key: Some(key.into()), problem: format!("expected {}, found {found}", expected(key)) }
+}
+
+/// Reads the text of `config.json`: serde reads its shape (an error names
+/// the key, by serde_path_to_error), then each value is checked.
 pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
-    let map =
-        crate::json::parse(text).map_err(|e| ConfigError { key: None, problem: format!("not valid JSON ({e})") })?;
-    if !matches!(map, Json::Object(_)) {
-        return Err(ConfigError { key: None, problem: format!("expected a JSON object, found {map}") });
-    }
+    let reader = &mut serde_json::Deserializer::from_str(text);
+    let file: File = serde_path_to_error::deserialize(reader).map_err(|e| {
+        // `embed_allowed_origins[2]` is the key `embed_allowed_origins`.
+        let path = e.path().to_string();
+        let key = path.split('[').next().unwrap_or_default().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data if inner.to_string().starts_with("unknown field") => {
+                ConfigError { problem: format!("not a key of {CONFIG_FILE} ({inner})"), key: Some(key) }
+            }
+            serde_json::error::Category::Data if key != "." && !key.is_empty() => {
+                ConfigError { problem: format!("expected {} ({inner})", expected(&key)), key: Some(key) }
+            }
+            serde_json::error::Category::Data => ConfigError { key: None, problem: inner.to_string() },
+            _ => ConfigError { key: None, problem: format!("not valid JSON ({inner})") },
+        }
+    })?;
     let mut config = Config::default();
-    if let Some(v) = present(&map, "transport") {
-        config.transport = match v.as_str() {
-            Some("mmc-agent") => Transport::MmcAgent,
-            Some("rest") => Transport::Rest,
-            _ => return Err(wrong("transport", "\"mmc-agent\" or \"rest\"", v)),
-        };
+    if let Some(transport) = file.transport {
+        config.transport = transport;
     }
-    if let Some(v) = present(&map, "agent_url") {
-        config.agent_url = url(v, "agent_url")?;
-    }
-    if let Some(v) = present(&map, "rest_url") {
-        config.rest_url = url(v, "rest_url")?;
-    }
-    if let Some(v) = present(&map, "agent_basic_auth") {
-        let expected = "null or {\"login\": \"...\", \"password\": \"...\"}";
-        let field = |k: &str| v.get(k).and_then(Json::as_str).map(String::from);
-        match (field("login"), field("password")) {
-            (Some(login), Some(password)) if !login.is_empty() => {
-                config.agent_basic_auth = Some(BasicAuth { login, password })
-            }
-            _ => return Err(wrong("agent_basic_auth", expected, v)),
+    for (key, value, slot) in [
+        ("agent_url", file.agent_url, &mut config.agent_url),
+        ("rest_url", file.rest_url, &mut config.rest_url),
+        ("console_url", file.console_url, &mut config.console_url),
+    ] {
+        if let Some(v) = value {
+            *slot = url(&v, key)?;
         }
     }
-    if let Some(v) = present(&map, "poll_seconds") {
-        config.poll_seconds = whole_number(v, "poll_seconds", 5, 3600, "seconds")?;
+    if let Some(auth) = file.agent_basic_auth {
+        if auth.login.is_empty() {
+            return Err(wrong("agent_basic_auth", "an empty login"));
+        }
+        config.agent_basic_auth = Some(BasicAuth { login: auth.login, password: auth.password });
     }
-    if let Some(v) = present(&map, "request_timeout_seconds") {
-        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300, "seconds")?;
+    if let Some(v) = file.poll_seconds {
+        config.poll_seconds = whole_number(v, "poll_seconds", 5, 3600)?;
     }
-    if let Some(v) = present(&map, "console_url") {
-        config.console_url = url(v, "console_url")?;
+    if let Some(v) = file.request_timeout_seconds {
+        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300)?;
     }
-    if let Some(v) = present(&map, "language") {
-        config.language = match v.as_str() {
-            Some("auto") => LanguageSetting::Auto,
-            tag => match tag.and_then(crate::i18n::Lang::from_tag) {
-                Some(lang) => LanguageSetting::Fixed(lang),
-                None => {
-                    let codes = crate::i18n::CODES.map(|c| format!("\"{c}\"")).join(", ");
-                    return Err(wrong("language", &format!("\"auto\" or a language of the tab ({codes})"), v));
-                }
-            },
+    if let Some(tag) = file.language {
+        config.language = match tag.as_str() {
+            "auto" => LanguageSetting::Auto,
+            tag => LanguageSetting::Fixed(crate::i18n::Lang::from_tag(tag).ok_or_else(|| wrong("language", quoted(tag)))?),
         };
     }
-    if let Some(v) = present(&map, "console_routes") {
-        let routes = v;
-        if !matches!(routes, Json::Object(_)) {
-            return Err(wrong("console_routes", "an object of \"deploy\", \"master\", \"multicast\"", v));
-        }
+    if let Some(routes) = file.console_routes {
         let r = &mut config.console_routes;
-        for (name, slot) in [("deploy", &mut r.deploy), ("master", &mut r.master), ("multicast", &mut r.multicast)] {
-            if let Some(v) = present(routes, name) {
-                *slot = non_empty_string(v, &format!("console_routes.{name}"))?;
+        for (name, value, slot) in [
+            ("deploy", routes.deploy, &mut r.deploy),
+            ("master", routes.master, &mut r.master),
+            ("multicast", routes.multicast, &mut r.multicast),
+        ] {
+            if let Some(v) = value {
+                *slot = non_empty_string(&v, &format!("console_routes.{name}"))?;
             }
         }
     }
-    if let Some(v) = present(&map, "embed_allowed_origins") {
-        let expected = "an array of origins such as \"https://medulla.example.org\"";
-        let origins = v.as_array().ok_or_else(|| wrong("embed_allowed_origins", expected, v))?;
+    if let Some(origins) = file.embed_allowed_origins {
         config.embed_allowed_origins = origins
             .iter()
-            .map(|o| o.as_str().and_then(origin).ok_or_else(|| wrong("embed_allowed_origins", expected, o)))
+            .map(|o| origin(o).ok_or_else(|| wrong("embed_allowed_origins", quoted(o))))
             .collect::<Result<_, _>>()?;
     }
-    if let Some(v) = present(&map, "idle_sign_out_minutes") {
-        config.idle_sign_out_seconds = match v.as_f64() {
+    if let Some(m) = file.idle_sign_out_minutes {
+        config.idle_sign_out_seconds = match m {
             // Fractions of a minute are allowed; at least one second.
-            Some(0.0) => 0,
-            Some(m) if m > 0.0 && m <= 1440.0 => ((m * 60.0).round() as u32).max(1),
-            _ => return Err(wrong("idle_sign_out_minutes", "a number of minutes from 0 (never) to 1440", v)),
+            0.0 => 0,
+            m if m > 0.0 && m <= 1440.0 => ((m * 60.0).round() as u32).max(1),
+            _ => return Err(wrong("idle_sign_out_minutes", m)),
         };
     }
     let limits = &mut config.image_store;
-    for (key, slot, max, unit) in [
-        ("min_free_image_store_gb", &mut limits.warn_below_gb, 1_000_000, "GB"),
-        ("min_free_image_store_percent", &mut limits.warn_below_percent, 100, "percent"),
-        ("image_store_floor_gb", &mut limits.floor_gb, 1_000_000, "GB"),
+    for (key, value, slot, max) in [
+        ("min_free_image_store_gb", file.min_free_image_store_gb, &mut limits.warn_below_gb, 1_000_000),
+        ("min_free_image_store_percent", file.min_free_image_store_percent, &mut limits.warn_below_percent, 100),
+        ("image_store_floor_gb", file.image_store_floor_gb, &mut limits.floor_gb, 1_000_000),
     ] {
-        if let Some(v) = present(&map, key) {
-            *slot = whole_number(v, key, 0, max, unit)?;
+        if let Some(v) = value {
+            *slot = whole_number(v, key, 0, max)?;
         }
     }
     Ok(config)
+}
+
+fn quoted(text: &str) -> String {
+    format!("{text:?}")
 }
 
 /// `scheme://host[:port]`, lower-cased, without a trailing slash.
@@ -252,15 +317,10 @@ fn origin(text: &str) -> Option<String> {
     valid.then_some(text)
 }
 
-/// A key that is there and not `null` (`null` means "use the default").
-fn present<'a>(map: &'a Json, key: &str) -> Option<&'a Json> {
-    map.get(key).filter(|v| !v.is_null())
-}
-
-fn non_empty_string(v: &Json, key: &str) -> Result<String, ConfigError> {
-    match v.as_str() {
-        Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        _ => Err(wrong(key, "a non-empty string", v)),
+fn non_empty_string(v: &str, key: &str) -> Result<String, ConfigError> {
+    match v.trim() {
+        "" => Err(wrong(key, "an empty string")),
+        s => Ok(s.to_string()),
     }
 }
 
@@ -268,7 +328,7 @@ fn non_empty_string(v: &Json, key: &str) -> Result<String, ConfigError> {
 /// absolute (`/mmc-agent/`) or relative to the page (`api/v1/`, resolved
 /// against it at start), or an `http(s)://` URL. Never `javascript:`,
 /// `data:` or a protocol-relative `//host`.
-fn url(v: &Json, key: &str) -> Result<String, ConfigError> {
+fn url(v: &str, key: &str) -> Result<String, ConfigError> {
     let text = non_empty_string(v, key)?;
     let lower = text.to_ascii_lowercase();
     // No scheme: no `:` before the path, query or fragment starts.
@@ -279,7 +339,7 @@ fn url(v: &Json, key: &str) -> Result<String, ConfigError> {
     if (path || web) && clean {
         Ok(text)
     } else {
-        Err(wrong(key, "a path such as \"/mmc-agent/\" or \"api/v1/\", or an http(s):// URL", v))
+        Err(wrong(key, quoted(v)))
     }
 }
 
@@ -322,11 +382,9 @@ pub fn check_agent_credentials(config: &Config) -> Result<(), ConfigError> {
     }
 }
 
-fn whole_number(v: &Json, key: &str, min: u64, max: u64, unit: &str) -> Result<u32, ConfigError> {
-    match v.as_u64() {
-        Some(n) if (min..=max).contains(&n) => Ok(n as u32),
-        _ => Err(wrong(key, &format!("a whole number of {unit} from {min} to {max}"), v)),
-    }
+fn whole_number(v: f64, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
+    let whole = v.fract() == 0.0 && v >= min as f64 && v <= max as f64;
+    whole.then_some(v as u32).ok_or_else(|| wrong(key, v))
 }
 
 #[cfg(test)]
@@ -405,13 +463,13 @@ mod tests {
     }
 
     #[test]
-    fn every_key_is_read_and_unknown_keys_are_ignored() {
+    fn every_key_is_read_and_an_unknown_key_is_refused() {
         let c = parse_config(
             r#"{"transport": "mmc-agent", "agent_url": "https://medulla.example.org:7080/",
                 "agent_basic_auth": {"login": "mmc", "password": "s3cr3t"},
                 "poll_seconds": 15, "request_timeout_seconds": 4,
                 "console_url": "https://medulla.example.org/mmc", "language": "es_ES",
-                "console_routes": {"deploy": "x.php?e={entity}"}, "future_key": [1, 2],
+                "console_routes": {"deploy": "x.php?e={entity}"},
                 "embed_allowed_origins": ["https://Medulla.example.org/", "http://127.0.0.1:8080"]}"#,
         )
         .expect("valid");
@@ -425,6 +483,15 @@ mod tests {
         );
         assert_eq!(c.console_routes.master, ConsoleRoutes::default().master);
         assert_eq!(c.embed_allowed_origins, ["https://medulla.example.org", "http://127.0.0.1:8080"]);
+        for (text, key) in [
+            (r#"{"pol_seconds": 30}"#, "pol_seconds"),
+            (r#"{"console_routes": {"deplo": "x"}}"#, "console_routes.deplo"),
+            (r#"{"agent_basic_auth": {"login": "mmc", "password": "x", "realm": "y"}}"#, "agent_basic_auth.realm"),
+        ] {
+            let e = parse_config(text).expect_err(text);
+            assert_eq!(e.key.as_deref(), Some(key), "{text}");
+            assert!(e.problem.starts_with("not a key of config.json (unknown field"), "{}", e.problem);
+        }
     }
 
     #[test]

@@ -3,12 +3,11 @@
 //! figures, and imaging actions that only run when it is Available.
 //!
 //! Layers, dependencies pointing one way: `ui` -> `api` -> `domain`
-//! (`config`, `i18n`, `json` and `number` are pure helpers).
+//! (`config`, `i18n` and `number` are pure helpers).
 
 pub mod api;
 pub mod config;
 pub mod domain;
 pub mod i18n;
-pub mod json;
 pub mod number;
 pub mod ui;

@@ -1,5 +1,5 @@
 //! How the clients reach the network: the [`Http`] trait, and [`Fetch`],
-//! its implementation in the browser (a request with the session cookie,
+//! its implementation in the browser (gloo-net's request with the session cookie,
 //! optional Basic credentials and a timeout; dropping the returned future
 //! aborts the request, so an answer nobody waits for is never read). The
 //! protocol code above it (the agent client, the status rules) is the same
@@ -8,10 +8,10 @@
 use super::ApiError;
 use futures::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
+use gloo_net::http::{RequestBuilder, Response};
 use wasm_bindgen::JsCast;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestCache, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, RequestCache, RequestCredentials};
 
 /// The largest answer read, in bytes: the agent's largest, the entity list,
 /// takes about 400 bytes per entity (20 MB for 50,000); a larger one is
@@ -93,38 +93,34 @@ impl Http for Fetch {
     }
 }
 
+/// One request through gloo-net, with what it does not give: the abort
+/// when the future is dropped, the timeout, and the body cap.
 async fn fetch(Request { method, url, body, headers, timeout_ms, .. }: Request<'_>) -> Result<Answer, ApiError> {
-    let failed = |e: JsValue| ApiError::Network(js_sys::JSON::stringify(&e).ok().map(String::from).unwrap_or_default());
+    let failed = |e: gloo_net::Error| ApiError::Network(e.to_string());
     let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
     let mut guard = AbortOnDrop(Some(controller.clone()));
-    let init = RequestInit::new();
-    init.set_method(match method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-        Method::Delete => "DELETE",
-    });
-    init.set_credentials(RequestCredentials::Include);
-    // A status must never come from a cache; and without this, Chromium
-    // holds a GET behind an aborted one for the same URL (its cache lock).
-    init.set_cache(RequestCache::NoStore);
-    init.set_signal(Some(&controller.signal()));
-    let sent = Headers::new().map_err(failed)?;
+    let mut builder = RequestBuilder::new(url)
+        .method(match method {
+            Method::Get => gloo_net::http::Method::GET,
+            Method::Post => gloo_net::http::Method::POST,
+            Method::Delete => gloo_net::http::Method::DELETE,
+        })
+        .credentials(RequestCredentials::Include)
+        // A status must never come from a cache; and without this, Chromium
+        // holds a GET behind an aborted one for the same URL (its cache lock).
+        .cache(RequestCache::NoStore)
+        .abort_signal(Some(&controller.signal()));
     for (name, value) in headers {
-        sent.set(name, value).map_err(failed)?;
+        builder = builder.header(name, value);
     }
-    if let Some((content_type, text)) = body {
-        sent.set("Content-Type", content_type).map_err(failed)?;
-        init.set_body(&JsValue::from_str(&text));
+    let request = match body {
+        Some((content_type, text)) => builder.header("Content-Type", content_type).body(text),
+        None => builder.build(),
     }
-    init.set_headers(&sent);
-    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed)?;
-    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    .map_err(failed)?;
     let exchange = async {
-        let response: Response = JsFuture::from(window.fetch_with_request(&request))
-            .await
-            .map_err(|e| ApiError::Network(js_sys::Error::from(e).message().into()))?
-            .unchecked_into();
-        let date = response.headers().get("date").ok().flatten();
+        let response = request.send().await.map_err(failed)?;
+        let date = response.headers().get("date");
         let body = bounded_body(&response).await?;
         Ok(Answer { status: response.status(), body, date })
     };
@@ -140,7 +136,7 @@ async fn fetch(Request { method, url, body, headers, timeout_ms, .. }: Request<'
 /// `Content-Length` says more, and read chunk by chunk, stopping (and
 /// cancelling the download) as soon as it goes past.
 async fn bounded_body(response: &Response) -> Result<Vec<u8>, ApiError> {
-    let length = response.headers().get("content-length").ok().flatten();
+    let length = response.headers().get("content-length");
     let announced = length.and_then(|l| l.trim().parse::<u64>().ok());
     if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return Err(ApiError::TooLarge);
@@ -169,23 +165,8 @@ async fn bounded_body(response: &Response) -> Result<Vec<u8>, ApiError> {
 
 /// The value of an `Authorization: Basic` header.
 pub fn basic_authorization(login: &str, password: &str) -> String {
-    format!("Basic {}", base64(format!("{login}:{password}").as_bytes()))
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
 }
 
 #[cfg(test)]
@@ -195,10 +176,6 @@ mod tests {
     #[test]
     fn basic_credentials_are_base64_of_login_colon_password() {
         assert_eq!(basic_authorization("mmc", "s3cr3t"), "Basic bW1jOnMzY3IzdA==");
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64("é:ü".as_bytes()), "w6k6w7w=");
+        assert_eq!(basic_authorization("é", "ü"), "Basic w6k6w7w=");
     }
 }

@@ -319,9 +319,9 @@ fn server_now(answer: &Answer) -> i64 {
     server_now.unwrap_or_else(|| js_sys::Date::now() as i64)
 }
 
-/// Entity ids go into paths: anything but letters and digits is encoded.
+/// Entity ids go into paths, encoded.
 fn segment(id: &str) -> String {
-    id.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    crate::config::url_encode(id)
 }
 
 impl ImagingApi for RestClient {

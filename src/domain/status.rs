@@ -240,53 +240,32 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// From the 9 integers of a Python time tuple (only the first 6 count).
+    /// From the 9 integers of a Python time tuple (only the first 6 count);
+    /// `None` unless they make a real date and time.
     pub fn from_tuple(t: &[i64]) -> Option<Self> {
-        let part = |i: usize, max: i64| t.get(i).copied().filter(|v| (0..=max).contains(v));
+        let part = |i: usize| t.get(i).copied().and_then(|v| u8::try_from(v).ok());
         let ts = Self {
             year: t.first().copied().filter(|y| (1..=9999).contains(y))? as i32,
-            month: part(1, 12).filter(|m| *m >= 1)? as u8,
-            day: part(2, 31).filter(|d| *d >= 1)? as u8,
-            hour: part(3, 23)? as u8,
-            minute: part(4, 59)? as u8,
-            second: part(5, 61)? as u8,
+            month: part(1)?,
+            day: part(2)?,
+            hour: part(3)?,
+            minute: part(4)?,
+            // Python's tuples allow the leap seconds 60 and 61.
+            second: part(5).filter(|s| *s <= 61)?,
         };
-        Some(ts)
+        ts.date_time().map(|_| ts)
+    }
+
+    /// As the `time` crate's, which checks the calendar (no 31 February).
+    fn date_time(&self) -> Option<time::PrimitiveDateTime> {
+        let month = time::Month::try_from(self.month).ok()?;
+        let date = time::Date::from_calendar_date(self.year, month, self.day).ok()?;
+        date.with_hms(self.hour, self.minute, self.second.min(59)).ok()
     }
 
     /// Seconds since 1970-01-01 00:00:00, reading it as UTC.
     pub fn unix_seconds(&self) -> i64 {
-        // Days from the civil date, counting years from March (so that the
-        // leap day ends a year).
-        let (m, d) = (i64::from(self.month), i64::from(self.day));
-        let y = i64::from(self.year) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let year_of_era = y - era * 400;
-        let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        let days = era * 146_097 + day_of_era - 719_468;
-        days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
-    }
-
-    /// The time `seconds` after 1970-01-01 00:00:00 (UTC).
-    pub fn from_unix_seconds(seconds: i64) -> Self {
-        let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-        // The civil date of a day count, years counted from March.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z - era * 146_097;
-        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let m = (5 * day_of_year + 2) / 153;
-        let month = if m < 10 { m + 3 } else { m - 9 };
-        Self {
-            year: (year_of_era + era * 400 + i64::from(month <= 2)) as i32,
-            month: month as u8,
-            day: (day_of_year - (153 * m + 2) / 5 + 1) as u8,
-            hour: (rest / 3600) as u8,
-            minute: (rest % 3600 / 60) as u8,
-            second: (rest % 60) as u8,
-        }
+        self.date_time().map_or(0, |t| t.assume_utc().unix_timestamp())
     }
 
     /// `2026-11-25T09:05:07`.
@@ -296,52 +275,18 @@ impl Timestamp {
     }
 
     /// An RFC 3339 time (`2026-11-25T09:05:07Z`, `…07.250+01:00`), in
-    /// milliseconds since 1970.
+    /// milliseconds since 1970 (read by the `time` crate).
     pub fn rfc3339_ms(text: &str) -> Option<i64> {
-        let (date, time) = text.split_once(['T', 't'])?;
-        let zone_at = time.find(['Z', 'z', '+', '-'])?;
-        let (clock, zone) = time.split_at(zone_at);
-        let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-        let number = |t: &str| t.parse::<i64>().ok().filter(|_| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
-        let mut parts = date.split('-').chain(clock.split(':')).map(number);
-        let tuple: Vec<i64> = parts.by_ref().take(6).collect::<Option<_>>()?;
-        if tuple.len() != 6 || parts.next().is_some() {
-            return None;
-        }
-        let millis = match fraction {
-            "" => 0,
-            f if f.bytes().all(|b| b.is_ascii_digit()) => format!("{f:0<3}")[..3].parse::<i64>().ok()?,
-            _ => return None,
-        };
-        let offset_minutes = match zone {
-            "Z" | "z" => 0,
-            _ => {
-                let (h, m) = zone[1..].split_once(':')?;
-                let minutes = number(h).filter(|h| *h < 24)? * 60 + number(m).filter(|m| *m < 60)?;
-                if zone.starts_with('-') {
-                    -minutes
-                } else {
-                    minutes
-                }
-            }
-        };
-        let ts = Self::from_tuple(&tuple)?;
-        Some((ts.unix_seconds() - offset_minutes * 60) * 1000 + millis)
+        let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
     }
 
     /// An HTTP date (`Sat, 28 Nov 2026 09:07:19 GMT`), in milliseconds
-    /// since 1970.
+    /// since 1970 (read by the `httpdate` crate).
     pub fn http_date_ms(text: &str) -> Option<i64> {
-        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let [_, day, month, year, clock, "GMT"] = words[..] else { return None };
-        let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-        let mut tuple = vec![year.parse().ok()?, month, day.parse().ok()?];
-        for part in clock.split(':') {
-            tuple.push(part.parse().ok()?);
-        }
-        (tuple.len() == 6).then_some(())?;
-        Some(Self::from_tuple(&tuple)?.unix_seconds() * 1000)
+        let at = httpdate::parse_http_date(text).ok()?;
+        let since = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+        i64::try_from(since.as_millis()).ok()
     }
 }
 
@@ -513,12 +458,9 @@ mod tests {
         assert_eq!(Timestamp::rfc3339_ms("2026-11-25T10:05:07.25+01:00"), Some(1_795_597_507_250));
         assert_eq!(Timestamp::rfc3339_ms("2024-02-29T23:59:59-00:30"), Some(1_709_252_999_000));
         assert_eq!(Timestamp::http_date_ms("Wed, 25 Nov 2026 09:05:07 GMT"), Some(1_795_597_507_000));
-        for seconds in [0, 951_782_400, 1_709_252_999, 1_795_597_507, -86_400] {
-            let t = Timestamp::from_unix_seconds(seconds);
-            assert_eq!(t.unix_seconds(), seconds, "{t:?}");
-            assert_eq!(Timestamp::rfc3339_ms(&format!("{}Z", t.iso())), Some(seconds * 1000));
-        }
-        assert_eq!(Timestamp::from_unix_seconds(951_782_400).iso(), "2000-02-29T00:00:00");
+        let leap_day = Timestamp::from_tuple(&[2000, 2, 29, 0, 0, 0]).expect("a leap day");
+        assert_eq!(leap_day.unix_seconds(), 951_782_400);
+        assert_eq!(Timestamp::rfc3339_ms(&format!("{}Z", leap_day.iso())), Some(951_782_400_000));
         for bad in [
             "",
             "2026-11-25",
@@ -529,6 +471,7 @@ mod tests {
             "2026-11-25T09:05:07:01Z",
             "2026-11-25T09:05:07.x5Z",
             "2026-11-25T+9:05:07Z",
+            "2026-02-31T09:05:07Z",
         ] {
             assert_eq!(Timestamp::rfc3339_ms(bad), None, "{bad}");
         }
@@ -564,6 +507,8 @@ mod tests {
             Some(Timestamp { year: 2026, month: 11, day: 25, hour: 9, minute: 5, second: 7 })
         );
         assert_eq!(Timestamp::from_tuple(&[2026, 13, 1, 0, 0, 0]), None);
+        assert_eq!(Timestamp::from_tuple(&[2026, 2, 31, 0, 0, 0]), None, "no 31 February");
+        assert_eq!(Timestamp::from_tuple(&[2025, 2, 29, 0, 0, 0]), None, "2025 is not a leap year");
         assert_eq!(Timestamp::from_tuple(&[2026]), None);
     }
 

@@ -15,7 +15,7 @@
 
 use super::state::Ctx;
 use crate::i18n::Lang;
-use crate::json::{object, Json};
+use serde::{Deserialize, Serialize};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -41,8 +41,44 @@ pub fn awaits_sign_on() -> bool {
 pub const SIGN_ON_WAIT_MS: u32 = 5_000;
 
 /// A login or token of sane length, as the console makes them.
-fn credential(v: Option<&Json>) -> Option<String> {
-    v?.as_str().filter(|s| !s.is_empty() && s.len() <= 256).map(str::to_string)
+fn credential(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty() && s.len() <= 256)
+}
+
+/// A message to the host page: its type and the fields of that type.
+#[derive(Default, Serialize)]
+struct ToHost<'a> {
+    source: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    height: Option<i32>,
+    /// With `status`: the selected entity, or `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entity: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+}
+
+impl ToHost<'_> {
+    fn of(kind: &'static str) -> Self {
+        Self { source: SOURCE, kind, ..Self::default() }
+    }
+}
+
+/// A message from the host page: any field of the wrong type makes it
+/// unreadable, so ignored, like any message not of the protocol.
+#[derive(Deserialize)]
+struct FromHost {
+    source: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    entity: Option<String>,
+    language: Option<String>,
+    login: Option<String>,
+    token: Option<String>,
 }
 
 /// Takes `#login=<user>&token=<token>` out of the address bar and the
@@ -120,15 +156,14 @@ fn host(ctx: &Ctx) -> Host {
 /// Sends a message to the host page: to its origin when known; while it is
 /// hidden, to each allowed origin (the browser delivers it only if the
 /// parent is of that origin, so no other page ever reads it).
-fn post(ctx: &Ctx, message: Json) {
+fn post(ctx: &Ctx, message: ToHost) {
     let targets = match host(ctx) {
         Host::Refused => return,
         Host::Known(origin) => vec![origin],
         Host::Hidden => allowed_origins(ctx),
     };
-    let Json::Object(mut members) = message else { return };
-    members.push(("source".into(), SOURCE.into()));
-    let Ok(data) = js_sys::JSON::parse(&Json::Object(members).to_string()) else { return };
+    let Ok(text) = serde_json::to_string(&message) else { return };
+    let Ok(data) = js_sys::JSON::parse(&text) else { return };
     if let Some(parent) = window().and_then(|w| w.parent().ok().flatten()) {
         for origin in targets {
             let _ = parent.post_message(&data, &origin);
@@ -148,13 +183,15 @@ pub fn connect_host(ctx: Ctx) {
         let entity = ctx.selected.get();
         let status = ctx.health.with(|h| h.as_str());
         let label = ctx.health.with(|h| super::status_panel::describe(h, ctx.lang.get()).title);
-        let (entity, label) = (entity.as_deref().into(), Json::from(label));
-        post(
-            &ctx,
-            object([("type", "status".into()), ("entity", entity), ("status", status.into()), ("label", label)]),
-        );
+        let message = ToHost {
+            entity: Some(entity.as_deref()),
+            status: Some(status),
+            label: Some(label),
+            ..ToHost::of("status")
+        };
+        post(&ctx, message);
     });
-    post(&ctx, object([("type", "ready".into())]));
+    post(&ctx, ToHost::of("ready"));
 }
 
 fn listen(ctx: Ctx) {
@@ -172,27 +209,23 @@ fn listen(ctx: Ctx) {
         // The parent's own origin (the browser sets it): known from now on.
         LEARNT.with(|l| *l.borrow_mut() = Some(origin));
         let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
-        let Ok(message) = crate::json::parse(&text) else { return };
-        let field = |key: &str| message.get(key).and_then(Json::as_str);
-        if field("source") != Some(HOST_SOURCE) {
+        let Ok(message) = serde_json::from_str::<FromHost>(&text) else { return };
+        if message.source.as_deref() != Some(HOST_SOURCE) {
             return;
         }
-        match field("type") {
+        match message.kind.as_deref() {
             Some("select-entity") => {
-                if let Some(uuid) = field("entity").filter(|u| crate::domain::looks_like_entity_id(u)) {
-                    ctx.request_entity(uuid.to_string());
+                if let Some(uuid) = message.entity.filter(|u| crate::domain::looks_like_entity_id(u)) {
+                    ctx.request_entity(uuid);
                 }
             }
             Some("set-language") => {
-                if let Some(tag) = field("language") {
-                    if let Some(lang) = Lang::from_tag(tag) {
-                        ctx.lang.set(lang);
-                    }
+                if let Some(lang) = message.language.as_deref().and_then(Lang::from_tag) {
+                    ctx.lang.set(lang);
                 }
             }
             Some("sign-on") => {
-                if let (Some(login), Some(token)) = (credential(message.get("login")), credential(message.get("token")))
-                {
+                if let (Some(login), Some(token)) = (credential(message.login), credential(message.token)) {
                     ctx.sign_on_with(login, token);
                 }
             }
@@ -215,7 +248,7 @@ fn watch_height(ctx: Ctx) {
             let height = body.get_bounding_client_rect().height().ceil() as i32;
             if height != last.get_value() {
                 last.set_value(height);
-                post(&ctx, object([("type", "height".into()), ("height", i64::from(height).into())]));
+                post(&ctx, ToHost { height: Some(height), ..ToHost::of("height") });
             }
         }
     };
