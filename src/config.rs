@@ -215,26 +215,46 @@ fn wrong(key: &str, found: impl fmt::Display) -> ConfigError {
     ConfigError { key: Some(key.into()), problem: format!("expected {}, found {found}", expected(key)) }
 }
 
-/// Reads the text of `config.json`: serde reads its shape (an error names
-/// the key, by serde_path_to_error), then each value is checked.
-pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
-    let reader = &mut serde_json::Deserializer::from_str(text);
-    let file: File = serde_path_to_error::deserialize(reader).map_err(|e| {
-        // `embed_allowed_origins[2]` is the key `embed_allowed_origins`.
-        let path = e.path().to_string();
-        let key = path.split('[').next().unwrap_or_default().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data if inner.to_string().starts_with("unknown field") => {
-                ConfigError { problem: format!("not a key of {CONFIG_FILE} ({inner})"), key: Some(key) }
-            }
-            serde_json::error::Category::Data if key != "." && !key.is_empty() => {
-                ConfigError { problem: format!("expected {} ({inner})", expected(&key)), key: Some(key) }
-            }
-            serde_json::error::Category::Data => ConfigError { key: None, problem: inner.to_string() },
-            _ => ConfigError { key: None, problem: format!("not valid JSON ({inner})") },
+/// The error for a value of the wrong shape at `path` (serde's `message`).
+fn shape_error(path: &serde_path_to_error::Path, message: String) -> ConfigError {
+    // `embed_allowed_origins[2]` is the key `embed_allowed_origins`.
+    let path = path.to_string();
+    let key = path.split('[').next().unwrap_or_default().to_string();
+    if message.starts_with("unknown field") {
+        ConfigError { problem: format!("not a key of {CONFIG_FILE} ({message})"), key: Some(key) }
+    } else if key.is_empty() || key == "." {
+        ConfigError { key: None, problem: message }
+    } else {
+        ConfigError { problem: format!("expected {} ({message})", expected(&key)), key: Some(key) }
+    }
+}
+
+fn not_json(message: impl fmt::Display) -> ConfigError {
+    ConfigError { key: None, problem: format!("not valid JSON ({message})") }
+}
+
+/// The shape of `config.json`, read by serde (an error names the key, by
+/// serde_path_to_error): in the tab from the browser's `JSON.parse`
+/// (serde-wasm-bindgen, as the REST answers), natively by serde_json.
+fn read_file(text: &str) -> Result<File, ConfigError> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let value = js_sys::JSON::parse(text).map_err(|e| not_json(js_sys::Error::from(e).message()))?;
+        let reader = serde_wasm_bindgen::Deserializer::from(value);
+        serde_path_to_error::deserialize(reader).map_err(|e| shape_error(e.path(), e.inner().to_string()))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)).map_err(|e| {
+        match e.inner().classify() {
+            serde_json::error::Category::Data => shape_error(e.path(), e.inner().to_string()),
+            _ => not_json(e.inner()),
         }
-    })?;
+    })
+}
+
+/// Reads the text of `config.json`: its shape, then each value.
+pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
+    let file = read_file(text)?;
     let mut config = Config::default();
     if let Some(transport) = file.transport {
         config.transport = transport;

@@ -40,12 +40,12 @@ impl SignIn<'_> {
                 wire::SignIn { login: login.into(), password: None, token: Some(token.into()) }
             }
         };
-        serde_json::to_string(&body).unwrap_or_default()
+        wire::encode(&body)
     }
 }
 
 /// The contract's object in `body`, named `what` in errors.
-fn read<'a, T: serde::Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, ApiError> {
+fn read<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
     wire::decode(body, what).map_err(ApiError::Malformed)
 }
 

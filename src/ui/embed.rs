@@ -162,8 +162,7 @@ fn post(ctx: &Ctx, message: ToHost) {
         Host::Known(origin) => vec![origin],
         Host::Hidden => allowed_origins(ctx),
     };
-    let Ok(text) = serde_json::to_string(&message) else { return };
-    let Ok(data) = js_sys::JSON::parse(&text) else { return };
+    let Ok(data) = serde_wasm_bindgen::to_value(&message) else { return };
     if let Some(parent) = window().and_then(|w| w.parent().ok().flatten()) {
         for origin in targets {
             let _ = parent.post_message(&data, &origin);
@@ -208,8 +207,7 @@ fn listen(ctx: Ctx) {
         }
         // The parent's own origin (the browser sets it): known from now on.
         LEARNT.with(|l| *l.borrow_mut() = Some(origin));
-        let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
-        let Ok(message) = serde_json::from_str::<FromHost>(&text) else { return };
+        let Ok(message) = serde_wasm_bindgen::from_value::<FromHost>(event.data()) else { return };
         if message.source.as_deref() != Some(HOST_SOURCE) {
             return;
         }
