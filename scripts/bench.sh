@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null 2>&1 || bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 RUST_BACKTRACE=0 trunk build --release --offline >/dev/null
+bash scripts/compress.sh
 bash scripts/sizes.sh
 cargo build -q -p browser-tests --release --example bench
 # The gateway's request log goes to the same output: only the tables.

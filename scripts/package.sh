@@ -14,13 +14,8 @@ if [ "${1:-}" != "--tab-built" ]; then
   cargo fetch --quiet
   trunk build --release --offline
 fi
-# The built assets, also compressed at the best levels (brotli, gzip; no
-# name or time in the gzip header: the same build, the same bytes). Apache
-# sends these to a browser that accepts them, never compressing on the fly.
-for f in dist/*.wasm dist/*.js dist/*.css; do
-  brotli -q 11 -f -o "$f.br" "$f"
-  gzip -9 -n -c "$f" > "$f.gz"
-done
+# The built assets, also compressed (brotli, gzip) as Apache serves them.
+bash scripts/compress.sh
 rm -f target/debian/medulla-imaging-status_*.deb
 cargo deb -p medulla-imaging-gateway --profile gateway --locked
 deb=$(ls target/debian/medulla-imaging-status_*.deb)

@@ -329,12 +329,12 @@ fn quoted(text: &str) -> String {
     format!("{text:?}")
 }
 
-/// `scheme://host[:port]`, lower-cased, without a trailing slash.
+/// An origin such as `https://medulla.example.org` (nothing after it),
+/// as the browser writes it (lower-case, no default port).
 fn origin(text: &str) -> Option<String> {
-    let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
-    let (scheme, rest) = text.split_once("://")?;
-    let valid = matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' ', '@']);
-    valid.then_some(text)
+    let a = crate::address::parse(text.trim(), None)?;
+    let web = matches!(a.scheme.as_str(), "http" | "https") && !a.host.is_empty();
+    (web && a.bare && !a.credentials).then_some(a.origin)
 }
 
 fn non_empty_string(v: &str, key: &str) -> Result<String, ConfigError> {
@@ -346,28 +346,28 @@ fn non_empty_string(v: &str, key: &str) -> Result<String, ConfigError> {
 
 /// A URL the tab may call or open: a path on the tab's own origin,
 /// absolute (`/mmc-agent/`) or relative to the page (`api/v1/`, resolved
-/// against it at start), or an `http(s)://` URL. Never `javascript:`,
-/// `data:` or a protocol-relative `//host`.
+/// against it at start), or an `http(s)://` URL with a host and no
+/// credentials. Never `javascript:`, `data:` or a protocol-relative `//host`.
 fn url(v: &str, key: &str) -> Result<String, ConfigError> {
+    const PAGE: &str = "http://tab.invalid/imaging-status/";
     let text = non_empty_string(v, key)?;
-    let lower = text.to_ascii_lowercase();
-    // No scheme: no `:` before the path, query or fragment starts.
-    let schemeless = !text.split(['/', '?', '#']).next().unwrap_or_default().contains(':');
-    let path = schemeless && !text.starts_with("//") && !text.starts_with('\\') && !text.starts_with("/\\");
-    let web = (lower.starts_with("https://") || lower.starts_with("http://")) && origin_of(&lower).is_some();
     let clean = !text.chars().any(|c| c.is_control() || c.is_whitespace());
-    if (path || web) && clean {
+    let valid = match crate::address::parse(&text, None) {
+        // An empty host (`https:///mmc/`) would be read as the path's first word.
+        Some(a) => {
+            let after_scheme = text.split_once("://").map_or("", |(_, rest)| rest);
+            matches!(a.scheme.as_str(), "http" | "https")
+                && !a.host.is_empty()
+                && !a.credentials
+                && !after_scheme.starts_with(['/', '\\'])
+        }
+        None => crate::address::parse(&text, Some(PAGE)).is_some_and(|a| a.origin == "http://tab.invalid"),
+    };
+    if valid && clean {
         Ok(text)
     } else {
         Err(wrong(key, quoted(v)))
     }
-}
-
-/// The `scheme://host[:port]` part of an http(s) URL, if it has a host.
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    origin(&format!("{scheme}://{host}"))
 }
 
 /// `agent_basic_auth` hands the agent's master credentials to every
@@ -379,15 +379,9 @@ pub fn check_agent_credentials(config: &Config) -> Result<(), ConfigError> {
     if config.agent_basic_auth.is_none() {
         return Ok(());
     }
-    let authority = config.agent_url.split_once("://").map_or("", |(_, rest)| rest);
-    let host = authority.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
-    };
-    let loopback =
-        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let host = crate::address::parse(&config.agent_url, None).map(|a| a.host).unwrap_or_default();
+    let name = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if loopback {
         Ok(())
     } else {

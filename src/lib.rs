@@ -3,8 +3,9 @@
 //! figures, and imaging actions that only run when it is Available.
 //!
 //! Layers, dependencies pointing one way: `ui` -> `api` -> `domain`
-//! (`config`, `i18n` and `number` are pure helpers).
+//! (`address`, `config`, `i18n` and `number` are pure helpers).
 
+pub mod address;
 pub mod api;
 pub mod config;
 pub mod domain;

@@ -143,6 +143,25 @@ const counts = [];
 })();
 "#;
 
+/// What the page loaded, from Resource Timing: the bytes over the wire
+/// (the API's apart), and the sequential round trips (a request counts one
+/// more than the last of those that had ended before it began; one served
+/// from the cache, none).
+const LOADED: &str = r#"
+const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+const api = e => /mmc-agent|api\/v1/.test(e.name);
+const sum = list => list.reduce((n, e) => n + (e.transferSize || 0), 0);
+const sorted = entries.slice().sort((a, b) => a.startTime - b.startTime);
+const level = [];
+sorted.forEach((x, i) => {
+  let l = 0;
+  for (let j = 0; j < i; j++) if (sorted[j].responseEnd <= x.startTime) l = Math.max(l, level[j]);
+  level.push(x.transferSize > 0 ? l + 1 : l);
+});
+return { bytes: sum(entries), api: sum(entries.filter(api)), rounds: Math.max(0, ...level),
+         requests: entries.filter(e => e.transferSize > 0).length };
+"#;
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     if xs.is_empty() {
@@ -242,6 +261,61 @@ async fn speed(t: Transport) {
         println!("| {} | cold start | {delay} ms | {} | {} |", t.name(), colds[0], colds[1]);
     }
     b.control(json!({"latency_ms": 0}));
+    b.close().await;
+}
+
+/// The link of the load part: 10 Mbit/s each way, 40 ms per request.
+const LINK_BYTES_PER_MS: f64 = 10_000_000.0 / 8.0 / 1000.0;
+const LINK_LATENCY_MS: f64 = 40.0;
+
+/// One load of `?entity=` (the cache emptied first when `cold`): time to
+/// the status on screen, bytes, API bytes, round trips, requests.
+async fn one_load(b: &Browser, cold: bool) -> (f64, f64, f64, f64, f64) {
+    if cold {
+        cdp(b, "Network.clearBrowserCache", json!({})).await;
+    }
+    b.c.goto("about:blank").await.expect("a blank page");
+    b.goto(&format!("/?entity={}", OWN.0)).await;
+    let shown = b.c.execute_async(COLD, vec![json!(OWN.0), json!("available")]).await.expect("load measured");
+    let loaded = b.c.execute(LOADED, vec![]).await.expect("resources read");
+    let number = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    let (bytes, api) = (number(&loaded["bytes"]), number(&loaded["api"]));
+    (number(&shown["total"]), bytes, api, number(&loaded["rounds"]), number(&loaded["requests"]))
+}
+
+/// The first and the second visit through a throttled link (DevTools'
+/// network emulation), each against its physical limit: its bytes at the
+/// link's rate plus its sequential round trips.
+async fn load(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in(&format!("/?entity={}", OWN.0)).await;
+    b.wait_status("available").await;
+    cdp(&b, "Network.enable", json!({})).await;
+    let rate = LINK_BYTES_PER_MS * 1000.0;
+    let link = json!({"offline": false, "latency": LINK_LATENCY_MS, "downloadThroughput": rate, "uploadThroughput": rate});
+    cdp(&b, "Network.emulateNetworkConditions", link).await;
+    for (name, cold) in [("cold load (empty cache)", true), ("second visit (cache kept)", false)] {
+        let runs: Vec<_> = {
+            let mut runs = Vec::new();
+            for _ in 0..RUNS {
+                if !cold {
+                    // The visit before it fills the cache.
+                    one_load(&b, false).await;
+                }
+                runs.push(one_load(&b, cold).await);
+            }
+            runs
+        };
+        let ms = median(runs.iter().map(|r| r.0).collect());
+        let (_, bytes, api, rounds, requests) = runs[RUNS / 2];
+        let limit = bytes / LINK_BYTES_PER_MS + rounds * LINK_LATENCY_MS;
+        println!(
+            "| {} | {name} | {ms:.0} ms | {bytes:.0} B ({api:.0} B of API) | {rounds:.0} round(s), {requests:.0} requests | {limit:.0} ms | {:.2} × |",
+            t.name(),
+            ms / limit,
+        );
+    }
+    cdp(&b, "Network.emulateNetworkConditions", json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})).await;
     b.close().await;
 }
 
@@ -397,7 +471,7 @@ async fn main() {
     // --no-sparkplug`: no optimised code, to tell its growth from the tab's).
     let v8 = std::env::var("BENCH_V8_FLAGS").map(|f| format!("\n--js-flags={f}")).unwrap_or_default();
     std::env::set_var("CHROMIUM_EXTRA_ARGS", format!("--enable-precise-memory-info{v8}"));
-    // `BENCH_ONLY=speed|selector|overview|flat`: one part.
+    // `BENCH_ONLY=speed|load|selector|overview|flat`: one part.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;
     if run("speed") {
@@ -405,6 +479,13 @@ async fn main() {
         println!("|---|---|---:|---|---|");
         for t in [Transport::MmcAgent, Transport::Rest] {
             speed(t).await;
+        }
+    }
+    if run("load") {
+        println!("\n| transport | load, 10 Mbit/s + 40 ms per request | to the status | over the wire | sequential | physical limit | ratio |");
+        println!("|---|---|---:|---|---|---:|---:|");
+        for t in [Transport::MmcAgent, Transport::Rest] {
+            load(t).await;
         }
     }
     println!("\n| what | scale | measure | value |\n|---|---|---|---|");

@@ -524,7 +524,11 @@ pub async fn start(options: Options) -> std::io::Result<Running> {
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let dist = sim.dist.clone();
+    // As the package's Apache serves it: the precompressed assets
+    // (scripts/compress.sh) to a browser that accepts them.
     let files = tower_http::services::ServeDir::new(&dist)
+        .precompressed_br()
+        .precompressed_gzip()
         .fallback(tower_http::services::ServeFile::new(dist.join("index.html")));
     // The tab, its config.json and its REST API, where it is served.
     let rest = Router::new().route("/{*path}", axum::routing::any(proxy::forward));

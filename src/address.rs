@@ -1,0 +1,70 @@
+//! URLs read by a WHATWG URL parser: the browser's own (`web_sys::Url`) in
+//! the tab, the `url` crate (the same standard) natively, where the tests
+//! run.
+
+/// What the checks of `config.json` need to know of a URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Address {
+    /// `https`, lower-case, without its colon.
+    pub scheme: String,
+    /// Lower-case; an IPv6 address in brackets; empty when it has none.
+    pub host: String,
+    /// `https://host[:port]`, the default port left out; `null` for a URL
+    /// with no origin (`data:`, `javascript:`).
+    pub origin: String,
+    /// A user name or password before the host.
+    pub credentials: bool,
+    /// Nothing after the origin: no path but `/`, no query, no fragment.
+    pub bare: bool,
+}
+
+/// `text` as an absolute URL, or relative to `base` when one is given.
+pub fn parse(text: &str, base: Option<&str>) -> Option<Address> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let url = match base {
+            Some(base) => web_sys::Url::new_with_base(text, base),
+            None => web_sys::Url::new(text),
+        }
+        .ok()?;
+        Some(Address {
+            scheme: url.protocol().trim_end_matches(':').to_string(),
+            host: url.hostname(),
+            origin: url.origin(),
+            credentials: !url.username().is_empty() || !url.password().is_empty(),
+            bare: url.pathname() == "/" && url.search().is_empty() && url.hash().is_empty(),
+        })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let base = base.map(url::Url::parse).transpose().ok()?;
+        let url = url::Url::options().base_url(base.as_ref()).parse(text).ok()?;
+        Some(Address {
+            scheme: url.scheme().to_string(),
+            host: url.host_str().unwrap_or_default().to_string(),
+            origin: url.origin().ascii_serialization(),
+            credentials: !url.username().is_empty() || url.password().is_some(),
+            bare: url.path() == "/" && url.query().is_none_or(str::is_empty) && url.fragment().is_none_or(str::is_empty),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_hosts_and_relative_paths() {
+        let a = parse("HTTPS://Medulla.Example.org:443/", None).expect("a URL");
+        assert_eq!((a.scheme.as_str(), a.host.as_str()), ("https", "medulla.example.org"));
+        assert_eq!(a.origin, "https://medulla.example.org");
+        assert!(a.bare && !a.credentials);
+        let v6 = parse("http://u:p@[::1]:7080/mmc?x#y", None).expect("a URL");
+        assert_eq!((v6.host.as_str(), v6.credentials, v6.bare), ("[::1]", true, false));
+        assert_eq!(parse("javascript:alert(1)", None).map(|a| a.origin).as_deref(), Some("null"));
+        let base = Some("http://tab.invalid/imaging-status/");
+        assert_eq!(parse("../api/v1/", base).map(|a| a.origin).as_deref(), Some("http://tab.invalid"));
+        assert_eq!(parse("//evil.example.org/", base).map(|a| a.host).as_deref(), Some("evil.example.org"));
+        assert_eq!(parse("/mmc-agent/", None), None);
+    }
+}
