@@ -1,7 +1,8 @@
 //! Parsers of what the imaging server reports about itself: the lines of
 //! `df -k`, both layouts of `free`, and `/proc/uptime`. Pure functions that
 //! never panic: a line they cannot read is skipped, a block they cannot read
-//! at all gives `None`.
+//! at all gives `None`. Hand-written: no library reads these commands'
+//! output.
 
 /// One filesystem of the imaging server, from a line of `df -k`.
 #[derive(Clone, Debug, PartialEq)]
