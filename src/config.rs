@@ -1,6 +1,6 @@
 //! `config.json`, served next to `index.html` and read at start-up, so that
-//! one build serves every installation. Unknown keys are ignored; a wrong
-//! value is an error that names the key and what was expected.
+//! one build serves every installation. An unknown key, or a wrong value,
+//! is an error that names the key and says what was expected.
 
 use crate::domain::StoreLimits;
 use serde::Deserialize;
