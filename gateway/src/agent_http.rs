@@ -288,7 +288,7 @@ impl AgentLink {
 
 impl Http for AgentHttp {
     async fn send(&self, request: Request<'_>) -> Result<Answer, ApiError> {
-        let Request { method, url, body, headers, timeout_ms, waits_on_server } = request;
+        let Request { method, url, body, headers, timeout_ms, waits_on_server, .. } = request;
         let method = match method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,

@@ -58,6 +58,10 @@ pub struct Request<'a> {
     /// 30-second connect timeout for a dead host): a gateway runs it under
     /// a limit of its own, so that it never holds up the other calls.
     pub waits_on_server: bool,
+    /// May be answered from the browser's cache once the server confirmed
+    /// it current (its `no-cache`), or by `index.html`'s preload of it:
+    /// `config.json`. Every other answer never comes from a cache.
+    pub cached_if_current: bool,
 }
 
 /// The network, as the clients see it.
@@ -95,7 +99,8 @@ impl Http for Fetch {
 
 /// One request through gloo-net, with what it does not give: the abort
 /// when the future is dropped, the timeout, and the body cap.
-async fn fetch(Request { method, url, body, headers, timeout_ms, .. }: Request<'_>) -> Result<Answer, ApiError> {
+async fn fetch(request: Request<'_>) -> Result<Answer, ApiError> {
+    let Request { method, url, body, headers, timeout_ms, cached_if_current, .. } = request;
     let failed = |e: gloo_net::Error| ApiError::Network(e.to_string());
     let controller = AbortController::new().map_err(|_| ApiError::Network("AbortController".into()))?;
     let mut guard = AbortOnDrop(Some(controller.clone()));
@@ -108,7 +113,7 @@ async fn fetch(Request { method, url, body, headers, timeout_ms, .. }: Request<'
         .credentials(RequestCredentials::Include)
         // A status must never come from a cache; and without this, Chromium
         // holds a GET behind an aborted one for the same URL (its cache lock).
-        .cache(RequestCache::NoStore)
+        .cache(if cached_if_current { RequestCache::Default } else { RequestCache::NoStore })
         .abort_signal(Some(&controller.signal()));
     for (name, value) in headers {
         builder = builder.header(name, value);

@@ -132,6 +132,7 @@ impl<H: Http> MmcAgent<H> {
             headers: &headers,
             timeout_ms: if waits_on_server { self.status_timeout_ms } else { self.timeout_ms },
             waits_on_server,
+            cached_if_current: false,
         };
         let answer = self.http.send(request).await?;
         match answer.status {

@@ -93,6 +93,7 @@ async fn load_config() -> Result<Config, String> {
             headers: &[],
             timeout_ms,
             waits_on_server: false,
+            cached_if_current: true,
         })
         .await
         .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;

@@ -229,6 +229,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What [`Sim::calls`] counts the readings of `config.json` under.
+pub const CONFIG_READS: &str = "config.json";
+
 /// The `config.json` the simulator serves by default, for a transport
 /// (`mmc-agent` or `rest`).
 pub fn demo_config(transport: &str) -> serde_json::Value {
@@ -580,9 +583,11 @@ async fn control(State(sim): State<Arc<Sim>>, headers: HeaderMap, Json(c): Json<
 }
 
 async fn config(State(sim): State<Arc<Sim>>) -> Response {
+    *lock(&sim.calls).entry(CONFIG_READS.into()).or_default() += 1;
     match lock(&sim.config).clone() {
         Some(text) => {
-            ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response()
+            // As the package's Apache serves it: asked again at every load.
+            ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], text).into_response()
         }
         None => (StatusCode::NOT_FOUND, "config.json not found").into_response(),
     }

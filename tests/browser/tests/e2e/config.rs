@@ -49,4 +49,34 @@ async fn a_broken_config_names_the_file_and_the_key(t: Transport) {
     problem_shown(t, json!({ "config": config }), "config.json, key \"agent_basic_auth\": refused").await;
 }
 
-on_both_transports!(language_from_config_then_host_page_then_browser, a_broken_config_names_the_file_and_the_key);
+/// Whether `config.json` was asked before the wasm's download ended.
+const PRELOADED: &str = r#"
+const entries = performance.getEntriesByType('resource');
+const config = entries.find(e => e.name.endsWith('/config.json'));
+const wasm = entries.find(e => e.name.endsWith('.wasm'));
+return !!config && !!wasm && config.startTime <= wasm.responseEnd;
+"#;
+
+/// `index.html` preloads `config.json`, so that it comes with the app
+/// rather than after it starts; the app takes that answer: one reading per
+/// load, also when the browser has kept the app from the visit before.
+async fn config_is_read_once_per_load_with_the_app(t: Transport) {
+    let b = open(t).await;
+    let reads = || b.sim.sim.calls(medulla_sim::CONFIG_READS);
+    for visit in 1..=2 {
+        let before = reads();
+        b.goto("/").await;
+        b.wait_status("signed-out").await;
+        assert_eq!(reads() - before, 1, "visit {visit}: config.json read once");
+        // Asked before the app's code had even arrived: the preload's.
+        let order = b.c.execute(PRELOADED, vec![]).await.expect("timings read");
+        assert_eq!(order, json!(true), "visit {visit}: config.json asked with the app, not after it");
+    }
+    b.close().await;
+}
+
+on_both_transports!(
+    language_from_config_then_host_page_then_browser,
+    a_broken_config_names_the_file_and_the_key,
+    config_is_read_once_per_load_with_the_app
+);
