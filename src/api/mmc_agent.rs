@@ -26,6 +26,7 @@ use crate::domain::*;
 use futures::future::{join, join3, join_all, select, Either};
 use futures::stream::{self, StreamExt};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// How many lines of recent activity the tab shows.
@@ -74,6 +75,29 @@ pub struct MmcAgent<H = Fetch> {
     /// What this session's checks saw of each server (since when, last
     /// figures).
     history: Mutex<History>,
+    /// Checks in flight: while there is one, no background call leaves
+    /// (see [`MmcAgent::background_turn`]).
+    foreground: AtomicUsize,
+}
+
+/// How often background work looks whether the checks are over.
+const BACKGROUND_POLL_MS: u32 = 25;
+
+/// A check in flight, counted while it lives (also when it is dropped
+/// half-way: a selection that changed aborts it).
+struct Foreground<'a>(&'a AtomicUsize);
+
+impl<'a> Foreground<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Foreground<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The entity whose imaging server serves an entity, and that server;
@@ -110,6 +134,16 @@ impl<H: Http> MmcAgent<H> {
             topology: Mutex::default(),
             looked: Mutex::default(),
             history: Mutex::default(),
+            foreground: AtomicUsize::new(0),
+        }
+    }
+
+    /// Waits until no check is in flight: background work (topology
+    /// learning) sends nothing while the user waits for a status, so that
+    /// the check never queues behind it for the browser's connections.
+    async fn background_turn(&self) {
+        while self.foreground.load(Ordering::SeqCst) > 0 {
+            self.http.sleep(BACKGROUND_POLL_MS).await;
         }
     }
 
@@ -213,12 +247,31 @@ impl<H: Http> MmcAgent<H> {
     pub async fn learn_topology(&self, entities: &[String], again: bool) -> Result<(), ApiError> {
         for entity in entities {
             if again || self.known(entity).is_none() {
-                if let Err(ApiError::SignedOut) = self.resolve(entity, true).await {
+                if let Err(ApiError::SignedOut) = self.learn(entity).await {
                     return Err(ApiError::SignedOut);
                 }
             }
         }
         Ok(())
+    }
+
+    /// What serves `entity`, learnt in the background: after the checks in
+    /// flight, at most two calls at a time (the server Medulla resolves for
+    /// it, and whether that is its own), then, only when it is inherited,
+    /// its ancestors (whose topology, learnt before it, names the owner).
+    async fn learn(&self, entity: &str) -> Result<Serving, ApiError> {
+        self.background_turn().await;
+        let (own, resolved) = join(self.has_server(entity), self.server_config(entity)).await;
+        let serving = match resolved? {
+            None => None,
+            Some(server) if own? => Some((entity.to_string(), server)),
+            Some(server) => {
+                self.background_turn().await;
+                let path = self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?;
+                Some((self.owner_among(&parent_path_from(&path)?, &server, true).await?, server))
+            }
+        };
+        Ok(self.learnt(entity, serving))
     }
 
     /// The entity whose imaging server serves `entity`, and that server, as
@@ -231,16 +284,9 @@ impl<H: Http> MmcAgent<H> {
     /// (the parent path at once, in case the server is inherited), then
     /// kept for the next checks.
     pub async fn serving_server(&self, entity: &str) -> Result<Serving, ApiError> {
-        self.resolve(entity, false).await
-    }
-
-    /// [`MmcAgent::serving_server`]; with `known_ancestors`, what the
-    /// ancestors resolve to is read from their topology when known (the
-    /// learner, which has just learnt them).
-    async fn resolve(&self, entity: &str, known_ancestors: bool) -> Result<Serving, ApiError> {
         let serving = match self.first_look(entity).await? {
             Look::Settled(serving) => serving,
-            Look::Inherited(server, path) => Some((self.owner_among(&path, &server, known_ancestors).await?, server)),
+            Look::Inherited(server, path) => Some((self.owner_among(&path, &server, false).await?, server)),
         };
         Ok(self.learnt(entity, serving))
     }
@@ -555,6 +601,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     /// The status of `entity`, with since when it holds and, when its
     /// server does not answer, its last figures (this session's history).
     async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
+        let _foreground = Foreground::enter(&self.foreground);
         let at = self.http.now_ms();
         let history = &self.history;
         let annotated = |p: Progress| match p {
@@ -599,7 +646,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
         for slice in entities.chunks(OVERVIEW_SLICE) {
             let unknown = slice.iter().filter(|e| self.known(&e.uuid).is_none());
             let mut learning = stream::iter(unknown)
-                .map(|e| async move { (e, self.resolve(&e.uuid, true).await) })
+                .map(|e| async move { (e, self.learn(&e.uuid).await) })
                 .buffer_unordered(OVERVIEW_CONCURRENCY);
             while let Some((e, learnt)) = learning.next().await {
                 match learnt {

@@ -222,11 +222,30 @@ pub struct Sim {
     http: reqwest::Client,
     /// Content-Security-Policy violations the browser reported.
     csp_reports: Mutex<Vec<String>>,
+    /// The agent calls browsers made, in their order (the latest
+    /// [`LOG_CALLS`]).
+    call_log: Mutex<std::collections::VecDeque<Logged>>,
+    /// When the simulator started: the log's times count from it.
+    started: Instant,
     frame_ancestors: Mutex<Vec<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// How many calls [`Sim::call_log`] keeps.
+pub const LOG_CALLS: usize = 100_000;
+
+/// An agent call a browser made: when it came and when it was answered
+/// (the delays asked of the simulator added), in ms since the simulator
+/// started; its method and the entity it is about.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    pub at_ms: u64,
+    pub answered_ms: u64,
+    pub method: String,
+    pub entity: Option<String>,
 }
 
 /// What [`Sim::calls`] counts the readings of `config.json` under.
@@ -277,6 +296,8 @@ impl Sim {
             host_app_origin: options.host_app_origin.clone(),
             base_path: format!("/{}/", options.base_path.trim_matches('/')).replace("//", "/"),
             csp_reports: Mutex::new(Vec::new()),
+            call_log: Mutex::default(),
+            started: Instant::now(),
             frame_ancestors: Mutex::new(Vec::new()),
             rest_upstream: options.rest_upstream.clone(),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
@@ -738,6 +759,16 @@ impl Sim {
         SessionCheck::Live(session.login.clone())
     }
 
+    /// The simulator's clock: ms since it started (as [`Sim::call_log`]).
+    pub fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// The agent calls browsers made, oldest first (the latest [`LOG_CALLS`]).
+    pub fn call_log(&self) -> Vec<Logged> {
+        lock(&self.call_log).iter().cloned().collect()
+    }
+
     /// Counts the call (by method, and by protocol: `XML-RPC` or `REST`),
     /// then waits as the control endpoint asked: the global latency (for a
     /// `browser`'s request, or for any), plus the slow entity's when the
@@ -752,6 +783,15 @@ impl Sim {
             if method == "imaging.getGlobalStatus" {
                 delay += lock(&self.slow_server).get(entity).copied().unwrap_or(0);
             }
+        }
+        if browser {
+            let at_ms = self.now_ms();
+            let mut log = lock(&self.call_log);
+            if log.len() == LOG_CALLS {
+                log.pop_front();
+            }
+            let (method, entity) = (method.to_string(), entity.map(String::from));
+            log.push_back(Logged { at_ms, answered_ms: at_ms + delay, method, entity });
         }
         if delay > 0 {
             self.count_round(protocol, delay);

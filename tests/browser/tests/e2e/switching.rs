@@ -118,3 +118,46 @@ on_both_transports!(
     deep_link_reload_and_last_choice,
     keyboard_only_selection
 );
+
+/// Foreground first: while a check of the selected entity is in flight, the
+/// tab sends no background call (it learns the topology of 300 entities
+/// here, three calls each, at 100 ms per answer); the learning goes on after
+/// the check. Straight to the agent only: through the gateway, the tab
+/// learns nothing itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_background_call_while_a_check_is_in_flight() {
+    let b = open_with(Transport::MmcAgent, |o| o.extra_entities = 300).await;
+    b.open_signed_in("/?entity=UUID2").await;
+    b.wait_status("available").await;
+    b.control(json!({"latency_ms": 100, "latency_browser_only": true}));
+    b.control(json!({"slow_server": {"uuid": "UUID2", "ms": 2000}}));
+    // Learning is under way (it starts once the first status is shown).
+    let learning = ["imaging.doesLocationHasImagingServer", "medulla_server.getLocationParentPath"];
+    let learnt = || b.sim.sim.calls(learning[0]) + b.sim.sim.calls(learning[1]);
+    let before = learnt();
+    until("topology learning", || async { (learnt() > before + 5).then_some(()) }).await;
+    let sim = &b.sim.sim;
+    let asked = sim.call_log().len();
+    b.button("Refresh now").await.click().await.expect("clicked");
+    let is_check = |c: &medulla_sim::Logged| c.method == "imaging.getGlobalStatus" && c.entity.as_deref() == Some("UUID2");
+    let check = until("the check answered", || async {
+        sim.call_log().get(asked..)?.iter().find(|c| is_check(c)).filter(|c| c.answered_ms < sim.now_ms()).cloned()
+    })
+    .await;
+    assert!(check.answered_ms - check.at_ms >= 2000, "the check was slow: {check:?}");
+    let after = learnt();
+    until("learning going on after the check", || async { (learnt() > after + 5).then_some(()) }).await;
+    // A call the tab had sent before the check began may arrive a moment
+    // after the check's first call: 50 ms of grace.
+    let background = |c: &&medulla_sim::Logged| {
+        learning.contains(&c.method.as_str())
+            || (c.method == "imaging.getImagingServerConfig" && c.entity.as_deref() != Some("UUID2"))
+    };
+    let log = sim.call_log();
+    let during: Vec<_> =
+        log.iter().filter(|c| c.at_ms > check.at_ms + 50 && c.at_ms < check.answered_ms).filter(background).collect();
+    assert!(during.is_empty(), "background calls sent during the check: {during:?}");
+    let around = log.iter().filter(|c| c.at_ms + 2000 > check.at_ms && c.at_ms < check.answered_ms + 2000);
+    assert!(around.filter(background).count() > 5, "learning was going on around the check");
+    b.close().await;
+}
