@@ -144,7 +144,7 @@ async fn start_apache(
     let load: String =
         ["mpm_event", "authz_core", "alias", "dir", "mime", "headers", "proxy", "proxy_http", "socache_shmcb", "ssl"]
             .iter()
-            .chain(&["rewrite", "filter", "deflate"])
+            .chain(&["rewrite", "filter", "deflate", "http2"])
             .map(|m| format!("LoadModule {m}_module {modules}/mod_{m}.so\n"))
             .collect();
     // Debian's own mime.conf (types, encodings, languages: .br is Breton
@@ -192,7 +192,7 @@ async fn start_apache(
 /// its Accept-Encoding (none when empty), decoding nothing.
 fn get(url: &str, accept: &str) -> (String, Vec<u8>) {
     let mut curl = std::process::Command::new("curl");
-    curl.args(["-sk", "-i", url]);
+    curl.args(["-sk", "--http1.1", "-i", url]);
     if !accept.is_empty() {
         curl.args(["-H", &format!("Accept-Encoding: {accept}")]);
     }
@@ -203,6 +203,16 @@ fn get(url: &str, accept: &str) -> (String, Vec<u8>) {
 
 fn head(url: &str) -> String {
     get(url, "").0
+}
+
+/// The HTTP version `curl` ends up speaking to `url` when it offers
+/// HTTP/2 (`2`, or `1.1`).
+fn version_spoken(url: &str) -> String {
+    let out = std::process::Command::new("curl")
+        .args(["-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version}", url])
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The package as installed on a Medulla server: Apache in front, TLS only,
@@ -225,6 +235,11 @@ async fn rest_the_package_behind_apache_over_tls() {
 
     let page = head(&tab);
     assert!(page.starts_with("http/1.1 200"), "{page}");
+    // HTTP/2 over TLS (the packaged `Protocols h2 http/1.1`), HTTP/1.1 in
+    // plain HTTP.
+    assert_eq!(version_spoken(&tab), "2", "the tab over TLS");
+    assert_eq!(version_spoken(&format!("{tab}api/v1/entities")), "2", "its API over TLS");
+    assert_eq!(version_spoken(&format!("http://127.0.0.1:{}/imaging-status/", apache.plain)), "1.1");
     for header in [
         "content-security-policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
         "x-content-type-options: nosniff",
@@ -313,6 +328,13 @@ async fn rest_the_package_behind_apache_over_tls() {
     b.c.goto(&format!("{tab}?entity=UUID3")).await.expect("opened");
     b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
     b.wait_status("available").await;
+    // The browser too: the page, its assets and the API, all in HTTP/2
+    // (what came from its cache has no protocol).
+    let protocols = "return [...performance.getEntriesByType('navigation'), \
+        ...performance.getEntriesByType('resource')].map(e => e.nextHopProtocol).filter(p => p)";
+    let protocols = b.c.execute(protocols, vec![]).await.expect("protocols read");
+    let protocols: Vec<&str> = protocols.as_array().expect("a list").iter().filter_map(Value::as_str).collect();
+    assert!(protocols.len() >= 3 && protocols.iter().all(|p| *p == "h2"), "{protocols:?}");
     let cookies = b.c.get_all_cookies().await.expect("cookies");
     let session = cookies.iter().find(|c| c.name() == "medulla_imaging_gateway").expect("the gateway's cookie");
     assert_eq!(
