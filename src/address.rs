@@ -44,7 +44,9 @@ pub fn parse(text: &str, base: Option<&str>) -> Option<Address> {
             host: url.host_str().unwrap_or_default().to_string(),
             origin: url.origin().ascii_serialization(),
             credentials: !url.username().is_empty() || url.password().is_some(),
-            bare: url.path() == "/" && url.query().is_none_or(str::is_empty) && url.fragment().is_none_or(str::is_empty),
+            bare: url.path() == "/"
+                && url.query().is_none_or(str::is_empty)
+                && url.fragment().is_none_or(str::is_empty),
         })
     }
 }

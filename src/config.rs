@@ -283,7 +283,9 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     if let Some(tag) = file.language {
         config.language = match tag.as_str() {
             "auto" => LanguageSetting::Auto,
-            tag => LanguageSetting::Fixed(crate::i18n::Lang::from_tag(tag).ok_or_else(|| wrong("language", quoted(tag)))?),
+            tag => {
+                LanguageSetting::Fixed(crate::i18n::Lang::from_tag(tag).ok_or_else(|| wrong("language", quoted(tag)))?)
+            }
         };
     }
     if let Some(routes) = file.console_routes {

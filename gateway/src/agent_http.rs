@@ -16,15 +16,21 @@
 //! takes more than half, so that a user's check always finds a turn soon.
 //! A call waits at most `agent_call_wait` for its turn, else the gateway
 //! is [`busy`] (background work for its share, then for its turn, each
-//! within that wait: the overview paces itself to its share).
+//! within that wait: the overview paces itself to its share). A user's
+//! call comes first: background work takes a turn only while no user's
+//! call waits for one.
 
 use crate::single_flight::SingleFlight;
 use medulla_imaging_status::api::http::{Answer, Http, Method, Request, MAX_BODY_BYTES};
-use medulla_imaging_status::api::ApiError;
+use medulla_imaging_status::api::{ApiError, Counted};
 use reqwest::cookie::CookieStore;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// How often background work looks for a turn no user waits for.
+const BACKGROUND_POLL: Duration = Duration::from_millis(5);
 
 /// How many calls of each kind run at once, and how long one waits for
 /// its turn.
@@ -50,6 +56,8 @@ pub struct AgentLink {
     limits: Limits,
     /// The calls waiting on an imaging server in flight, by URL and text.
     waiting_on_servers: SingleFlight<(String, String), Heard>,
+    /// Users' calls waiting for their turn: background work waits for none.
+    users_waiting: AtomicUsize,
 }
 
 /// The answer when a call could not get its turn in time.
@@ -82,6 +90,7 @@ impl AgentLink {
             server_calls: Semaphore::new(limits.server_calls.max(1)),
             limits,
             waiting_on_servers: SingleFlight::default(),
+            users_waiting: AtomicUsize::new(0),
         }))
     }
 
@@ -242,10 +251,31 @@ struct Exchange {
 }
 
 impl AgentLink {
+    /// A turn under `limit` within the wait: a user's call queues for it
+    /// (counted while it waits); background work takes one only while no
+    /// user's call waits, so that a user's check is never behind it.
+    async fn turn<'a>(&self, limit: &'a Semaphore, background: bool) -> Option<SemaphorePermit<'a>> {
+        if !background {
+            let _waiting = Counted::enter(&self.users_waiting);
+            return tokio::time::timeout(self.limits.wait, limit.acquire()).await.ok()?.ok();
+        }
+        let deadline = tokio::time::Instant::now() + self.limits.wait;
+        loop {
+            if self.users_waiting.load(Ordering::SeqCst) == 0 {
+                if let Ok(permit) = limit.try_acquire() {
+                    return Some(permit);
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(BACKGROUND_POLL).await;
+        }
+    }
+
     /// `exchange` once its turn has come under `limit`.
-    async fn send(&self, limit: &Semaphore, exchange: Exchange, jar: &reqwest::cookie::Jar) -> Heard {
-        let permit = tokio::time::timeout(self.limits.wait, limit.acquire()).await;
-        let Ok(Ok(_permit)) = permit else { return Err(busy()) };
+    async fn send(&self, limit: &Semaphore, exchange: Exchange, jar: &reqwest::cookie::Jar, background: bool) -> Heard {
+        let Some(_permit) = self.turn(limit, background).await else { return Err(busy()) };
         let Exchange { method, url, headers, body, timeout } = exchange;
         // The timeout covers the whole exchange, the body included.
         let mut request = self.client.request(method, url.clone()).timeout(timeout);
@@ -282,7 +312,9 @@ impl AgentLink {
     async fn send_waiting_on_server(self: &Arc<Self>, exchange: Exchange, jar: &Arc<reqwest::cookie::Jar>) -> Heard {
         let key = (exchange.url.to_string(), exchange.body.as_ref().map(|(_, text)| text.clone()).unwrap_or_default());
         let (link, jar) = (self.clone(), jar.clone());
-        self.waiting_on_servers.run(key, || async move { link.send(&link.server_calls, exchange, &jar).await }).await
+        self.waiting_on_servers
+            .run(key, || async move { link.send(&link.server_calls, exchange, &jar, false).await })
+            .await
     }
 }
 
@@ -306,9 +338,9 @@ impl Http for AgentHttp {
         } else if self.background {
             let share = tokio::time::timeout(self.link.limits.wait, self.link.background_calls.acquire()).await;
             let Ok(Ok(_share)) = share else { return Err(busy()) };
-            self.link.send(&self.link.agent_calls, exchange, &self.jar).await
+            self.link.send(&self.link.agent_calls, exchange, &self.jar, true).await
         } else {
-            self.link.send(&self.link.agent_calls, exchange, &self.jar).await
+            self.link.send(&self.link.agent_calls, exchange, &self.jar, false).await
         };
         heard.map(|answer| Answer { status: answer.status, body: answer.body.clone(), date: answer.date.clone() })
     }

@@ -132,10 +132,10 @@ pub fn status(report: &StatusReport, checked_at: SystemTime, path_of: impl Fn(&s
         status: status_of(&report.status),
         checked_at: rfc3339(checked_at),
         since: report.since.as_ref().map(|s| wire::Since { at: before_check(s.held_ms), change_seen: s.change_seen }),
-        last_available: report.last_available.as_ref().map(|l| wire::LastAvailable {
-            checked_at: before_check(l.age_ms),
-            statistics: statistics(&l.figures),
-        }),
+        last_available: report
+            .last_available
+            .as_ref()
+            .map(|l| wire::LastAvailable { checked_at: before_check(l.age_ms), statistics: statistics(&l.figures) }),
         served_by: report.inherited_from.as_ref().map(|id| wire::EntityRef { id: id.clone(), full_path: path_of(id) }),
         server_name: report.server_name.clone(),
         reason: reason(&report.status).map(String::from),
@@ -219,8 +219,8 @@ mod tests {
                 since: history.then_some(Since { held_ms: 1_080_000, change_seen: true }),
                 last_available,
             };
-            let written = serde_json::to_value(super::status(&report, checked_at, |id| format!("General > {id}")))
-                .expect("JSON");
+            let written =
+                serde_json::to_value(super::status(&report, checked_at, |id| format!("General > {id}"))).expect("JSON");
             assert_eq!(written["checked_at"], "2026-11-25T09:05:07Z");
             if history {
                 assert_eq!(written["since"]["at"], "2026-11-25T08:47:07Z", "18 minutes before the check");

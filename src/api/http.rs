@@ -7,8 +7,8 @@
 
 use super::ApiError;
 use futures::future::{select, Either};
-use gloo_timers::future::TimeoutFuture;
 use gloo_net::http::{RequestBuilder, Response};
+use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCache, RequestCredentials};

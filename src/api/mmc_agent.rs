@@ -19,7 +19,7 @@
 
 use super::http::{basic_authorization, Fetch, Http, Method, Request};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
-use super::{ApiError, ImagingApi, OnProgress, OnRow, Progress, SyncOutcome};
+use super::{ApiError, Counted, ImagingApi, OnProgress, OnRow, Progress, SyncOutcome};
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
@@ -82,23 +82,6 @@ pub struct MmcAgent<H = Fetch> {
 
 /// How often background work looks whether the checks are over.
 const BACKGROUND_POLL_MS: u32 = 25;
-
-/// A check in flight, counted while it lives (also when it is dropped
-/// half-way: a selection that changed aborts it).
-struct Foreground<'a>(&'a AtomicUsize);
-
-impl<'a> Foreground<'a> {
-    fn enter(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        Self(count)
-    }
-}
-
-impl Drop for Foreground<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
 
 /// The entity whose imaging server serves an entity, and that server;
 /// `None`: no server serves it.
@@ -601,7 +584,8 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
     /// The status of `entity`, with since when it holds and, when its
     /// server does not answer, its last figures (this session's history).
     async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
-        let _foreground = Foreground::enter(&self.foreground);
+        // Counted also when dropped half-way (a selection that changed aborts it).
+        let _foreground = Counted::enter(&self.foreground);
         let at = self.http.now_ms();
         let history = &self.history;
         let annotated = |p: Progress| match p {

@@ -13,6 +13,23 @@ use std::fmt;
 pub use mmc_agent::MmcAgent;
 pub use rest::RestClient;
 
+/// One more in `count` while it lives: work in flight that other work
+/// waits for (a check, a user's call waiting for its turn).
+pub struct Counted<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Counted<'a> {
+    pub fn enter(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Why a call to Medulla failed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {

@@ -287,7 +287,8 @@ impl RestClient {
     ) -> Result<Answer, ApiError> {
         let url = format!("{}/{path}", self.base);
         let body = body.map(|b| ("application/json", b));
-        let request = Request { method, url: &url, body, headers, timeout_ms, waits_on_server: false, cached_if_current: false };
+        let request =
+            Request { method, url: &url, body, headers, timeout_ms, waits_on_server: false, cached_if_current: false };
         Fetch.send(request).await
     }
 

@@ -276,7 +276,10 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
 #[derive(Debug, PartialEq)]
 enum Token {
     /// `<name ...>`, or `<name .../>` (`empty`); attributes are skipped.
-    Open { name: String, empty: bool },
+    Open {
+        name: String,
+        empty: bool,
+    },
     Close(String),
     /// Text (CDATA included), references resolved and line ends made `\n`.
     Text(String),
@@ -462,7 +465,9 @@ impl<'a> Reader<'a> {
                 if !empty && !self.open("data")? {
                     loop {
                         match self.element()? {
-                            Token::Open { name, empty: true } if name == "value" => items.push(Value::Str(String::new())),
+                            Token::Open { name, empty: true } if name == "value" => {
+                                items.push(Value::Str(String::new()))
+                            }
                             Token::Open { name, empty: false } if name == "value" => items.push(self.value(depth + 1)?),
                             Token::Close(name) if name == "data" => break,
                             token => return Err(bad(format!("unexpected {token} in <data>"))),

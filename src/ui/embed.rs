@@ -15,8 +15,8 @@
 
 use super::state::Ctx;
 use crate::i18n::Lang;
-use serde::{Deserialize, Serialize};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

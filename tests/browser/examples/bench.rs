@@ -321,7 +321,8 @@ async fn load(t: Transport) {
     b.wait_status("available").await;
     cdp(&b, "Network.enable", json!({})).await;
     let rate = LINK_BYTES_PER_MS * 1000.0;
-    let link = json!({"offline": false, "latency": LINK_LATENCY_MS, "downloadThroughput": rate, "uploadThroughput": rate});
+    let link =
+        json!({"offline": false, "latency": LINK_LATENCY_MS, "downloadThroughput": rate, "uploadThroughput": rate});
     cdp(&b, "Network.emulateNetworkConditions", link).await;
     for (name, cold) in [("cold load (empty cache)", true), ("second visit (cache kept)", false)] {
         let runs: Vec<_> = {
@@ -344,7 +345,12 @@ async fn load(t: Transport) {
             ms / limit,
         );
     }
-    cdp(&b, "Network.emulateNetworkConditions", json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})).await;
+    cdp(
+        &b,
+        "Network.emulateNetworkConditions",
+        json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+    )
+    .await;
     b.close().await;
 }
 
@@ -510,7 +516,9 @@ async fn main() {
             .split(',')
             .filter_map(|n| n.trim().parse().ok())
             .collect();
-        println!("\n| transport | entities | what | delay per answer | own server (Public) | inherited server (Library) |");
+        println!(
+            "\n| transport | entities | what | delay per answer | own server (Public) | inherited server (Library) |"
+        );
         println!("|---|---:|---|---:|---|---|");
         for entities in scales {
             for t in [Transport::MmcAgent, Transport::Rest] {

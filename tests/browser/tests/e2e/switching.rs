@@ -139,7 +139,8 @@ async fn no_background_call_while_a_check_is_in_flight() {
     let sim = &b.sim.sim;
     let asked = sim.call_log().len();
     b.button("Refresh now").await.click().await.expect("clicked");
-    let is_check = |c: &medulla_sim::Logged| c.method == "imaging.getGlobalStatus" && c.entity.as_deref() == Some("UUID2");
+    let is_check =
+        |c: &medulla_sim::Logged| c.method == "imaging.getGlobalStatus" && c.entity.as_deref() == Some("UUID2");
     let check = until("the check answered", || async {
         sim.call_log().get(asked..)?.iter().find(|c| is_check(c)).filter(|c| c.answered_ms < sim.now_ms()).cloned()
     })
