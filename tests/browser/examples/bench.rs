@@ -158,8 +158,9 @@ sorted.forEach((x, i) => {
   for (let j = 0; j < i; j++) if (sorted[j].responseEnd <= x.startTime) l = Math.max(l, level[j]);
   level.push(x.transferSize > 0 ? l + 1 : l);
 });
+const chain = sorted.map((e, i) => `${level[i]}:${e.name.split('/').pop().split('?')[0] || 'page'}`).join(' ');
 return { bytes: sum(entries), api: sum(entries.filter(api)), rounds: Math.max(0, ...level),
-         requests: entries.filter(e => e.transferSize > 0).length };
+         requests: entries.filter(e => e.transferSize > 0).length, chain };
 "#;
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -309,6 +310,10 @@ async fn one_load(b: &Browser, cold: bool) -> (f64, f64, f64, f64, f64) {
     let loaded = b.c.execute(LOADED, vec![]).await.expect("resources read");
     let number = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
     let (bytes, api) = (number(&loaded["bytes"]), number(&loaded["api"]));
+    // `BENCH_CHAIN=1`: each request of the load with its sequential round.
+    if std::env::var("BENCH_CHAIN").is_ok() {
+        eprintln!("{} load: {}", if cold { "cold" } else { "warm" }, loaded["chain"].as_str().unwrap_or_default());
+    }
     (number(&shown["total"]), bytes, api, number(&loaded["rounds"]), number(&loaded["requests"]))
 }
 

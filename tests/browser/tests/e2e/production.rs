@@ -21,9 +21,14 @@ fn the_built_page_has_no_inline_script_or_style_and_only_relative_assets() {
     assert!(!html.contains("<style") && !html.contains(" style="), "an inline style: {html}");
     for attribute in ["src=\"", "href=\""] {
         for url in html.split(attribute).skip(1).map(|r| r.split('"').next().unwrap_or_default()) {
-            assert!(url.starts_with("./"), "{attribute}{url}\": the page would not load under a prefix");
+            // `data:,`: the empty icon, so that no /favicon.ico is asked.
+            assert!(
+                url.starts_with("./") || url == "data:,",
+                "{attribute}{url}\": the page would not load under a prefix"
+            );
         }
     }
+    assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"), "no empty icon: browsers would ask /favicon.ico");
 }
 
 /// Regression: the assets were loaded from the site root, so under
