@@ -53,30 +53,17 @@ async fn a_users_call_gets_the_next_turn_before_background_work() {
     let link = AgentLink::new(None, limits).expect("link");
     let user = Arc::new(AgentHttp::new(link.clone()));
     let background = Arc::new(user.in_background());
+    let spawn = |http: &Arc<AgentHttp>, call_url: String| {
+        let http = http.clone();
+        tokio::spawn(async move { call(&http, call_url).await })
+    };
     // Both turns taken by slow calls.
-    let slow: Vec<_> = (0..2)
-        .map(|_| {
-            tokio::spawn({
-                let (user, url) = (user.clone(), url.clone());
-                async move { call(&user, format!("{url}/slow")).await }
-            })
-        })
-        .collect();
+    let slow: Vec<_> = (0..2).map(|_| spawn(&user, format!("{url}/slow"))).collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Background work waits first, then a user's call.
-    let learning: Vec<_> = (0..3)
-        .map(|i| {
-            tokio::spawn({
-                let (background, url) = (background.clone(), url.clone());
-                async move { call(&background, format!("{url}/background-{i}")).await }
-            })
-        })
-        .collect();
+    let learning: Vec<_> = (0..3).map(|i| spawn(&background, format!("{url}/background-{i}"))).collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let users = tokio::spawn({
-        let (user, url) = (user.clone(), url.clone());
-        async move { call(&user, format!("{url}/user")).await }
-    });
+    let users = spawn(&user, format!("{url}/user"));
     for task in slow.into_iter().chain(learning).chain([users]) {
         assert!(task.await.expect("task"), "every call answered");
     }
