@@ -18,6 +18,13 @@ pub struct Address {
     pub bare: bool,
 }
 
+impl Address {
+    /// An `http(s)` URL with a host.
+    pub fn is_web(&self) -> bool {
+        matches!(self.scheme.as_str(), "http" | "https") && !self.host.is_empty()
+    }
+}
+
 /// `text` as an absolute URL, or relative to `base` when one is given.
 pub fn parse(text: &str, base: Option<&str>) -> Option<Address> {
     #[cfg(target_arch = "wasm32")]

@@ -186,17 +186,32 @@ struct RoutesFile {
     multicast: Option<String>,
 }
 
+/// The keys that hold a whole number: its unit and range, for the check
+/// and for the words of its error.
+const WHOLE_NUMBERS: [(&str, &str, u64, u64); 5] = [
+    ("poll_seconds", "seconds", 5, 3600),
+    ("request_timeout_seconds", "seconds", 1, 300),
+    ("min_free_image_store_gb", "GB", 0, 1_000_000),
+    ("min_free_image_store_percent", "percent", 0, 100),
+    ("image_store_floor_gb", "GB", 0, 1_000_000),
+];
+
+/// The unit and range of a whole-number key.
+fn whole_number_key(key: &str) -> Option<(&'static str, u64, u64)> {
+    WHOLE_NUMBERS.iter().find(|(k, ..)| *k == key).map(|&(_, unit, min, max)| (unit, min, max))
+}
+
 /// What `key` must be, in the words of the errors.
 fn expected(key: &str) -> String {
-    let number = |unit: &str, min: u64, max: u64| format!("a whole number of {unit} from {min} to {max}");
+    if let Some((unit, min, max)) = whole_number_key(key) {
+        return format!("a whole number of {unit} from {min} to {max}");
+    }
     match key {
         "transport" => "\"mmc-agent\" or \"rest\"".into(),
         "agent_url" | "rest_url" | "console_url" => {
             "a path such as \"/mmc-agent/\" or \"api/v1/\", or an http(s):// URL".into()
         }
         "agent_basic_auth" => "null or {\"login\": \"...\", \"password\": \"...\"}".into(),
-        "poll_seconds" => number("seconds", 5, 3600),
-        "request_timeout_seconds" => number("seconds", 1, 300),
         "language" => {
             let codes = crate::i18n::CODES.map(|c| format!("\"{c}\"")).join(", ");
             format!("\"auto\" or a language of the tab ({codes})")
@@ -204,8 +219,6 @@ fn expected(key: &str) -> String {
         "console_routes" => "an object of \"deploy\", \"master\", \"multicast\"".into(),
         "embed_allowed_origins" => "an array of origins such as \"https://medulla.example.org\"".into(),
         "idle_sign_out_minutes" => "a number of minutes from 0 (never) to 1440".into(),
-        "min_free_image_store_gb" | "image_store_floor_gb" => number("GB", 0, 1_000_000),
-        "min_free_image_store_percent" => number("percent", 0, 100),
         _ => "a non-empty string".into(),
     }
 }
@@ -275,10 +288,10 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         config.agent_basic_auth = Some(BasicAuth { login: auth.login, password: auth.password });
     }
     if let Some(v) = file.poll_seconds {
-        config.poll_seconds = whole_number(v, "poll_seconds", 5, 3600)?;
+        config.poll_seconds = whole_number(v, "poll_seconds")?;
     }
     if let Some(v) = file.request_timeout_seconds {
-        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds", 1, 300)?;
+        config.request_timeout_seconds = whole_number(v, "request_timeout_seconds")?;
     }
     if let Some(tag) = file.language {
         config.language = match tag.as_str() {
@@ -315,13 +328,13 @@ pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
         };
     }
     let limits = &mut config.image_store;
-    for (key, value, slot, max) in [
-        ("min_free_image_store_gb", file.min_free_image_store_gb, &mut limits.warn_below_gb, 1_000_000),
-        ("min_free_image_store_percent", file.min_free_image_store_percent, &mut limits.warn_below_percent, 100),
-        ("image_store_floor_gb", file.image_store_floor_gb, &mut limits.floor_gb, 1_000_000),
+    for (key, value, slot) in [
+        ("min_free_image_store_gb", file.min_free_image_store_gb, &mut limits.warn_below_gb),
+        ("min_free_image_store_percent", file.min_free_image_store_percent, &mut limits.warn_below_percent),
+        ("image_store_floor_gb", file.image_store_floor_gb, &mut limits.floor_gb),
     ] {
         if let Some(v) = value {
-            *slot = whole_number(v, key, 0, max)?;
+            *slot = whole_number(v, key)?;
         }
     }
     Ok(config)
@@ -335,8 +348,7 @@ fn quoted(text: &str) -> String {
 /// as the browser writes it (lower-case, no default port).
 fn origin(text: &str) -> Option<String> {
     let a = crate::address::parse(text.trim(), None)?;
-    let web = matches!(a.scheme.as_str(), "http" | "https") && !a.host.is_empty();
-    (web && a.bare && !a.credentials).then_some(a.origin)
+    (a.is_web() && a.bare && !a.credentials).then_some(a.origin)
 }
 
 fn non_empty_string(v: &str, key: &str) -> Result<String, ConfigError> {
@@ -358,10 +370,7 @@ fn url(v: &str, key: &str) -> Result<String, ConfigError> {
         // An empty host (`https:///mmc/`) would be read as the path's first word.
         Some(a) => {
             let after_scheme = text.split_once("://").map_or("", |(_, rest)| rest);
-            matches!(a.scheme.as_str(), "http" | "https")
-                && !a.host.is_empty()
-                && !a.credentials
-                && !after_scheme.starts_with(['/', '\\'])
+            a.is_web() && !a.credentials && !after_scheme.starts_with(['/', '\\'])
         }
         None => crate::address::parse(&text, Some(PAGE)).is_some_and(|a| a.origin == "http://tab.invalid"),
     };
@@ -398,7 +407,9 @@ pub fn check_agent_credentials(config: &Config) -> Result<(), ConfigError> {
     }
 }
 
-fn whole_number(v: f64, key: &str, min: u64, max: u64) -> Result<u32, ConfigError> {
+/// `v`, the value of the whole-number `key` (see [`WHOLE_NUMBERS`]).
+fn whole_number(v: f64, key: &str) -> Result<u32, ConfigError> {
+    let (_, min, max) = whole_number_key(key).unwrap_or(("", 0, 0));
     let whole = v.fract() == 0.0 && v >= min as f64 && v <= max as f64;
     whole.then_some(v as u32).ok_or_else(|| wrong(key, v))
 }

@@ -25,16 +25,6 @@ pub fn status_of(status: &ServerStatus) -> wire::Status {
     }
 }
 
-/// The status as the contract spells it (`/metrics` labels).
-pub fn status_name(status: &ServerStatus) -> &'static str {
-    match status {
-        ServerStatus::Available(_) => "available",
-        ServerStatus::ConnectionError => "connection_error",
-        ServerStatus::Offline(_) => "offline",
-        ServerStatus::NotLinked => "not_linked",
-    }
-}
-
 fn relay_of(relay: RelayPresence) -> wire::Relay {
     match relay {
         RelayPresence::Present => wire::Relay::Present,
@@ -191,6 +181,15 @@ mod tests {
             uptime_seconds: Some(86_400),
             activity: Vec::new(),
             counts_pending: false,
+        }
+    }
+
+    /// The metrics' status labels are the contract's names.
+    #[test]
+    fn a_status_is_named_as_serde_writes_it() {
+        use medulla_imaging_status::api::rest::wire::Status;
+        for status in [Status::Available, Status::Offline, Status::ConnectionError, Status::NotLinked] {
+            assert_eq!(serde_json::to_value(status).expect("JSON"), status.as_str());
         }
     }
 

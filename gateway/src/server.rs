@@ -400,7 +400,7 @@ impl Gateway {
             }
             other => other?,
         };
-        self.metrics.reported(entity, bodies::status_name(&checked.report.status));
+        self.metrics.reported(entity, bodies::status_of(&checked.report.status).as_str());
         Ok(self.annotated(&checked))
     }
 

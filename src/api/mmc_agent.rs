@@ -177,6 +177,10 @@ impl<H: Http> MmcAgent<H> {
         }
     }
 
+    async fn parent_path(&self, entity: &str) -> Result<Vec<String>, ApiError> {
+        parent_path_from(&self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?)
+    }
+
     async fn has_server(&self, entity: &str) -> Result<bool, ApiError> {
         let v = self.call("imaging.doesLocationHasImagingServer", &[Value::str(entity)]).await?;
         v.as_flag().ok_or_else(|| malformed("doesLocationHasImagingServer: not a boolean"))
@@ -245,13 +249,11 @@ impl<H: Http> MmcAgent<H> {
     async fn learn(&self, entity: &str) -> Result<Serving, ApiError> {
         self.background_turn().await;
         let (own, resolved) = join(self.has_server(entity), self.server_config(entity)).await;
-        let serving = match resolved? {
-            None => None,
-            Some(server) if own? => Some((entity.to_string(), server)),
-            Some(server) => {
+        let serving = match settled(entity, own, resolved)? {
+            Ok(serving) => serving,
+            Err(server) => {
                 self.background_turn().await;
-                let path = self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?;
-                Some((self.owner_among(&parent_path_from(&path)?, &server, true).await?, server))
+                Some((self.owner_among(&self.parent_path(entity).await?, &server, true).await?, server))
             }
         };
         Ok(self.learnt(entity, serving))
@@ -278,14 +280,11 @@ impl<H: Http> MmcAgent<H> {
     /// for it, whether that server is the entity's own, and (in case it is
     /// inherited) the entity's ancestors.
     async fn first_look(&self, entity: &str) -> Result<Look, ApiError> {
-        let parent_path = async {
-            parent_path_from(&self.call("medulla_server.getLocationParentPath", &[Value::str(entity)]).await?)
-        };
-        let (own, resolved, path) = join3(self.has_server(entity), self.server_config(entity), parent_path).await;
-        Ok(match resolved? {
-            None => Look::Settled(None),
-            Some(server) if own? => Look::Settled(Some((entity.to_string(), server))),
-            Some(server) => Look::Inherited(server, path?),
+        let (own, resolved, path) =
+            join3(self.has_server(entity), self.server_config(entity), self.parent_path(entity)).await;
+        Ok(match settled(entity, own, resolved)? {
+            Ok(serving) => Look::Settled(serving),
+            Err(server) => Look::Inherited(server, path?),
         })
     }
 
@@ -793,6 +792,22 @@ impl<'a, T: Clone> Held<'a, T> {
 }
 
 /// A lock that a panic elsewhere does not poison for good.
+/// What serves `entity`, from whether it has a server of its own (`own`)
+/// and the server Medulla resolves for it: settled (`Ok`: its own, or
+/// none), or a server it inherits (`Err`), whose owner is among its
+/// ancestors.
+fn settled(
+    entity: &str,
+    own: Result<bool, ApiError>,
+    resolved: Result<Option<ServerConfig>, ApiError>,
+) -> Result<Result<Serving, ServerConfig>, ApiError> {
+    Ok(match resolved? {
+        None => Ok(None),
+        Some(server) if own? => Ok(Some((entity.to_string(), server))),
+        Some(server) => Err(server),
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -53,16 +53,16 @@ fn kib(bytes: u64) -> u64 {
     bytes / 1024
 }
 
-/// A problem type without the contract's prefix.
-fn problem_kind(kind: &str) -> String {
-    kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(kind).to_string()
+/// The problem document in `body`, if it is one.
+fn problem(body: &[u8]) -> Option<wire::Problem> {
+    read(body, "problem").ok()
 }
 
-/// The problem document in `body`: its type, and its detail (else its
-/// title).
-fn problem(body: &[u8]) -> Option<(String, String)> {
-    let p: wire::Problem = read(body, "problem").ok()?;
-    Some((p.kind, p.detail.unwrap_or(p.title)))
+/// `problem`, answered with `status`, as an error: its type without the
+/// contract's prefix, and its detail (else its title).
+fn problem_error(problem: wire::Problem, status: u16) -> ApiError {
+    let kind = problem.kind.strip_prefix(PROBLEM_PREFIX).unwrap_or(&problem.kind).to_string();
+    ApiError::Problem { status, kind, detail: problem.detail.unwrap_or(problem.title) }
 }
 
 /// A failed answer as an error: 401 is signed out; otherwise the problem
@@ -72,7 +72,7 @@ pub fn failure(answer: &Answer) -> ApiError {
         return ApiError::SignedOut;
     }
     match problem(&answer.body) {
-        Some((kind, detail)) => ApiError::Problem { status: answer.status, kind: problem_kind(&kind), detail },
+        Some(problem) => problem_error(problem, answer.status),
         None => ApiError::Http(answer.status),
     }
 }
@@ -161,13 +161,8 @@ pub fn overview_from(body: &[u8], server_now_ms: i64) -> Result<Vec<Row>, ApiErr
         rows.push((report.entity.clone(), Ok(report)));
     }
     for item in overview.unreachable {
-        let problem = item.problem;
-        let error = ApiError::Problem {
-            status: problem.status,
-            kind: problem_kind(&problem.kind),
-            detail: problem.detail.unwrap_or(problem.title),
-        };
-        rows.push((item.entity_id, Err(error)));
+        let status = item.problem.status;
+        rows.push((item.entity_id, Err(problem_error(item.problem, status))));
     }
     Ok(rows)
 }
@@ -296,8 +291,8 @@ impl RestClient {
         let answer = self.request(Method::Post, "sessions", Some(body.body())).await?;
         match answer.status {
             200..=299 => read::<wire::Session>(&answer.body, "sessions").map(|_| true),
-            401 => match problem(&answer.body) {
-                Some((kind, _)) if kind.strip_prefix(PROBLEM_PREFIX) == Some("invalid-credentials") => Ok(false),
+            401 => match problem(&answer.body).map(|p| problem_error(p, 401)) {
+                Some(ApiError::Problem { kind, .. }) if kind == "invalid-credentials" => Ok(false),
                 _ => Err(ApiError::Http(401)),
             },
             _ => Err(failure(&answer)),

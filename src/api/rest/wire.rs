@@ -78,6 +78,18 @@ pub enum Status {
     NotLinked,
 }
 
+impl Status {
+    /// As the contract spells it (serde's name for it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Available => "available",
+            Status::Offline => "offline",
+            Status::ConnectionError => "connection_error",
+            Status::NotLinked => "not_linked",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Relay {
