@@ -38,7 +38,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
-use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving};
+use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving, TOPOLOGY_VALID_MS};
 use medulla_imaging_status::api::rest::wire;
 use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
@@ -503,7 +503,8 @@ impl Gateway {
 
     /// The status of `entity`: its topology is kept long
     /// ([`TOPOLOGY_MAX_AGE`]), the server it resolves to now is asked at
-    /// the same time as that server's status, shared like it; when the
+    /// the same time as that server's status (unless asked within
+    /// [`TOPOLOGY_VALID_MS`]), shared like it; when the
     /// two differ, the topology is learnt again and the right server
     /// checked.
     async fn shared_status(
@@ -514,11 +515,19 @@ impl Gateway {
     ) -> Result<Arc<Checked>, ApiError> {
         let topology = self.topology(&user, entity, TOPOLOGY_MAX_AGE, Priority::Now).await?;
         let (asker, id) = (user.clone(), entity.to_string());
-        let resolved = Box::pin(self.resolved.get(entity, max_age, move |_| async move {
+        // Confirmed at most every `TOPOLOGY_VALID_MS`, at once for a check
+        // asked with no cache (as the tab does on its own).
+        let confirmed_within = match max_age.is_zero() {
+            true => Duration::ZERO,
+            false => max_age.max(Duration::from_millis(TOPOLOGY_VALID_MS)),
+        };
+        let resolved = Box::pin(self.resolved.get(entity, confirmed_within, move |_| async move {
             let at = SystemTime::now();
             Ok(Arc::new(Resolved { server: asker.agent.server_config(&id).await?, at }))
         }));
-        let holds = |resolved: &Arc<Resolved>| still_serving(&resolved.server, &topology.serving);
+        // What was resolved before the topology was learnt says nothing new.
+        let holds =
+            |resolved: &Arc<Resolved>| resolved.at < topology.at || still_serving(&resolved.server, &topology.serving);
         if topology.serving.is_none() {
             let resolved = resolved.await?;
             if holds(&resolved) {

@@ -206,12 +206,23 @@ async fn a_check_is_one_round_trip_once_the_topology_is_known() {
     let uuids: Vec<String> = agent.entities().await.expect("entities").into_iter().map(|e| e.uuid).collect();
     control(&sim, serde_json::json!({"latency_ms": 50}));
     let nothing = |_| {};
-    let cost = |entity: &'static str| {
+    // A check asked for (`max_age` 0: "Refresh now", the pre-flight), or a
+    // poll's (30 s).
+    let cost_of = |entity: &'static str, max_age: u32| {
         let (agent, sim) = (&agent, &sim);
         async move {
             let (calls, rounds) = (sim.sim.calls("XML-RPC"), sim.sim.rounds("XML-RPC"));
-            let report = agent.status(entity, 0, &nothing).await.expect(entity);
-            (report, sim.sim.calls("XML-RPC") - calls, sim.sim.rounds("XML-RPC") - rounds)
+            let confirms = sim.sim.calls("imaging.getImagingServerConfig");
+            let report = agent.status(entity, max_age, &nothing).await.expect(entity);
+            let confirms = sim.sim.calls("imaging.getImagingServerConfig") - confirms;
+            (report, sim.sim.calls("XML-RPC") - calls, sim.sim.rounds("XML-RPC") - rounds, confirms)
+        }
+    };
+    let cost = |entity: &'static str| {
+        let cost = cost_of(entity, 0);
+        async move {
+            let (report, calls, rounds, _) = cost.await;
+            (report, calls, rounds)
         }
     };
 
@@ -249,6 +260,13 @@ async fn a_check_is_one_round_trip_once_the_topology_is_known() {
     }
     let (report, calls, rounds) = cost("UUID4").await;
     assert_eq!((report.status, calls, rounds), (ServerStatus::NotLinked, 1, 1), "Workshop: still no server");
+    // A poll or a switch within the topology's validity asks only what the
+    // status needs: nothing asked twice.
+    for (entity, calls) in [("UUID2", 4), ("UUID3", 4), ("UUID4", 0)] {
+        let (report, n, rounds, confirms) = cost_of(entity, 30).await;
+        assert_ne!(report.status, ServerStatus::ConnectionError, "{entity}");
+        assert_eq!((n, rounds.min(1), confirms), (calls, calls.min(1), 0), "{entity}: the topology not asked again");
+    }
 
     // Library gets a server of its own, in Connection error: its next check
     // says so, with that server's name, not Public's Available.

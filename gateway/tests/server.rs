@@ -241,23 +241,33 @@ async fn a_status_is_one_round_of_agent_calls_once_its_topology_is_known() {
     // The default number of agent calls at once: a check's five in one round.
     let s = setup_with(|g| g.max_agent_calls = 4).await;
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
-    let status = |entity: &'static str| {
+    let status_within = |entity: &'static str, cache: &'static str| {
         let (s, cookie) = (&s, cookie.clone());
         async move {
             let (calls, rounds) = (s.sim.sim.calls("XML-RPC"), s.sim.sim.rounds("XML-RPC"));
             let path = format!("entities/{entity}/imaging-server-status");
-            let (code, body) = s.get(&cookie, &path, Some("no-cache")).await;
+            let (code, body) = s.get(&cookie, &path, Some(cache)).await;
             assert_eq!(code, 200, "{entity}");
             let json: Value = serde_json::from_slice(&body).expect("json");
             (json, s.sim.sim.calls("XML-RPC") - calls, s.sim.sim.rounds("XML-RPC") - rounds)
         }
     };
+    let status = |entity: &'static str| status_within(entity, "no-cache");
     status("UUID3").await;
     s.sim.sim.control(serde_json::from_value(json!({"latency_ms": 50})).expect("control")).expect("set");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (library, calls, rounds) = status("UUID3").await;
     assert_eq!((library["status"].as_str(), library["served_by"]["id"].as_str()), (Some("available"), Some("UUID2")));
     assert_eq!((calls, rounds), (5, 1), "five agent calls in one round");
+    // A poll's check (its own check older than the poll's max-age) within
+    // the topology's validity: only what the status needs, the server the
+    // entity resolves to not asked again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let confirms = s.sim.sim.calls("imaging.getImagingServerConfig");
+    let (library, calls, rounds) = status_within("UUID3", "max-age=1").await;
+    assert_eq!(library["status"].as_str(), Some("available"));
+    assert_eq!((calls, rounds), (4, 1), "four agent calls in one round");
+    assert_eq!(s.sim.sim.calls("imaging.getImagingServerConfig"), confirms, "the topology not asked again");
 
     // Library gets a server of its own.
     s.sim

@@ -13,9 +13,11 @@
 //! One round trip per check: what rarely changes (which entity's imaging
 //! server serves an entity, and that server: its topology) is learnt once
 //! and kept; a check then asks, all at once, the server's status, the relay
-//! list, the counts, the activity, and the server Medulla resolves for the
-//! entity now, which confirms the topology kept (or, when it differs, has
-//! it learnt again before anything is shown).
+//! list, the counts and the activity. A topology older than
+//! [`TOPOLOGY_VALID_MS`], and any check the user asks for ("Refresh now",
+//! the pre-flight of an imaging action), also asks the server Medulla
+//! resolves for the entity now, which confirms the topology kept (or, when
+//! it differs, has it learnt again before anything is shown).
 
 use super::http::{basic_authorization, Fetch, Http, Method, Request};
 use super::xmlrpc::{decode_response, encode_call, Response, Value};
@@ -67,8 +69,9 @@ pub struct MmcAgent<H = Fetch> {
     /// `imaging.getGlobalStatus` only: the agent's own wait, plus the
     /// usual request timeout.
     status_timeout_ms: u32,
-    /// The topology learnt so far, by entity.
-    topology: Mutex<HashMap<String, Serving>>,
+    /// The topology learnt so far, by entity, with when it was learnt or
+    /// last confirmed.
+    topology: Mutex<HashMap<String, Known>>,
     /// What Medulla said at first of an entity whose server is inherited,
     /// looked at ahead of its first check (see [`MmcAgent::look_ahead`]).
     looked: Mutex<HashMap<String, Look>>,
@@ -86,6 +89,20 @@ const BACKGROUND_POLL_MS: u32 = 25;
 /// The entity whose imaging server serves an entity, and that server;
 /// `None`: no server serves it.
 pub type Serving = Option<(String, ServerConfig)>;
+
+/// How long a topology learnt or confirmed is used without asking Medulla
+/// again, by the checks of the monitor and of a switch: re-linking a
+/// server is a rare act of an administrator, seen by the next check after
+/// this, at once by "Refresh now" and by the pre-flight of every imaging
+/// action (they ask with a `max_age` of 0), and by the learner's round.
+pub const TOPOLOGY_VALID_MS: u64 = 5 * 60 * 1000;
+
+/// A topology learnt, and when (ms since 1970).
+#[derive(Clone)]
+struct Known {
+    serving: Serving,
+    at_ms: u64,
+}
 
 /// `now` (what `getImagingServerConfig` of an entity says today) is the
 /// server of `known`, the entity's topology learnt before, as it was then
@@ -191,13 +208,21 @@ impl<H: Http> MmcAgent<H> {
         Ok(server_config_from(&self.call("imaging.getImagingServerConfig", &[Value::str(entity)]).await?))
     }
 
-    fn topology(&self) -> MutexGuard<'_, HashMap<String, Serving>> {
+    fn topology(&self) -> MutexGuard<'_, HashMap<String, Known>> {
         lock(&self.topology)
     }
 
     /// The topology of `entity` learnt before, if it was.
     fn known(&self, entity: &str) -> Option<Serving> {
-        self.topology().get(entity).cloned()
+        self.topology().get(entity).map(|k| k.serving.clone())
+    }
+
+    /// The topology of `entity` learnt or confirmed within
+    /// [`TOPOLOGY_VALID_MS`].
+    fn valid(&self, entity: &str) -> Option<Serving> {
+        let now = self.http.now_ms();
+        let known = self.topology().get(entity).cloned()?;
+        (now.saturating_sub(known.at_ms) < TOPOLOGY_VALID_MS).then_some(known.serving)
     }
 
     /// The server `ancestor` resolves to; with `known`, from its topology
@@ -305,7 +330,8 @@ impl<H: Http> MmcAgent<H> {
     /// superseded).
     fn learnt(&self, entity: &str, serving: Serving) -> Serving {
         lock(&self.looked).remove(entity);
-        self.topology().insert(entity.to_string(), serving.clone());
+        let known = Known { serving: serving.clone(), at_ms: self.http.now_ms() };
+        self.topology().insert(entity.to_string(), known);
         serving
     }
 
@@ -438,6 +464,9 @@ impl<H: Http> MmcAgent<H> {
         let held = Held::new(progress, |_: &(), p| p);
         let confirm = Box::pin(async {
             let holds = still_serving(&self.server_config(entity).await?, known);
+            if holds {
+                self.learnt(entity, known.clone());
+            }
             held.settle(holds.then_some(()));
             Ok::<_, ApiError>(holds)
         });
@@ -513,9 +542,17 @@ impl<H: Http> MmcAgent<H> {
         }
     }
 
-    /// The status of `entity`: by its topology when it is known and still
-    /// holds, else learnt now.
-    async fn status_now(&self, entity: &str, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
+    /// The status of `entity`: by its topology when it is valid and `may_trust`
+    /// it, else when it is known and still holds, else learnt now.
+    async fn status_now(
+        &self,
+        entity: &str,
+        may_trust: bool,
+        progress: &OnProgress<'_>,
+    ) -> Result<StatusReport, ApiError> {
+        if let Some(valid) = self.valid(entity).filter(|_| may_trust) {
+            return self.status_served(entity, &valid, progress).await;
+        }
         if let Some(known) = self.known(entity) {
             if let Some(report) = self.status_confirmed(entity, &known, progress).await? {
                 return Ok(report);
@@ -582,7 +619,9 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
 
     /// The status of `entity`, with since when it holds and, when its
     /// server does not answer, its last figures (this session's history).
-    async fn status(&self, entity: &str, _max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
+    /// With a `max_age` of 0 (a check the user asked for), its topology is
+    /// confirmed even when it is valid.
+    async fn status(&self, entity: &str, max_age: u32, progress: &OnProgress<'_>) -> Result<StatusReport, ApiError> {
         // Counted also when dropped half-way (a selection that changed aborts it).
         let _foreground = Counted::enter(&self.foreground);
         let at = self.http.now_ms();
@@ -594,7 +633,7 @@ impl<H: Http> ImagingApi for MmcAgent<H> {
             }
             other => progress(other),
         };
-        let mut report = self.status_now(entity, &annotated).await?;
+        let mut report = self.status_now(entity, max_age > 0, &annotated).await?;
         lock(&self.history).record(&mut report, at);
         Ok(report)
     }
