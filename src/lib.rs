@@ -3,7 +3,7 @@
 //! figures, and imaging actions that only run when it is Available.
 //!
 //! Layers, dependencies pointing one way: `ui` -> `api` -> `domain`
-//! (`address`, `config`, `i18n` and `number` are pure helpers).
+//! (`address`, `config`, `i18n`, `number` and `sync` are pure helpers).
 
 pub mod address;
 pub mod api;
@@ -11,4 +11,5 @@ pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod number;
+pub mod sync;
 pub mod ui;

@@ -44,8 +44,9 @@ use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
 use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent, Progress, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
 use medulla_imaging_status::domain::{Entity, History, ServerStatus, StatusReport};
+use medulla_imaging_status::sync::lock;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Semaphore;
 
@@ -227,10 +228,6 @@ pub struct Gateway {
     /// entity): the server regenerates boot menus one entity after another.
     synchronising_servers: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     metrics: Metrics,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Gateway {

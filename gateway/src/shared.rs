@@ -22,10 +22,11 @@
 
 use futures::FutureExt;
 use medulla_imaging_status::api::ApiError;
+use medulla_imaging_status::sync::lock;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify};
 
@@ -66,10 +67,6 @@ struct Slot<V> {
 
 pub struct Shared<V> {
     slots: Mutex<HashMap<String, Slot<V>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<V: Clone + Send + Sync + 'static> Default for Shared<V> {

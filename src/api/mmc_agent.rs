@@ -25,6 +25,7 @@ use super::{ApiError, Counted, ImagingApi, OnProgress, OnRow, Progress, SyncOutc
 use crate::config::Config;
 use crate::domain::figures::{parse_df, parse_free, parse_uptime};
 use crate::domain::*;
+use crate::sync::lock;
 use futures::future::{join, join3, join_all, select, Either};
 use futures::stream::{self, StreamExt};
 use std::collections::HashMap;
@@ -845,10 +846,6 @@ fn settled(
         Some(server) if own? => Ok(Some((entity.to_string(), server))),
         Some(server) => Err(server),
     })
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn malformed(what: &str) -> ApiError {

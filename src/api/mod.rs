@@ -185,11 +185,15 @@ impl Client {
         }
     }
 
-    /// Asks ahead what a first check of `entity` needs first (see
-    /// [`MmcAgent::look_ahead`]); a gateway knows it.
-    pub async fn look_ahead(&self, entity: &str) {
-        if let Client::MmcAgent(c) = self {
-            c.look_ahead(entity).await
+    /// Asks ahead, with the entity list, what a first check of `entity`
+    /// needs first: from the agent, what serves it (see
+    /// [`MmcAgent::look_ahead`]); from a gateway, which knows that, its
+    /// status for a check that accepts one `max_age` old (see
+    /// [`RestClient::look_ahead`]).
+    pub async fn look_ahead(&self, entity: &str, max_age: u32) {
+        match self {
+            Client::MmcAgent(c) => c.look_ahead(entity).await,
+            Client::Rest(c) => c.look_ahead(entity, max_age),
         }
     }
 }

@@ -8,6 +8,9 @@ use super::http::{Answer, Fetch, Http, Method, Request};
 use super::{ApiError, ImagingApi, Row, SyncOutcome};
 use crate::config::Config;
 use crate::domain::*;
+use crate::sync::lock;
+use futures::channel::oneshot;
+use std::sync::Mutex;
 
 /// What the overview's request may take beyond `request_timeout_seconds`.
 pub const OVERVIEW_EXTRA_MS: u32 = 120_000;
@@ -18,9 +21,21 @@ pub const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
 pub mod wire;
 
 pub struct RestClient {
+    at: Endpoint,
+    /// The status of the entity most likely shown first, asked with the
+    /// entity list (see [`RestClient::look_ahead`]).
+    ahead: Mutex<Option<(String, oneshot::Receiver<StatusAnswers>)>>,
+}
+
+/// Where the gateway is, and how long a request may take.
+#[derive(Clone)]
+struct Endpoint {
     base: String,
     timeout_ms: u32,
 }
+
+/// The answers a status is read from: the status, and the activity.
+type StatusAnswers = (Result<Answer, ApiError>, Result<Answer, ApiError>);
 
 /// The body of `POST /sessions`.
 #[derive(Debug, PartialEq)]
@@ -252,10 +267,57 @@ pub fn sync_outcome_from(body: &[u8]) -> Result<SyncOutcome, ApiError> {
 
 impl RestClient {
     pub fn new(config: &Config) -> Self {
-        Self {
+        let at = Endpoint {
             base: config.rest_url.trim_end_matches('/').to_string(),
             timeout_ms: config.request_timeout_seconds.saturating_mul(1000),
+        };
+        Self { at, ahead: Mutex::default() }
+    }
+
+    /// Asks now, in the same round as the entity list that also checks the
+    /// session, the status of `entity`, most likely the first shown: the
+    /// gateway knows what serves it, so its status is on screen with the
+    /// list. Kept for the first check of `entity` that accepts a check
+    /// `max_age` old; left unread when another entity is shown first (the
+    /// list decides what may be shown).
+    pub fn look_ahead(&self, entity: &str, max_age: u32) {
+        let (answers, ahead) = oneshot::channel();
+        let (at, id) = (self.at.clone(), entity.to_string());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = answers.send(at.status_answers(&id, max_age).await);
+        });
+        *lock(&self.ahead) = Some((entity.to_string(), ahead));
+    }
+
+    async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
+        // What was asked ahead of another session is not this one's.
+        *lock(&self.ahead) = None;
+        let answer = self.at.request(Method::Post, "sessions", Some(body.body())).await?;
+        match answer.status {
+            200..=299 => read::<wire::Session>(&answer.body, "sessions").map(|_| true),
+            401 => match problem(&answer.body).map(|p| problem_error(p, 401)) {
+                Some(ApiError::Problem { kind, .. }) if kind == "invalid-credentials" => Ok(false),
+                _ => Err(ApiError::Http(401)),
+            },
+            _ => Err(failure(&answer)),
         }
+    }
+}
+
+impl Endpoint {
+    /// What a status of `entity` is read from, in one round trip: the
+    /// activity is asked at the same time, of the same shared check.
+    async fn status_answers(&self, entity: &str, max_age: u32) -> StatusAnswers {
+        let id = segment(entity);
+        let cache = cache_control(max_age);
+        let path = format!("entities/{id}/imaging-server-status");
+        let activities =
+            format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
+        futures::future::join(
+            self.request_with(Method::Get, &path, None, &[("Cache-Control", &cache)]),
+            self.request_with(Method::Get, &activities, None, &[("Cache-Control", &cache)]),
+        )
+        .await
     }
 
     async fn request(&self, method: Method, path: &str, body: Option<String>) -> Result<Answer, ApiError> {
@@ -285,18 +347,6 @@ impl RestClient {
         let request =
             Request { method, url: &url, body, headers, timeout_ms, waits_on_server: false, cached_if_current: false };
         Fetch.send(request).await
-    }
-
-    async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
-        let answer = self.request(Method::Post, "sessions", Some(body.body())).await?;
-        match answer.status {
-            200..=299 => read::<wire::Session>(&answer.body, "sessions").map(|_| true),
-            401 => match problem(&answer.body).map(|p| problem_error(p, 401)) {
-                Some(ApiError::Problem { kind, .. }) if kind == "invalid-credentials" => Ok(false),
-                _ => Err(ApiError::Http(401)),
-            },
-            _ => Err(failure(&answer)),
-        }
     }
 }
 
@@ -331,22 +381,21 @@ impl ImagingApi for RestClient {
     }
 
     async fn entities(&self) -> Result<Vec<Entity>, ApiError> {
-        entities_from(body(&self.request(Method::Get, "entities", None).await?)?)
+        entities_from(body(&self.at.request(Method::Get, "entities", None).await?)?)
     }
 
     async fn status(&self, entity: &str, max_age: u32, _: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
-        let id = segment(entity);
-        let cache = cache_control(max_age);
-        let path = format!("entities/{id}/imaging-server-status");
-        let activities =
-            format!("entities/{id}/imaging-activities?offset=0&limit={}", super::mmc_agent::ACTIVITY_LINES);
-        // The activity is asked at the same time (one round trip), of the
-        // same shared check, and used only if the server is available.
-        let (answer, activity) = futures::future::join(
-            self.request_with(Method::Get, &path, None, &[("Cache-Control", &cache)]),
-            self.request_with(Method::Get, &activities, None, &[("Cache-Control", &cache)]),
-        )
-        .await;
+        // Asked ahead: taken once, by a check that accepts a shared one.
+        let ahead = lock(&self.ahead).take().filter(|(e, _)| e == entity && max_age > 0);
+        let asked = match ahead {
+            Some((_, answers)) => answers.await.ok(),
+            None => None,
+        };
+        let (answer, activity) = match asked {
+            Some(answers) => answers,
+            None => self.at.status_answers(entity, max_age).await,
+        };
+        // The activity is used only if the server is available.
         let answer = answer?;
         let mut report = report_for(body(&answer)?, entity, server_now(&answer))?;
         if let ServerStatus::Available(figures) = &mut report.status {
@@ -368,9 +417,9 @@ impl ImagingApi for RestClient {
         let cache = cache_control(max_age);
         // A gateway that has not learnt what serves thousands of entities
         // learns it first (3 agent calls each): more than a usual request.
-        let timeout_ms = self.timeout_ms.saturating_add(OVERVIEW_EXTRA_MS);
+        let timeout_ms = self.at.timeout_ms.saturating_add(OVERVIEW_EXTRA_MS);
         let headers = [("Cache-Control", cache.as_str())];
-        let answer = self.request_within(Method::Get, "imaging-overview", None, &headers, timeout_ms).await?;
+        let answer = self.at.request_within(Method::Get, "imaging-overview", None, &headers, timeout_ms).await?;
         for (entity, row) in overview_from(body(&answer)?, server_now(&answer))? {
             on_row(&entity, row);
         }
@@ -380,12 +429,13 @@ impl ImagingApi for RestClient {
     /// `DELETE /sessions/current`: the gateway ends the session and clears
     /// its cookie.
     async fn sign_out(&self) -> Result<(), ApiError> {
-        body(&self.request(Method::Delete, "sessions/current", None).await?).map(|_| ())
+        *lock(&self.ahead) = None;
+        body(&self.at.request(Method::Delete, "sessions/current", None).await?).map(|_| ())
     }
 
     async fn synchronise(&self, entity: &str) -> Result<SyncOutcome, ApiError> {
         let path = format!("entities/{}/boot-menu-synchronisations", segment(entity));
-        let answer = self.request(Method::Post, &path, Some("{}".into())).await?;
+        let answer = self.at.request(Method::Post, &path, Some("{}".into())).await?;
         match (answer.status, failure(&answer)) {
             (200..=299, _) => sync_outcome_from(&answer.body),
             (409, ApiError::Problem { detail, .. }) => Ok(SyncOutcome::Failed(vec![detail])),

@@ -237,15 +237,16 @@ impl Ctx {
         let generation = self.generation();
         let mut failures = 0u32;
         // The entity to show is most likely known already: what serves it
-        // is asked while the list loads, so that its status is on screen
-        // one round after the list.
+        // (from a gateway: its status) is asked while the list loads, so
+        // that its status is on screen one round after the list (with it).
         let likely = self.requested.with_value(Clone::clone).or_else(|| browser::query_param("entity"));
         // Only what can be an entity's id is sent to Medulla.
         let likely = likely.or_else(browser::remembered_entity).filter(|e| crate::domain::looks_like_entity_id(e));
         loop {
             let look = async {
                 if let Some(entity) = &likely {
-                    self.api().look_ahead(entity).await
+                    let max_age = self.config.with_value(|c| c.poll_seconds);
+                    self.api().look_ahead(entity, max_age).await
                 }
             };
             let (listed, _) = join(self.api().entities(), look).await;

@@ -12,7 +12,9 @@
 //!   its limit is 2 delays + the load (the cold start at 0 ms: the page,
 //!   the app and the agent's time without delay);
 //! - rounds: sequential round trips of the browser during it (requests
-//!   sent together count once), and requests: how many;
+//!   sent together count once), and requests: how many; of a switch, its
+//!   own (about the entity, its server's owner, or none), not the learning
+//!   of other entities' topology going on around it;
 //! - the selector: key press to the frame with the list narrowed, with
 //!   5,000 and 50,000 entities;
 //! - flat over time: the JS heap (after a garbage collection) and the DOM
@@ -188,17 +190,42 @@ fn asks_status(c: &medulla_sim::Logged) -> bool {
     c.method == "imaging.getGlobalStatus" || c.method.ends_with("/imaging-server-status")
 }
 
-/// The calls logged since `mark` that came before the first status
-/// request among them.
-fn before_status(b: &Browser, mark: usize) -> usize {
+/// The switch's own calls logged since `mark` that came before its first
+/// status request.
+fn before_status(b: &Browser, mark: usize, to: &str) -> usize {
     let log = b.sim.sim.call_log();
-    let since = log.get(mark..).unwrap_or_default();
-    since.iter().position(asks_status).unwrap_or(since.len())
+    let own: Vec<_> = log.get(mark..).unwrap_or_default().iter().filter(|c| own_call(c, to)).collect();
+    own.iter().position(|c| asks_status(c)).unwrap_or(own.len())
 }
 
-/// Switches to `to` through the selector: time, rounds, requests,
-/// requests before the first status request.
-async fn switch(b: &Browser, t: Transport, to: (&str, &str)) -> (f64, usize, usize, usize) {
+/// Whether a logged call is the switch's own: about the entity shown or
+/// the owner of its server (Public), or about none (the relay list); not
+/// the learning of the other entities' topology going on around it.
+fn own_call(c: &medulla_sim::Logged, to: &str) -> bool {
+    c.entity.as_deref().is_none_or(|e| e == to || e == OWN.0)
+}
+
+/// The switch's own calls logged since `mark` until the status showed
+/// (`shown_ms`): how many, and in how many sequential rounds (a call sent
+/// more than half a `delay` after its round began begins the next one, as
+/// [`medulla_sim::Sim::rounds`] counts).
+fn own_calls(b: &Browser, mark: usize, to: &str, shown_ms: u64, delay: u64) -> (usize, usize) {
+    let log = b.sim.sim.call_log();
+    let own: Vec<_> =
+        log.get(mark..).unwrap_or_default().iter().filter(|c| own_call(c, to) && c.at_ms <= shown_ms).collect();
+    let mut rounds = 0;
+    let mut began = None;
+    for c in &own {
+        if delay > 0 && began.is_none_or(|b: u64| c.at_ms > b + delay / 2) {
+            (rounds, began) = (rounds + 1, Some(c.at_ms));
+        }
+    }
+    (own.len(), rounds)
+}
+
+/// Switches to `to` through the selector: time, rounds, requests (the
+/// switch's own), requests before the first status request.
+async fn switch(b: &Browser, to: (&str, &str), delay: u64) -> (f64, usize, usize, usize) {
     let input = b.field("Entity").await;
     input.click().await.expect("selector focused");
     input.send_keys("Public").await.expect("typed");
@@ -208,12 +235,11 @@ async fn switch(b: &Browser, t: Transport, to: (&str, &str)) -> (f64, usize, usi
     );
     let option = b.find(&option).await;
     b.c.execute(ARM_SWITCH, vec![json!(to.0), json!("available")]).await.expect("armed");
-    let (calls, rounds) = (b.sim.sim.calls(protocol(t)), b.sim.sim.rounds(protocol(t)));
     let mark = b.sim.sim.call_log().len();
     option.click().await.expect("chosen");
     let ms = until_value(b, ELAPSED).await;
-    let (rounds, calls) = (b.sim.sim.rounds(protocol(t)) - rounds, b.sim.sim.calls(protocol(t)) - calls);
-    (ms, rounds, calls, before_status(b, mark))
+    let (calls, rounds) = own_calls(b, mark, to.0, b.sim.sim.now_ms(), delay);
+    (ms, rounds, calls, before_status(b, mark, to.0))
 }
 
 /// Reloads `?entity=`: time, rounds, requests.
@@ -250,10 +276,10 @@ async fn speed(t: Transport, entities: usize) {
             b.quiet(protocol(t)).await;
         }
         for _ in 0..RUNS {
-            let (ms, r, n, first) = switch(&b, t, INHERITED).await;
+            let (ms, r, n, first) = switch(&b, INHERITED, delay).await;
             inherited.push(ms);
             (rounds.1, requests.1, before.1) = (r, n, first);
-            let (ms, r, n, first) = switch(&b, t, OWN).await;
+            let (ms, r, n, first) = switch(&b, OWN, delay).await;
             own.push(ms);
             (rounds.0, requests.0, before.0) = (r, n, first);
         }

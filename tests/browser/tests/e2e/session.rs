@@ -102,7 +102,41 @@ async fn an_unattended_tab_signs_out_and_says_why(t: Transport) {
     b.close().await;
 }
 
+/// A reload of a signed-in tab: the entity list, which also checks the
+/// session, and the first part of the entity's check go in one round. A
+/// gateway knows what serves the entity: its status is asked with the
+/// list. The agent must first say which server serves it: that is asked
+/// with the list, the status in the next round.
+async fn a_reload_asks_the_list_and_the_first_check_in_one_round(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    b.control(json!({"latency_ms": 400, "latency_browser_only": true}));
+    let sim = &b.sim.sim;
+    let mark = sim.call_log().len();
+    b.goto("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    let log = sim.call_log().get(mark..).unwrap_or_default().to_vec();
+    let is_list =
+        |c: &&medulla_sim::Logged| c.method == "medulla_server.getUserLocations" || c.method == "GET /api/v1/entities";
+    let list = log.iter().find(is_list).unwrap_or_else(|| panic!("the list asked: {log:?}"));
+    let first_check = match t {
+        Transport::Rest => "GET /api/v1/entities/UUID3/imaging-server-status",
+        Transport::MmcAgent => "imaging.getImagingServerConfig",
+    };
+    let about_it = |c: &&medulla_sim::Logged| matches!(t, Transport::Rest) || c.entity.as_deref() == Some("UUID3");
+    let check = log
+        .iter()
+        .filter(about_it)
+        .find(|c| c.method == first_check)
+        .unwrap_or_else(|| panic!("{first_check} asked: {log:?}"));
+    assert!(check.at_ms < list.answered_ms, "{first_check} waited for the list: {list:?}, {check:?}");
+    b.control(json!({"latency_ms": 0}));
+    b.close().await;
+}
+
 on_both_transports!(
+    a_reload_asks_the_list_and_the_first_check_in_one_round,
     session_expiry_then_sign_in_again_keeps_the_entity,
     a_wrong_password_is_said_and_not_kept,
     signing_out_ends_the_session_and_survives_a_reload,
