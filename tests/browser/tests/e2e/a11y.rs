@@ -29,14 +29,14 @@ async fn every_status_screen_passes_axe_in_both_languages(t: Transport) {
         // Slow, yet within the request timeout: on REST the gateway runs one
         // check of an entity at a time, and the next visit of UUID4 joins
         // this one (see switching.rs).
-        b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 5000}}));
+        b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": 5000}}));
         // On REST, past the second for which the gateway shares an answer.
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-        b.goto("/?entity=UUID4").await;
+        b.goto("/?entity=UUID1").await;
         b.wait_status("checking").await;
         b.button(language).await.click().await.expect("language");
         assert_accessible(&b, &format!("checking in {language}")).await;
-        b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 0}}));
+        b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": 0}}));
     }
     b.close().await;
 }

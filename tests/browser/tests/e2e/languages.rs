@@ -139,12 +139,12 @@ async fn every_screen_in(t: Transport, locale: &str, by_config: bool) {
     b.goto(&page("entity=UUID2")).await;
     b.wait_status("unreachable").await;
     translated(&b, &pieces, code, "unreachable").await;
-    b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 15000}}));
+    b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": 15000}}));
     past_the_shared_answer().await;
-    b.goto(&page("entity=UUID4")).await;
+    b.goto(&page("entity=UUID1")).await;
     b.wait_status("checking").await;
     translated(&b, &pieces, code, "checking").await;
-    b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 0}}));
+    b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": 0}}));
     b.goto(&page("entity=UUID99")).await;
     b.find("//p[@class='picker__notice']").await;
     translated(&b, &pieces, code, "a link to an entity out of sight").await;

@@ -38,8 +38,8 @@ async fn a_slow_answer_never_shows_for_the_next_entity(t: Transport) {
 /// Requests now bypass the cache.
 async fn opening_again_an_entity_left_during_a_slow_check(t: Transport) {
     let b = open(t).await;
-    b.open_signed_in("/?entity=UUID4").await;
-    b.wait_status("not-linked").await;
+    b.open_signed_in("/?entity=UUID1").await;
+    b.wait_status("connection-error").await;
     // From the browser: longer than the request timeout, so that waiting
     // for the check left would fail the test. Through the gateway, one
     // check of an entity runs at a time, whoever asks: coming back joins
@@ -49,17 +49,17 @@ async fn opening_again_an_entity_left_during_a_slow_check(t: Transport) {
         Transport::MmcAgent => 60_000,
         Transport::Rest => 5_000,
     };
-    b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": slow_ms}}));
+    b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": slow_ms}}));
     // On REST, past the second for which the gateway shares a check.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    b.goto("/?entity=UUID4").await;
+    b.goto("/?entity=UUID1").await;
     b.wait_status("checking").await;
     b.goto("/?entity=UUID0").await;
     b.wait_status("offline").await;
-    b.control(json!({"slow_entity": {"uuid": "UUID4", "ms": 0}}));
+    b.control(json!({"slow_entity": {"uuid": "UUID1", "ms": 0}}));
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    b.goto("/?entity=UUID4").await;
-    b.wait_status("not-linked").await;
+    b.goto("/?entity=UUID1").await;
+    b.wait_status("connection-error").await;
     b.close().await;
 }
 
