@@ -6,9 +6,15 @@
 pub mod agent_config;
 pub mod agent_http;
 pub mod bodies;
+pub mod checks;
 pub mod metrics;
+pub mod problem;
 pub mod rights;
+pub mod router;
+pub mod routes;
 pub mod server;
+pub mod sessions;
+pub mod settings;
 pub mod shared;
 pub mod sign_in;
 pub mod single_flight;

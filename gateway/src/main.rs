@@ -37,7 +37,9 @@
 //! ```
 
 use medulla_imaging_gateway::agent_config::{parse_ini, AgentSettings};
-use medulla_imaging_gateway::server::{serve, Gateway, Settings};
+use medulla_imaging_gateway::router::serve;
+use medulla_imaging_gateway::server::Gateway;
+use medulla_imaging_gateway::settings::Settings;
 use std::time::Duration;
 
 const DEFAULT_CONFIG: &str = "/etc/medulla-imaging-gateway/gateway.ini";

@@ -4,8 +4,10 @@
 //! once ([`UsedTokens`]); a user without the imaging module's right to
 //! view, as the console reads it ([`Rights`]), is refused.
 
+use crate::problem::{json_answer, problem, too_many, upstream};
 use crate::rights::Rights;
-use crate::server::{json_answer, new_session_id, problem, session_cookie, too_many, upstream, Gateway, UserSession};
+use crate::server::Gateway;
+use crate::sessions::{new_session_id, session_cookie, UserSession};
 use crate::single_flight::SingleFlight;
 use crate::AgentHttp;
 use axum::extract::rejection::JsonRejection;
@@ -197,7 +199,7 @@ pub async fn sign_in(
         last_seen: Mutex::new(Instant::now()),
         rereading: SingleFlight::default(),
         rights: Mutex::new(rights),
-        in_flight: Arc::new(tokio::sync::Semaphore::new(crate::server::REQUESTS_PER_SESSION)),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(crate::sessions::REQUESTS_PER_SESSION)),
     };
     gateway.open_session(id.clone(), session);
     let mut response = json_answer(StatusCode::CREATED, wire::Session { login: login.to_string() });

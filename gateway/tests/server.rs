@@ -6,7 +6,7 @@
 mod common;
 
 use common::{setup, setup_with};
-use medulla_imaging_gateway::server::COOKIE;
+use medulla_imaging_gateway::sessions::COOKIE;
 use medulla_imaging_status::api::rest::{entities_from, report_from};
 use medulla_imaging_status::domain::ServerStatus;
 use serde_json::{json, Value};

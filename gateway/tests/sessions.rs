@@ -5,7 +5,7 @@
 mod common;
 
 use common::{setup_on, setup_with, Setup};
-use medulla_imaging_gateway::server::COOKIE;
+use medulla_imaging_gateway::sessions::COOKIE;
 use serde_json::{json, Value};
 use std::time::Duration;
 

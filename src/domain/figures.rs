@@ -1,8 +1,43 @@
-//! Parsers of what the imaging server reports about itself: the lines of
+//! The figures of an available imaging server, and the parsers of what it
+//! reports about itself: the lines of
 //! `df -k`, both layouts of `free`, and `/proc/uptime`. Pure functions that
 //! never panic: a line they cannot read is skipped, a block they cannot read
 //! at all gives `None`. Hand-written: no library reads these commands'
 //! output.
+
+use super::activity::Activity;
+
+/// Figures of an available imaging server and of its entity.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ServerFigures {
+    /// Computers registered for imaging.
+    pub registered: u64,
+    /// Computers with a custom boot menu, when it could be read.
+    pub custom_menus: Option<u64>,
+    /// Computers with a rescue image.
+    pub rescue: u64,
+    pub masters: u64,
+    pub image_store: Option<ImageStore>,
+    pub filesystems: Vec<Filesystem>,
+    pub memory: Option<Memory>,
+    pub uptime_seconds: Option<u64>,
+    pub activity: Vec<Activity>,
+    /// The counts and the activity are still being read for the entity
+    /// that owns the server (a first check of an inherited server shows its
+    /// verdict before them): not to be shown as figures.
+    pub counts_pending: bool,
+}
+
+/// The filesystem holding the masters, as the imaging server reports it
+/// (`df -m`: the used share and the free space).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageStore {
+    pub used_percent: f64,
+    pub free_mib: u64,
+    /// Its size, when a line of `df -k` can be told to be the same
+    /// filesystem (same free space).
+    pub size_kib: Option<u64>,
+}
 
 /// One filesystem of the imaging server, from a line of `df -k`.
 #[derive(Clone, Debug, PartialEq)]

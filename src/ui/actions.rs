@@ -4,8 +4,8 @@
 //! made again; a running action cannot be launched twice.
 
 use super::state::{Confirmation, Ctx};
-use super::tr;
-use super::{browser, status_panel::describe};
+use super::wording::describe;
+use super::{browser, tr};
 use crate::api::{ApiError, ImagingApi, SyncOutcome};
 use crate::domain::{room_for_a_master, Entity, Health, Room, ServerStatus, StoreLimits};
 use crate::i18n::Lang;

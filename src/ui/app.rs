@@ -1,13 +1,13 @@
 //! Start-up: read `config.json`, choose the language, connect to Medulla.
 
-use super::tr;
-use super::{actions::Actions, browser, embed, entity_picker::EntityPicker, figures::Figures};
-use super::{
-    login::Login,
-    overview::Overview,
-    state::{Ctx, Ended, Session},
-    status_panel::StatusPanel,
-};
+use super::actions::Actions;
+use super::entity_picker::EntityPicker;
+use super::figures::Figures;
+use super::login::Login;
+use super::overview::Overview;
+use super::state::{Ctx, Ended, Session};
+use super::status_panel::StatusPanel;
+use super::{browser, embed, tr};
 use crate::config::{check_agent_credentials, parse_config, Config, LanguageSetting, CONFIG_FILE};
 use crate::i18n::Lang;
 use leptos::prelude::*;
@@ -24,7 +24,7 @@ enum Start {
 pub fn App() -> impl IntoView {
     // Before anything else: the token must leave the address bar at once.
     let sign_on = embed::take_sign_on_token();
-    if embed::is_embedded() {
+    if browser::is_embedded() {
         browser::add_root_class("embedded");
     }
     match browser::query_param("theme").as_deref() {
@@ -56,7 +56,7 @@ pub fn App() -> impl IntoView {
                 // a way to sign someone in as another user.
                 let sign_on = sign_on.clone().filter(|_| embed::embedded_by_allowed_host(&ctx));
                 ctx.keep_sign_on(sign_on.clone());
-                if embed::awaits_sign_on() && sign_on.is_none() {
+                if browser::awaits_sign_on() && sign_on.is_none() {
                     // The host page hands its token once the tab is ready.
                     spawn_local(async move {
                         gloo_timers::future::TimeoutFuture::new(embed::SIGN_ON_WAIT_MS).await;
@@ -129,7 +129,7 @@ fn Screen() -> impl IntoView {
     let lang = ctx.lang;
     Effect::new(move || browser::set_document_language(lang.get().code()));
     embed::connect_host(ctx);
-    let embedded = embed::is_embedded();
+    let embedded = browser::is_embedded();
     let switch = move |to: Lang| move |_| lang.set(to);
     view! {
         <header class="top">

@@ -146,7 +146,7 @@ pub fn set_document_language(code: &str) {
 /// the tab is embedded in it.
 pub fn go_to(url: &str) {
     let Some(w) = window() else { return };
-    if super::embed::is_embedded() {
+    if is_embedded() {
         // Setting `top.location.href` is the navigation a frame may make of
         // its top page, even across origins, after a click.
         let moved = w.top().ok().flatten().is_some_and(|top| top.location().set_href(url).is_ok());
@@ -163,4 +163,14 @@ pub fn add_root_class(class: &str) {
     if let Some(root) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
         let _ = root.class_list().add_1(class);
     }
+}
+
+/// The tab is shown inside the console's page (`?embed=1`).
+pub fn is_embedded() -> bool {
+    query_param("embed").as_deref() == Some("1")
+}
+
+/// The host page will hand a sign-on token by message (`?embed=1&sso=1`).
+pub fn awaits_sign_on() -> bool {
+    is_embedded() && query_param("sso").as_deref() == Some("1")
 }

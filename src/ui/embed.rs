@@ -27,15 +27,6 @@ fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
-pub fn is_embedded() -> bool {
-    super::browser::query_param("embed").as_deref() == Some("1")
-}
-
-/// The host page will hand a sign-on token by message (`?embed=1&sso=1`).
-pub fn awaits_sign_on() -> bool {
-    is_embedded() && super::browser::query_param("sso").as_deref() == Some("1")
-}
-
 /// How long the tab waits for the host's sign-on message before it
 /// connects with what it has (then, its login form).
 pub const SIGN_ON_WAIT_MS: u32 = 5_000;
@@ -100,7 +91,7 @@ pub fn take_sign_on_token() -> Option<(String, String)> {
 
 /// Embedded (`?embed=1`) in a page known to be of an allowed origin.
 pub fn embedded_by_allowed_host(ctx: &Ctx) -> bool {
-    is_embedded() && matches!(host(ctx), Host::Known(_))
+    super::browser::is_embedded() && matches!(host(ctx), Host::Known(_))
 }
 
 /// What the tab knows of the page that embeds it.
@@ -181,7 +172,7 @@ pub fn connect_host(ctx: Ctx) {
     Effect::new(move |_| {
         let entity = ctx.selected.get();
         let status = ctx.health.with(|h| h.as_str());
-        let label = ctx.health.with(|h| super::status_panel::describe(h, ctx.lang.get()).title);
+        let label = ctx.health.with(|h| super::wording::describe(h, ctx.lang.get()).title);
         let message = ToHost {
             entity: Some(entity.as_deref()),
             status: Some(status),

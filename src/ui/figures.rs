@@ -1,7 +1,8 @@
 //! The figures of an available imaging server. Shown only when the report
 //! on screen is the selected entity's and says Available.
 
-use super::{browser, state::Ctx};
+use super::browser;
+use super::state::Ctx;
 use crate::domain::{ActivityState, Phase, ServerFigures, ServerStatus};
 use crate::i18n::Lang;
 use leptos::prelude::*;

@@ -1,5 +1,7 @@
 //! The views. They read and write the shared [`state::Ctx`] and call Medulla
-//! only through it.
+//! only through it. Imports go one way: the components (one per file) use
+//! `state`, `wording`, `search` and `browser`; `state` uses `browser`;
+//! `browser` uses nothing of `ui`; no module imports a component's file.
 
 mod actions;
 mod app;
@@ -9,8 +11,10 @@ mod entity_picker;
 mod figures;
 mod login;
 mod overview;
+mod search;
 pub mod state;
 mod status_panel;
+mod wording;
 
 pub use app::App;
 

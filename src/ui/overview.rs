@@ -2,9 +2,9 @@
 //! serves it: problems first, counts per status, filters; one check per
 //! imaging server, again every `poll_seconds` while the view shows.
 
-use super::entity_picker::matching;
+use super::search::matching;
 use super::state::{Ctx, Known};
-use super::status_panel::title_of;
+use super::wording::title_of;
 use super::{browser, tr};
 use crate::domain::{Entity, Health};
 use crate::i18n::Lang;

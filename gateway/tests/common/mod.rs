@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
-use medulla_imaging_gateway::server::{serve, Gateway, Settings};
+use medulla_imaging_gateway::router::serve;
+use medulla_imaging_gateway::server::Gateway;
+use medulla_imaging_gateway::settings::Settings;
 use medulla_sim::Running;
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! served stale after an upgrade, and its hashed assets kept a year. The simulator adds a `report-uri`
 //! so that the tests fail on any violation.
 
-use super::{lock, Sim};
+use crate::state::{lock, Sim};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;

@@ -221,7 +221,9 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
 /// It shares a check for a second at most, so that polling follows the
 /// simulated servers as closely as with the agent.
 async fn start_gateway(options: &Options) -> String {
-    use medulla_imaging_gateway::server::{serve, Gateway, Settings};
+    use medulla_imaging_gateway::router::serve;
+    use medulla_imaging_gateway::server::Gateway;
+    use medulla_imaging_gateway::settings::Settings;
     let agent = format!("http://127.0.0.1:{}/mmc-agent/", options.port);
     let settings = Settings {
         session_timeout: options.session_timeout,

@@ -2,6 +2,7 @@
 //! `xmlrpc.client` and on the odd shapes the agent is known to send.
 
 use super::*;
+use crate::api::xmlrpc::{decode_response, Response};
 
 macro_rules! golden {
     ($name:literal) => {{

@@ -1,0 +1,175 @@
+//! The state the views share, and the checking loop of the selected entity.
+//!
+//! Stale answers: every check belongs to one entity and carries a ticket
+//! ([`Checks`]): its generation (a new one with each selection, sign-in and
+//! "Refresh now") and a sequence number. Selecting another entity sets the
+//! status to Checking at once and aborts the loop of the previous one
+//! (dropping its future aborts its request); an answer is only ever applied
+//! when its ticket is of the current generation and newer than the one on
+//! screen. A status is as old as the moment its check was asked for (on
+//! REST, minus the age of the gateway's shared check).
+
+mod monitor;
+mod overview;
+mod session;
+
+pub use monitor::FRESH_MS;
+
+use super::browser;
+use crate::api::{ApiError, Client, ImagingApi, Progress, Row};
+use crate::config::Config;
+use crate::domain::checks::Checks;
+use crate::domain::{Entity, Health, StatusReport, Trouble};
+use crate::i18n::Lang;
+use futures::future::{abortable, join, select, AbortHandle, Either};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Session {
+    Connecting,
+    SignedIn,
+    SignedOut,
+}
+
+/// Why the tab signed the user out itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The "Sign out" button.
+    ByUser,
+    /// `idle_sign_out_minutes` without a key press, click or pointer move.
+    Idle,
+}
+
+/// What the re-check before an imaging action says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    Go,
+    NotAvailable,
+    /// Available, but as of a check older than [`FRESH_MS`].
+    NotCurrent,
+    /// Another entity was selected, the user signed in again or refreshed.
+    Abandoned,
+}
+
+/// What is known of one entity's imaging server outside its own checks
+/// (the overview's, and the last of the selected entity): the selector's
+/// dots and the overview's rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Known {
+    pub health: Health,
+    /// When its check was made, by the browser's clock.
+    pub checked_at: f64,
+}
+
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub config: StoredValue<Config>,
+    pub api: StoredValue<Arc<Client>>,
+    pub lang: RwSignal<Lang>,
+    pub session: RwSignal<Session>,
+    /// `None` until the user's entities are loaded.
+    pub entities: RwSignal<Option<Vec<Entity>>>,
+    pub selected: RwSignal<Option<String>>,
+    /// Said when the entity of the link is not one of the user's.
+    pub notice: RwSignal<Option<String>>,
+    pub health: RwSignal<Health>,
+    pub checked_at: RwSignal<Option<f64>>,
+    /// A check of the selected entity is in flight.
+    pub checking: RwSignal<bool>,
+    /// That check waits for the imaging server itself, which is slow.
+    pub server_slow: RwSignal<bool>,
+    /// The console's single sign-on token was refused.
+    pub sign_on_refused: RwSignal<bool>,
+    /// The tab signed the user out, and why.
+    pub ended: RwSignal<Option<Ended>>,
+    /// When the user last pressed a key, clicked or moved the pointer.
+    last_input: StoredValue<f64>,
+    /// `(login, token)` from the URL fragment or the host page, used once.
+    sign_on: StoredValue<Option<(String, String)>>,
+    /// Orders the checks; its generation changes with every selection,
+    /// connection and manual refresh: an action pending across one dies.
+    checks: StoredValue<Checks>,
+    /// An entity the host page asked for before the list was loaded.
+    requested: StoredValue<Option<String>>,
+    /// The next check must be made now, not taken from a gateway's shared
+    /// check ("Refresh now", the re-check before an action).
+    check_now: StoredValue<bool>,
+    monitor: StoredValue<Option<AbortHandle>>,
+    /// Learns the entities' topology in the background.
+    learner: StoredValue<Option<AbortHandle>>,
+    /// The overview is shown (`?view=overview`) rather than one entity.
+    pub overview: RwSignal<bool>,
+    /// The statuses known, by entity.
+    pub statuses: RwSignal<HashMap<String, Known>>,
+}
+
+impl Ctx {
+    pub fn new(config: Config, lang: Lang) -> Self {
+        let api = Arc::new(Client::new(&config));
+        Self {
+            config: StoredValue::new(config),
+            api: StoredValue::new(api),
+            lang: RwSignal::new(lang),
+            session: RwSignal::new(Session::Connecting),
+            entities: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            health: RwSignal::new(Health::Checking),
+            checked_at: RwSignal::new(None),
+            checking: RwSignal::new(false),
+            server_slow: RwSignal::new(false),
+            sign_on_refused: RwSignal::new(false),
+            ended: RwSignal::new(None),
+            last_input: StoredValue::new(browser::now_ms()),
+            sign_on: StoredValue::new(None),
+            requested: StoredValue::new(None),
+            check_now: StoredValue::new(false),
+            checks: StoredValue::new(Checks::default()),
+            monitor: StoredValue::new(None),
+            learner: StoredValue::new(None),
+            overview: RwSignal::new(browser::query_param("view").as_deref() == Some("overview")),
+            statuses: RwSignal::new(HashMap::new()),
+        }
+    }
+
+    pub fn api(&self) -> Arc<Client> {
+        self.api.get_value()
+    }
+
+    pub fn entity(&self, uuid: &str) -> Option<Entity> {
+        self.entities.with_untracked(|list| list.as_ref()?.iter().find(|e| e.uuid == uuid).cloned())
+    }
+
+    /// Imaging actions may run on `entity` now.
+    pub fn imaging_allowed(&self) -> bool {
+        let selected = self.selected.get();
+        self.session.get() == Session::SignedIn
+            && self.health.with(|h| match h {
+                Health::Known(r) => Some(&r.entity) == selected.as_ref() && h.allows_imaging(),
+                _ => false,
+            })
+    }
+
+    /// The generation actions are launched in (see [`Ctx::confirm_available`]).
+    pub fn generation(&self) -> u64 {
+        self.checks.with_value(Checks::generation)
+    }
+
+    /// The report on screen, if it is the selected entity's.
+    pub fn report(&self) -> Option<StatusReport> {
+        let selected = self.selected.get();
+        self.health.with(|h| match h {
+            Health::Known(r) if Some(&r.entity) == selected.as_ref() => Some(r.clone()),
+            _ => None,
+        })
+    }
+
+    /// The entity whose server serves the selected one.
+    pub fn server_entity(&self) -> Option<String> {
+        untrack(|| self.report()).map(|r| r.inherited_from.unwrap_or(r.entity))
+    }
+}

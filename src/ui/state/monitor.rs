@@ -1,0 +1,192 @@
+//! The selected entity: its checks, one after the other, each applied only
+//! when it is still the newest, and the re-check before an imaging action.
+
+use super::*;
+
+/// A check older than this is made again right before an imaging action.
+pub const FRESH_MS: f64 = 5_000.0;
+
+/// The longest wait between checks after repeated failures.
+pub(super) const MAX_BACKOFF_SECONDS: u32 = 300;
+
+impl Ctx {
+    /// Shows `uuid`: Checking at once, never the previous entity's status.
+    pub fn select(self, uuid: String) {
+        self.checks.update_value(Checks::new_generation);
+        browser::set_query_param("entity", &uuid);
+        browser::remember_entity(&uuid);
+        self.health.set(Health::Checking);
+        self.checked_at.set(None);
+        self.selected.set(Some(uuid));
+        self.restart_monitor();
+    }
+
+    /// "Refresh now": a new generation, checked at once.
+    pub fn refresh(self) {
+        self.checks.update_value(Checks::new_generation);
+        self.check_now.set_value(true);
+        self.restart_monitor();
+    }
+
+    /// Checks now and then every `poll_seconds`, in place of the check in
+    /// flight.
+    pub fn restart_monitor(self) {
+        if self.entities.with_untracked(Option::is_none) {
+            return self.connect();
+        }
+        // The overview checks every entity: the selected one waits.
+        if self.overview.get_untracked() {
+            return self.stop_monitor();
+        }
+        let Some(entity) = self.selected.get_untracked() else { return };
+        self.run_in_background(self.monitor_loop(entity));
+    }
+
+    /// Runs `task` as the one background loop, in place of the previous
+    /// one (whose request, if any, is aborted).
+    pub(super) fn run_in_background(self, task: impl std::future::Future<Output = ()> + 'static) {
+        self.stop_monitor();
+        let (task, handle) = abortable(task);
+        self.monitor.set_value(Some(handle));
+        spawn_local(async move {
+            let _ = task.await;
+        });
+    }
+
+    pub(super) fn stop_monitor(self) {
+        if let Some(handle) = self.monitor.try_update_value(Option::take).flatten() {
+            handle.abort();
+        }
+        self.checking.set(false);
+        self.server_slow.set(false);
+    }
+
+    pub(super) async fn monitor_loop(self, entity: String) {
+        let mut failures = 0u32;
+        loop {
+            match self.check(&entity).await {
+                Some(true) => failures = 0,
+                Some(false) => failures += 1,
+                None => return,
+            }
+            self.wait_before_next_check(failures).await;
+        }
+    }
+
+    /// `poll_seconds`, doubled after each failure up to 5 minutes, and as
+    /// long as the page is hidden.
+    pub(super) async fn wait_before_next_check(self, failures: u32) {
+        let poll = self.config.with_value(|c| c.poll_seconds);
+        let wait = poll.saturating_mul(1 << failures.min(4)).min(MAX_BACKOFF_SECONDS.max(poll));
+        TimeoutFuture::new(wait * 1000).await;
+        while browser::page_hidden() {
+            TimeoutFuture::new(1000).await;
+        }
+    }
+
+    /// One check of `entity`, applied if its ticket is still the newest
+    /// of the current generation. `Some(ok)` says whether Medulla
+    /// answered; `None`: signed out.
+    pub(super) async fn check(self, entity: &str) -> Option<bool> {
+        // A status is as fresh as the moment it was asked for, not the
+        // moment its answer came.
+        let asked = browser::now_ms();
+        let ticket = self.checks.try_update_value(Checks::issue)?;
+        let current = move |last: bool| {
+            self.checks.try_update_value(|c| c.admit(ticket, last)).unwrap_or(false)
+                && self.selected.get_untracked().as_deref() == Some(entity)
+        };
+        self.checking.set(true);
+        let progress = move |p: Progress| {
+            if let Progress::Provisional(report) = p {
+                if current(false) {
+                    self.show(report, asked);
+                }
+            }
+            if self.generation() == ticket.generation {
+                self.server_slow.set(true);
+            }
+        };
+        // A poll accepts a gateway's check as old as the polling interval.
+        let now = self.check_now.try_update_value(std::mem::take).unwrap_or(false);
+        let max_age = if now { 0 } else { self.config.with_value(|c| c.poll_seconds) };
+        let result = self.api().status(entity, max_age, &progress).await;
+        if !current(true) {
+            return Some(true);
+        }
+        self.checking.set(false);
+        self.server_slow.set(false);
+        match result {
+            Ok(report) => {
+                self.show(report, asked);
+                Some(true)
+            }
+            Err(ApiError::SignedOut) => {
+                self.signed_out();
+                None
+            }
+            Err(e) => {
+                self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
+                self.checked_at.set(Some(asked));
+                Some(false)
+            }
+        }
+    }
+
+    /// Puts `report`, asked for at `asked`, on screen.
+    pub(super) fn show(self, report: StatusReport, asked: f64) {
+        let checked_at = asked - report.age_ms as f64;
+        self.checked_at.set(Some(checked_at));
+        let known = Known { health: Health::Known(report.clone()), checked_at };
+        self.statuses.update(|m| {
+            m.insert(report.entity.clone(), known);
+        });
+        self.health.set(Health::Known(report));
+    }
+
+    /// Applies a state of the connection (no ticket: only one connection
+    /// runs) if `generation` is still the current one.
+    pub(super) fn apply(self, generation: u64, health: Health, at: f64) {
+        if self.generation() == generation {
+            self.health.set(health);
+            self.checked_at.set(Some(at));
+        }
+    }
+
+    /// Re-checks when the last check is older than [`FRESH_MS`]; then says
+    /// whether imaging actions may still run on `entity`. The check is the
+    /// monitor's, started now in place of the one in flight; the answer is
+    /// the first status it puts on screen (an Offline known from the relay
+    /// is enough to refuse: no need to wait for the imaging server's 30 s).
+    /// `generation` is the one the action was launched in: a selection or
+    /// a sign-in since then (even back to the same entity) ends it.
+    pub async fn confirm_available(self, entity: &str, generation: u64) -> Confirmation {
+        let same = move || self.generation() == generation && self.selected.get_untracked().as_deref() == Some(entity);
+        if !self.fresh() {
+            let before = self.checks.with_value(Checks::issued);
+            self.check_now.set_value(true);
+            self.restart_monitor();
+            while same()
+                && self.session.get_untracked() == Session::SignedIn
+                && !self.checks.with_value(|c| c.answered_after(before))
+            {
+                TimeoutFuture::new(50).await;
+            }
+        }
+        if !same() {
+            Confirmation::Abandoned
+        } else if !untrack(|| self.imaging_allowed()) {
+            Confirmation::NotAvailable
+        } else if !self.fresh() {
+            // A gateway that answered from an older shared check.
+            Confirmation::NotCurrent
+        } else {
+            Confirmation::Go
+        }
+    }
+
+    /// The status on screen was asked for less than [`FRESH_MS`] ago.
+    pub(super) fn fresh(self) -> bool {
+        self.checked_at.get_untracked().is_some_and(|t| browser::now_ms() - t <= FRESH_MS)
+    }
+}
