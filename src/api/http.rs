@@ -174,6 +174,24 @@ pub fn basic_authorization(login: &str, password: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}")))
 }
 
+/// `config.json`, next to `index.html`: its HTTP status and body, as
+/// [`crate::config::config_from`] reads them. Within the default request
+/// timeout (its own is not known yet), and taken from `index.html`'s
+/// preload (see [`Request::cached_if_current`]).
+pub async fn fetch_config() -> Result<(u16, Vec<u8>), String> {
+    let request = Request {
+        method: Method::Get,
+        url: crate::config::CONFIG_FILE,
+        body: None,
+        headers: &[],
+        timeout_ms: crate::config::Config::default().request_timeout_seconds.saturating_mul(1000),
+        waits_on_server: false,
+        cached_if_current: true,
+    };
+    let answer = Fetch.send(request).await.map_err(|e| e.to_string())?;
+    Ok((answer.status, answer.body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@ use super::overview::Overview;
 use super::state::{Ctx, Ended, Session};
 use super::status_panel::StatusPanel;
 use super::{browser, embed, tr};
-use crate::config::{check_agent_credentials, parse_config, Config, LanguageSetting, CONFIG_FILE};
+use crate::api::http::fetch_config;
+use crate::config::{config_from, LanguageSetting};
 use crate::i18n::Lang;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -43,7 +44,7 @@ pub fn App() -> impl IntoView {
     // a config problem (the screen's own Effect follows the tab's language).
     browser::set_document_language(fallback_lang.code());
     spawn_local(async move {
-        start.set(match load_config().await {
+        start.set(match config_from(fetch_config().await, browser::absolute_url) {
             Ok(config) => {
                 let lang = match config.language {
                     LanguageSetting::Fixed(lang) => lang,
@@ -78,36 +79,6 @@ pub fn App() -> impl IntoView {
             view! { <Screen/> }.into_any()
         }
     }
-}
-
-/// `config.json`, with the same timeout and bypassing of the cache as every
-/// request (its own timeout is not known yet: the default one).
-async fn load_config() -> Result<Config, String> {
-    let timeout_ms = Config::default().request_timeout_seconds.saturating_mul(1000);
-    use crate::api::http::{Fetch, Http, Method, Request};
-    let answer = Fetch
-        .send(Request {
-            method: Method::Get,
-            url: CONFIG_FILE,
-            body: None,
-            headers: &[],
-            timeout_ms,
-            waits_on_server: false,
-            cached_if_current: true,
-        })
-        .await
-        .map_err(|e| format!("{CONFIG_FILE}: could not be fetched ({e})"))?;
-    if !(200..300).contains(&answer.status) {
-        return Err(format!("{CONFIG_FILE}: could not be fetched (HTTP {})", answer.status));
-    }
-    let text = String::from_utf8(answer.body).map_err(|_| format!("{CONFIG_FILE}: not UTF-8 text"))?;
-    let mut config = parse_config(&text).map_err(|e| e.to_string())?;
-    // Relative URLs are relative to the page, wherever it is served.
-    for url in [&mut config.agent_url, &mut config.rest_url, &mut config.console_url] {
-        *url = browser::absolute_url(url);
-    }
-    check_agent_credentials(&config).map_err(|e| e.to_string())?;
-    Ok(config)
 }
 
 #[component]
