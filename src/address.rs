@@ -58,6 +58,17 @@ pub fn parse(text: &str, base: Option<&str>) -> Option<Address> {
     }
 }
 
+/// The authority of `text` as written: after `scheme://` (from the start
+/// when there is none) up to the first `/`, `\`, `?` or `#`; empty when
+/// the host is left out (`https:///mmc/`). Hand-written on purpose: it
+/// reads what a URL parser rewrites or refuses (a WHATWG parser reads
+/// `https:///x` as the host `x`, refuses `https://:9990/` and
+/// `10.1.2.3:9990`, which Medulla's server addresses can be).
+pub fn written_authority(text: &str) -> &str {
+    let rest = text.split_once("://").map_or(text, |(_, rest)| rest);
+    rest.split(['/', '\\', '?', '#']).next().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +86,14 @@ mod tests {
         assert_eq!(parse("../api/v1/", base).map(|a| a.origin).as_deref(), Some("http://tab.invalid"));
         assert_eq!(parse("//evil.example.org/", base).map(|a| a.host).as_deref(), Some("evil.example.org"));
         assert_eq!(parse("/mmc-agent/", None), None);
+    }
+
+    #[test]
+    fn authorities_as_written() {
+        assert_eq!(written_authority("https://u@10.0.0.5:9990/imaging_api"), "u@10.0.0.5:9990");
+        assert_eq!(written_authority("10.1.2.3:9990/x"), "10.1.2.3:9990");
+        assert_eq!(written_authority("https:///mmc/"), "");
+        assert_eq!(written_authority("https://\\evil.example.org"), "");
+        assert_eq!(written_authority("https://:9990/"), ":9990");
     }
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use medulla_imaging_status::api::rest::wire;
 use medulla_imaging_status::api::ApiError;
 
-pub(crate) const PROBLEM_PREFIX: &str = "urn:medulla:problem:";
+pub(crate) use medulla_imaging_status::api::rest::PROBLEM_PREFIX;
 
 pub(crate) fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response {
     let (status, body) = problem_body(status, kind, title, detail);

@@ -71,7 +71,7 @@ impl UsedTokens {
 
 /// A login or token of sane length.
 fn credential(v: Option<&str>) -> Option<&str> {
-    v.filter(|s| !s.is_empty() && s.len() <= 256)
+    v.filter(|s| medulla_imaging_status::api::is_credential(s))
 }
 
 /// The client's address: Apache's `X-Forwarded-For` (its last address, the

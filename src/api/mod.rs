@@ -248,3 +248,9 @@ impl ImagingApi for Client {
         }
     }
 }
+
+/// A login or token of sane length, as Medulla and its console make them
+/// (the tab reads them from the host page, the gateway from a sign-in).
+pub fn is_credential(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 256
+}

@@ -223,10 +223,7 @@ pub(super) fn url(v: &str, key: &str) -> Result<String, ConfigError> {
     let clean = !text.chars().any(|c| c.is_control() || c.is_whitespace());
     let valid = match crate::address::parse(&text, None) {
         // An empty host (`https:///mmc/`) would be read as the path's first word.
-        Some(a) => {
-            let after_scheme = text.split_once("://").map_or("", |(_, rest)| rest);
-            a.is_web() && !a.credentials && !after_scheme.starts_with(['/', '\\'])
-        }
+        Some(a) => a.is_web() && !a.credentials && !crate::address::written_authority(&text).is_empty(),
         None => crate::address::parse(&text, Some(PAGE)).is_some_and(|a| a.origin == "http://tab.invalid"),
     };
     if valid && clean {

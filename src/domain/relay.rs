@@ -5,13 +5,12 @@ use super::status::RelayPresence;
 
 /// The host of an imaging server's URL (`https://10.0.0.5:9990/imaging_api`
 /// gives `10.0.0.5`), lower-cased, IPv6 brackets removed.
-/// Hand-written, not a URL parser: an address may come without a host
-/// (`https://:9990/`, from Medulla's default empty `public_ip`, see
+/// Read as written, not by a URL parser: an address may come without a
+/// host (`https://:9990/`, from Medulla's default empty `public_ip`, see
 /// medulla-api.md) or without a scheme (`10.1.2.3:9990`), which a URL
 /// parser refuses where this must still say which relay, or none, it names.
 pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = crate::address::written_authority(url);
     let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host =
         if let Some(v6) = authority.strip_prefix('[') { v6.split(']').next()? } else { authority.split(':').next()? };

@@ -14,6 +14,7 @@
 //! waits for it a few seconds before connecting). Anything else is ignored.
 
 use super::state::Ctx;
+use crate::api::is_credential;
 use crate::i18n::Lang;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,11 +31,6 @@ fn window() -> Option<web_sys::Window> {
 /// How long the tab waits for the host's sign-on message before it
 /// connects with what it has (then, its login form).
 pub const SIGN_ON_WAIT_MS: u32 = 5_000;
-
-/// A login or token of sane length, as the console makes them.
-fn credential(v: Option<String>) -> Option<String> {
-    v.filter(|s| !s.is_empty() && s.len() <= 256)
-}
 
 /// A message to the host page: its type and the fields of that type.
 #[derive(Default, Serialize)]
@@ -214,7 +210,9 @@ fn listen(ctx: Ctx) {
                 }
             }
             Some("sign-on") => {
-                if let (Some(login), Some(token)) = (credential(message.login), credential(message.token)) {
+                if let (Some(login), Some(token)) =
+                    (message.login.filter(|l| is_credential(l)), message.token.filter(|t| is_credential(t)))
+                {
                     ctx.sign_on_with(login, token);
                 }
             }
