@@ -123,8 +123,8 @@ pub(crate) fn signed_out_upstream(gateway: &Gateway, headers: &HeaderMap, e: &Ap
     upstream(e)
 }
 
-impl Refused {
-    pub(crate) fn answer(self) -> Response {
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
         match self {
             Refused::SignedOut => signed_out(),
             Refused::TwoSessions => {

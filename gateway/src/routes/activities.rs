@@ -3,7 +3,7 @@
 use crate::bodies;
 use crate::problem::{json_answer, problem, signed_out_upstream};
 use crate::router::max_age;
-use crate::routes::{user_and_entity, EntityId};
+use crate::routes::UserOf;
 use crate::server::Gateway;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -21,13 +21,9 @@ pub(crate) struct Page {
 pub(crate) async fn activities(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
-    EntityId(id): EntityId,
+    UserOf(user, id): UserOf,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Response {
-    let user = match user_and_entity(&gateway, &headers, &id) {
-        Ok(u) => u,
-        Err(r) => return r.answer(),
-    };
     let Some((offset, limit)) = page.ok().and_then(|Query(page)| page.read()) else {
         let detail = "offset is a whole number from 0 to 10000, limit from 1 to 100.";
         return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail);

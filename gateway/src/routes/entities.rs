@@ -2,7 +2,7 @@
 
 use crate::bodies;
 use crate::problem::{json_answer, signed_out_upstream};
-use crate::routes::user;
+use crate::routes::User;
 use crate::server::Gateway;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -11,11 +11,7 @@ use medulla_imaging_status::api::ImagingApi;
 use medulla_imaging_status::sync::lock;
 use std::sync::Arc;
 
-pub(crate) async fn entities(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
-    let user = match user(&gateway, &headers) {
-        Ok(u) => u,
-        Err(r) => return r.answer(),
-    };
+pub(crate) async fn entities(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, User(user): User) -> Response {
     match user.agent.entities().await {
         Ok(list) => {
             let body = bodies::entities(&list);

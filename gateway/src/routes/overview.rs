@@ -3,7 +3,7 @@
 use crate::bodies;
 use crate::problem::{json_answer, signed_out_upstream, upstream_problem};
 use crate::router::max_age;
-use crate::routes::{full_paths, path_of, user};
+use crate::routes::{full_paths, path_of, User};
 use crate::server::Gateway;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,11 +13,7 @@ use std::sync::Arc;
 
 /// `GET /imaging-overview`: every entity of the user, from the shared
 /// checks of their imaging servers.
-pub(crate) async fn overview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
-    let user = match user(&gateway, &headers) {
-        Ok(u) => u,
-        Err(r) => return r.answer(),
-    };
+pub(crate) async fn overview(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, User(user): User) -> Response {
     let max_age = max_age(&headers, gateway.settings.check_interval);
     match gateway.overview(user.clone(), max_age).await {
         Ok(rows) => {

@@ -3,7 +3,7 @@
 use crate::bodies;
 use crate::problem::{json_answer, signed_out_upstream};
 use crate::router::max_age;
-use crate::routes::{full_paths, path_of, user_and_entity, EntityId};
+use crate::routes::{full_paths, path_of, UserOf};
 use crate::server::Gateway;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,12 +13,8 @@ use std::sync::Arc;
 pub(crate) async fn status(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
-    EntityId(id): EntityId,
+    UserOf(user, id): UserOf,
 ) -> Response {
-    let user = match user_and_entity(&gateway, &headers, &id) {
-        Ok(u) => u,
-        Err(r) => return r.answer(),
-    };
     let max_age = max_age(&headers, gateway.settings.check_interval);
     match gateway.status(user.clone(), &id, max_age).await {
         Ok(checked) => {

@@ -2,7 +2,7 @@
 
 use crate::bodies;
 use crate::problem::{json_answer, problem, problem_answer, signed_out_upstream, PROBLEM_PREFIX};
-use crate::routes::{user_and_entity, EntityId};
+use crate::routes::UserOf;
 use crate::server::Gateway;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -17,12 +17,8 @@ use std::time::Duration;
 pub(crate) async fn synchronise(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
-    EntityId(id): EntityId,
+    UserOf(user, id): UserOf,
 ) -> Response {
-    let user = match user_and_entity(&gateway, &headers, &id) {
-        Ok(u) => u,
-        Err(r) => return r.answer(),
-    };
     if !lock(&user.rights).may_synchronise() {
         let detail = "Your Medulla account may not synchronise boot menus.";
         return problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);
