@@ -10,8 +10,8 @@
 # key-press-to-frame time with 5,000 and 50,000 entities, and the heap,
 # DOM, timers and listeners over a long run; then the gateway under load
 # (gateway/examples/load.rs: its memory over 5,000 requests from 50
-# sessions, and dead servers with the agent's real 30 s wait). The README
-# quotes its tables.
+# sessions, and dead servers with the agent's real 30 s wait).
+# docs/performance.md quotes its tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null 2>&1 || bash scripts/setup.sh

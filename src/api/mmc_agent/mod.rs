@@ -5,7 +5,7 @@
 //! of the agent's answers (tested natively on golden documents) in
 //! `answers`.
 //!
-//! The agent as it really answers (see the README's table of sources):
+//! The agent as it really answers (see the table of sources in docs/design.md):
 //! numbers come as strings, a failed call comes as a normal answer holding
 //! `faultCode`, and `imaging.getGlobalStatus` takes 30 seconds when the
 //! imaging server's host is down. So a check asks for the relay list at the

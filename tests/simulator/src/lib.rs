@@ -1,6 +1,6 @@
 //! A simulated Medulla MMC agent, for the demo and the tests. On the wire it
-//! behaves like the real one (`shared/medulla-api.md`, and the README's
-//! table of sources): XML-RPC over HTTP POST, the agent's Basic
+//! behaves like the real one (`shared/medulla-api.md`, and the
+//! table of sources in docs/design.md): XML-RPC over HTTP POST, the agent's Basic
 //! credentials, a `TWISTED_SESSION` cookie from `base.ldapAuth`, fault 8003
 //! without a session (as a normal answer holding `faultCode`, like every
 //! agent fault), HTTP 401 once a session has expired, CORS that echoes the

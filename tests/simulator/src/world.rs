@@ -1,6 +1,6 @@
 //! The simulated Medulla: entities, their imaging servers and relays, and
 //! the answers of the agent's calls as the real agent sends them (see the
-//! README's table of sources): results through the agent's clean-up step
+//! table of sources in docs/design.md): results through the agent's clean-up step
 //! ([`cleanup`]), a function that raises answered with the exception
 //! struct, `space_available` as `[used %, free MiB]`, log states as phases.
 

@@ -1,5 +1,5 @@
-//! The agent as Medulla's code really answers (the README's table of
-//! sources), and what the tab makes of it: exception structs, the 30 s wait
+//! The agent as Medulla's code really answers (the table of sources in
+//! docs/design.md), and what the tab makes of it: exception structs, the 30 s wait
 //! for a dead imaging server, addresses without host, free space, log
 //! phases.
 
