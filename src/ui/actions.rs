@@ -122,7 +122,7 @@ pub fn Actions() -> impl IntoView {
     let limits = ctx.config.with_value(|c| c.image_store);
     // A new entity or a new status clears the previous action's outcome.
     Effect::new(move || {
-        ctx.selected.track();
+        ctx.selection.selected.track();
         outcome.set(None);
         confirming.set(None);
     });
@@ -151,7 +151,7 @@ pub fn Actions() -> impl IntoView {
             return l.tr("The imaging server is Available: imaging actions can be launched.").to_string();
         }
         // A report about another entity than the selected one is not shown.
-        let state = match (ctx.health.get(), ctx.report()) {
+        let state = match (ctx.selection.health.get(), ctx.report()) {
             (Health::Known(_), None) => Health::Checking,
             (state, _) => state,
         };
@@ -163,7 +163,7 @@ pub fn Actions() -> impl IntoView {
         if running.get_untracked().is_some() || !untrack(allowed) {
             return;
         }
-        let Some(entity) = ctx.selected.get_untracked() else { return };
+        let Some(entity) = ctx.selection.selected.get_untracked() else { return };
         running.set(Some(action));
         outcome.set(None);
         let generation = ctx.generation();
@@ -204,7 +204,7 @@ pub fn Actions() -> impl IntoView {
                 Action::Synchronise => {
                     let server_entity = ctx.server_entity().unwrap_or(entity.clone());
                     let result = ctx.api().synchronise(&server_entity).await;
-                    if ctx.selected.get_untracked().as_deref() == Some(entity.as_str()) {
+                    if ctx.selection.selected.get_untracked().as_deref() == Some(entity.as_str()) {
                         outcome.set(Some(match result {
                             Ok(SyncOutcome::Done) => Outcome::Synchronised,
                             Ok(SyncOutcome::Failed(reasons)) => Outcome::SyncFailed(reasons),

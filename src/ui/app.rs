@@ -113,7 +113,7 @@ fn Screen() -> impl IntoView {
                         }).collect_view()}
                     </div>
                 })}
-                <Show when=move || ctx.session.get() == Session::SignedIn>
+                <Show when=move || ctx.session.state.get() == Session::SignedIn>
                     <button type="button" class="sign-out" on:click=move |_| ctx.sign_out(Ended::ByUser)>
                         {tr(lang, "Sign out")}
                     </button>
@@ -121,26 +121,26 @@ fn Screen() -> impl IntoView {
             </div>
         </header>
         <main>
-            <Show when=move || ctx.session.get() == Session::SignedIn>
+            <Show when=move || ctx.session.state.get() == Session::SignedIn>
                 <nav class="views" aria-label=tr(lang, "Views")>
-                    <button type="button" aria-pressed=move || (!ctx.overview.get()).to_string()
+                    <button type="button" aria-pressed=move || (!ctx.overview.shown.get()).to_string()
                         on:click=move |_| ctx.show_overview(false)>{tr(lang, "One entity")}</button>
-                    <button type="button" aria-pressed=move || ctx.overview.get().to_string()
+                    <button type="button" aria-pressed=move || ctx.overview.shown.get().to_string()
                         on:click=move |_| ctx.show_overview(true)>{tr(lang, "Every entity")}</button>
                 </nav>
             </Show>
-            <Show when=move || ctx.overview.get() && ctx.session.get() == Session::SignedIn && ctx.entities.with(Option::is_some)>
+            <Show when=move || ctx.overview.shown.get() && ctx.session.state.get() == Session::SignedIn && ctx.selection.entities.with(Option::is_some)>
                 <Overview/>
             </Show>
-            <div hidden=move || ctx.overview.get() && ctx.session.get() == Session::SignedIn>
-                <Show when=move || ctx.entities.with(Option::is_some)>
+            <div hidden=move || ctx.overview.shown.get() && ctx.session.state.get() == Session::SignedIn>
+                <Show when=move || ctx.selection.entities.with(Option::is_some)>
                     <EntityPicker/>
                 </Show>
                 <StatusPanel/>
                 <Figures/>
                 <Actions/>
             </div>
-            <Show when=move || ctx.session.get() == Session::SignedOut>
+            <Show when=move || ctx.session.state.get() == Session::SignedOut>
                 <Login/>
             </Show>
         </main>

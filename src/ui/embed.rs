@@ -166,9 +166,9 @@ pub fn connect_host(ctx: Ctx) {
     listen(ctx);
     watch_height(ctx);
     Effect::new(move |_| {
-        let entity = ctx.selected.get();
-        let status = ctx.health.with(|h| h.as_str());
-        let label = ctx.health.with(|h| super::wording::describe(h, ctx.lang.get()).title);
+        let entity = ctx.selection.selected.get();
+        let status = ctx.selection.health.with(|h| h.as_str());
+        let label = ctx.selection.health.with(|h| super::wording::describe(h, ctx.lang.get()).title);
         let message = ToHost {
             entity: Some(entity.as_deref()),
             status: Some(status),

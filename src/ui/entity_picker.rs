@@ -23,7 +23,7 @@ pub fn EntityPicker() -> impl IntoView {
     let open = RwSignal::new(false);
     let active = RwSignal::new(0usize);
     let matches = Memo::new(move |_| {
-        ctx.entities.with(|list| {
+        ctx.selection.entities.with(|list| {
             let list = list.as_deref().unwrap_or_default();
             let q = query.get();
             let found = matching(list, &q);
@@ -33,14 +33,14 @@ pub fn EntityPicker() -> impl IntoView {
         })
     });
     let selected_name = move || {
-        let uuid = ctx.selected.get()?;
-        ctx.entities.with(|l| l.as_ref()?.iter().find(|e| e.uuid == uuid).map(|e| e.completename.clone()))
+        let uuid = ctx.selection.selected.get()?;
+        ctx.selection.entities.with(|l| l.as_ref()?.iter().find(|e| e.uuid == uuid).map(|e| e.completename.clone()))
     };
     let choose = move |uuid: String| {
         open.set(false);
         query.set(String::new());
-        ctx.notice.set(None);
-        if ctx.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
+        ctx.selection.notice.set(None);
+        if ctx.selection.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
             ctx.select(uuid);
         }
     };
@@ -96,14 +96,14 @@ pub fn EntityPicker() -> impl IntoView {
                         let uuid = entity.uuid.clone();
                         let is_selected = {
                             let uuid = uuid.clone();
-                            move || (ctx.selected.get().as_deref() == Some(uuid.as_str())).to_string()
+                            move || (ctx.selection.selected.get().as_deref() == Some(uuid.as_str())).to_string()
                         };
                         // The status last known of it (the overview's, or
                         // its own last check): icon and colour, and the word
                         // for screen readers.
                         let known = {
                             let uuid = uuid.clone();
-                            move || ctx.statuses.with(|m| m.get(&uuid).map(|k| k.health.as_str()))
+                            move || ctx.overview.statuses.with(|m| m.get(&uuid).map(|k| k.health.as_str()))
                         };
                         view! {
                             <li role="option" id=option_id(&entity.uuid) aria-selected=is_selected
@@ -134,7 +134,7 @@ pub fn EntityPicker() -> impl IntoView {
                     }
                 }}
             </ul>
-            {move || ctx.notice.get().map(|asked| view! {
+            {move || ctx.selection.notice.get().map(|asked| view! {
                 <p class="picker__notice" role="alert">
                     {if asked.is_empty() {
                         lang.get().tr("This link names no entity you can see.").to_string()

@@ -20,7 +20,7 @@ pub fn Figures() -> impl IntoView {
             ServerStatus::Available(figures) => (figures, None),
             _ => {
                 let last = report.last_available?;
-                let (moment, age) = browser::moment_and_age(ctx.checked_at.get()? - last.age_ms as f64, lang);
+                let (moment, age) = browser::moment_and_age(ctx.selection.checked_at.get()? - last.age_ms as f64, lang);
                 let words = lang.trf(
                     "Read at {moment} ({elapsed} ago), the last time the imaging server answered: they are not live.",
                     &[("moment", &moment), ("elapsed", &age)],

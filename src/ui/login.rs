@@ -86,10 +86,10 @@ pub fn Login() -> impl IntoView {
     view! {
         <form class="login" method="post" on:submit=submit aria-labelledby="login-title">
             <h2 id="login-title">{tr(lang, "Sign in to Medulla")}</h2>
-            {move || ctx.sign_on_refused.get().then(|| view! {
+            {move || ctx.session.sign_on_refused.get().then(|| view! {
                 <p class="login__notice" role="alert">{lang.get().tr("The Medulla console could not sign you in automatically (its sign-on token was refused or has expired). Sign in with your password.")}</p>
             })}
-            {move || ctx.ended.get().map(|why| view! {
+            {move || ctx.session.ended.get().map(|why| view! {
                 <p class="login__notice" role="status">{match why {
                     Ended::ByUser => lang.get().tr("You have signed out.").to_string(),
                     Ended::Idle => {

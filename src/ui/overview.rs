@@ -56,7 +56,7 @@ fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoV
     let uuid = entity.uuid.clone();
     let open = move |_| {
         ctx.show_overview(false);
-        if ctx.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
+        if ctx.selection.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
             ctx.select(uuid.clone());
         }
     };
@@ -90,8 +90,8 @@ pub fn Overview() -> impl IntoView {
     let counts = move || {
         let l = lang.get();
         let mut per_state = [0u64; ORDER.len()];
-        ctx.entities.with(|list| {
-            ctx.statuses.with(|statuses| {
+        ctx.selection.entities.with(|list| {
+            ctx.overview.statuses.with(|statuses| {
                 for e in list.as_deref().unwrap_or_default() {
                     per_state[rank(state_of(statuses, &e.uuid)).min(ORDER.len() - 1)] += 1;
                 }
@@ -109,8 +109,8 @@ pub fn Overview() -> impl IntoView {
         let l = lang.get();
         let q = query.get();
         let only = only.get();
-        ctx.entities.with(|list| {
-            ctx.statuses.with(|statuses| {
+        ctx.selection.entities.with(|list| {
+            ctx.overview.statuses.with(|statuses| {
                 let mut found: Vec<&Entity> = matching(list.as_deref().unwrap_or_default(), &q)
                     .into_iter()
                     .filter(|e| only.is_empty() || state_of(statuses, &e.uuid) == only)

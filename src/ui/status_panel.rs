@@ -11,11 +11,11 @@ use leptos::prelude::*;
 pub fn StatusPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let lang = ctx.lang;
-    let state = move || ctx.health.with(|h| h.as_str());
-    let text = move || ctx.health.with(|h| describe(h, lang.get()));
+    let state = move || ctx.selection.health.with(|h| h.as_str());
+    let text = move || ctx.selection.health.with(|h| describe(h, lang.get()));
     let timeout = ctx.config.with_value(|c| c.request_timeout_seconds);
     let detail = move || {
-        ctx.health.with(|h| match h {
+        ctx.selection.health.with(|h| match h {
             Health::Unreachable(trouble, detail) => Some((trouble_text(trouble, lang.get(), timeout), detail.clone())),
             _ => None,
         })
@@ -33,7 +33,7 @@ pub fn StatusPanel() -> impl IntoView {
     };
     let since = move || {
         let held = ctx.report()?.since?;
-        let from = ctx.checked_at.get()? - held.held_ms as f64;
+        let from = ctx.selection.checked_at.get()? - held.held_ms as f64;
         let (lang, title) = (lang.get(), text().title);
         let (moment, elapsed) = browser::moment_and_age(from, lang);
         let args = [("status", title), ("moment", moment.as_str()), ("elapsed", elapsed.as_str())];
@@ -44,23 +44,25 @@ pub fn StatusPanel() -> impl IntoView {
             }
         })
     };
-    let waiting = move || ctx.server_slow.get().then(|| ctx.health.with(|h| waiting_text(h, lang.get())));
-    let checked = move || match ctx.checked_at.get() {
+    let waiting =
+        move || ctx.selection.server_slow.get().then(|| ctx.selection.health.with(|h| waiting_text(h, lang.get())));
+    let checked = move || match ctx.selection.checked_at.get() {
         Some(t) => lang.get().trf("Last checked {moment}", &[("moment", &lang.get().moment(t, false))]),
         None => lang.get().tr("Not checked yet").to_string(),
     };
-    let can_refresh = move || ctx.session.get() != super::state::Session::SignedOut && !ctx.checking.get();
+    let can_refresh =
+        move || ctx.session.state.get() != super::state::Session::SignedOut && !ctx.selection.checking.get();
     view! {
         // Hooks for the tests' invariants: `data-entity`, whose report is
         // shown; `data-selected`, the entity selected; `data-checked-at`,
         // as of when (ms since 1970).
         <section class=move || format!("status status--{}", state()) data-status=state
-            data-entity=move || ctx.health.with(|h| match h {
+            data-entity=move || ctx.selection.health.with(|h| match h {
                 Health::Known(r) => Some(r.entity.clone()),
                 _ => None,
             })
-            data-selected=move || ctx.selected.get()
-            data-checked-at=move || ctx.checked_at.get().map(|t| (t as i64).to_string())
+            data-selected=move || ctx.selection.selected.get()
+            data-checked-at=move || ctx.selection.checked_at.get().map(|t| (t as i64).to_string())
             aria-labelledby="status-title">
             <div class="status__live" role="status" aria-live="polite" aria-atomic="true">
                 <span class="status__icon" aria-hidden="true">{move || text().icon}</span>
@@ -80,7 +82,7 @@ pub fn StatusPanel() -> impl IntoView {
             <p class="status__checked">
                 <span>{checked}</span>
                 <button type="button" class="refresh" disabled=move || !can_refresh() on:click=move |_| ctx.refresh()>
-                    {move || if ctx.checking.get() { lang.get().tr("Checking…") } else { lang.get().tr("Refresh now") }}
+                    {move || if ctx.selection.checking.get() { lang.get().tr("Checking…") } else { lang.get().tr("Refresh now") }}
                 </button>
             </p>
         </section>

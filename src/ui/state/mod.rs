@@ -13,7 +13,9 @@ mod monitor;
 mod overview;
 mod session;
 
-pub use monitor::FRESH_MS;
+pub use monitor::{Selection, FRESH_MS};
+pub use overview::OverviewState;
+pub use session::SessionState;
 
 use super::browser;
 use crate::api::{ApiError, Client, ImagingApi, Progress, Row};
@@ -65,46 +67,17 @@ pub struct Known {
     pub checked_at: f64,
 }
 
+/// What the views share, one context per concern: the session, the
+/// selected entity and its checks, the overview; with the configuration,
+/// the client and the language they all use.
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub config: StoredValue<Config>,
     pub api: StoredValue<Arc<Client>>,
     pub lang: RwSignal<Lang>,
-    pub session: RwSignal<Session>,
-    /// `None` until the user's entities are loaded.
-    pub entities: RwSignal<Option<Vec<Entity>>>,
-    pub selected: RwSignal<Option<String>>,
-    /// Said when the entity of the link is not one of the user's.
-    pub notice: RwSignal<Option<String>>,
-    pub health: RwSignal<Health>,
-    pub checked_at: RwSignal<Option<f64>>,
-    /// A check of the selected entity is in flight.
-    pub checking: RwSignal<bool>,
-    /// That check waits for the imaging server itself, which is slow.
-    pub server_slow: RwSignal<bool>,
-    /// The console's single sign-on token was refused.
-    pub sign_on_refused: RwSignal<bool>,
-    /// The tab signed the user out, and why.
-    pub ended: RwSignal<Option<Ended>>,
-    /// When the user last pressed a key, clicked or moved the pointer.
-    last_input: StoredValue<f64>,
-    /// `(login, token)` from the URL fragment or the host page, used once.
-    sign_on: StoredValue<Option<(String, String)>>,
-    /// Orders the checks; its generation changes with every selection,
-    /// connection and manual refresh: an action pending across one dies.
-    checks: StoredValue<Checks>,
-    /// An entity the host page asked for before the list was loaded.
-    requested: StoredValue<Option<String>>,
-    /// The next check must be made now, not taken from a gateway's shared
-    /// check ("Refresh now", the re-check before an action).
-    check_now: StoredValue<bool>,
-    monitor: StoredValue<Option<AbortHandle>>,
-    /// Learns the entities' topology in the background.
-    learner: StoredValue<Option<AbortHandle>>,
-    /// The overview is shown (`?view=overview`) rather than one entity.
-    pub overview: RwSignal<bool>,
-    /// The statuses known, by entity.
-    pub statuses: RwSignal<HashMap<String, Known>>,
+    pub session: SessionState,
+    pub selection: Selection,
+    pub overview: OverviewState,
 }
 
 impl Ctx {
@@ -114,25 +87,9 @@ impl Ctx {
             config: StoredValue::new(config),
             api: StoredValue::new(api),
             lang: RwSignal::new(lang),
-            session: RwSignal::new(Session::Connecting),
-            entities: RwSignal::new(None),
-            selected: RwSignal::new(None),
-            notice: RwSignal::new(None),
-            health: RwSignal::new(Health::Checking),
-            checked_at: RwSignal::new(None),
-            checking: RwSignal::new(false),
-            server_slow: RwSignal::new(false),
-            sign_on_refused: RwSignal::new(false),
-            ended: RwSignal::new(None),
-            last_input: StoredValue::new(browser::now_ms()),
-            sign_on: StoredValue::new(None),
-            requested: StoredValue::new(None),
-            check_now: StoredValue::new(false),
-            checks: StoredValue::new(Checks::default()),
-            monitor: StoredValue::new(None),
-            learner: StoredValue::new(None),
-            overview: RwSignal::new(browser::query_param("view").as_deref() == Some("overview")),
-            statuses: RwSignal::new(HashMap::new()),
+            session: SessionState::new(),
+            selection: Selection::new(),
+            overview: OverviewState::new(),
         }
     }
 
@@ -141,14 +98,14 @@ impl Ctx {
     }
 
     pub fn entity(&self, uuid: &str) -> Option<Entity> {
-        self.entities.with_untracked(|list| list.as_ref()?.iter().find(|e| e.uuid == uuid).cloned())
+        self.selection.entities.with_untracked(|list| list.as_ref()?.iter().find(|e| e.uuid == uuid).cloned())
     }
 
     /// Imaging actions may run on `entity` now.
     pub fn imaging_allowed(&self) -> bool {
-        let selected = self.selected.get();
-        self.session.get() == Session::SignedIn
-            && self.health.with(|h| match h {
+        let selected = self.selection.selected.get();
+        self.session.state.get() == Session::SignedIn
+            && self.selection.health.with(|h| match h {
                 Health::Known(r) => Some(&r.entity) == selected.as_ref() && h.allows_imaging(),
                 _ => false,
             })
@@ -156,13 +113,13 @@ impl Ctx {
 
     /// The generation actions are launched in (see [`Ctx::confirm_available`]).
     pub fn generation(&self) -> u64 {
-        self.checks.with_value(Checks::generation)
+        self.selection.checks.with_value(Checks::generation)
     }
 
     /// The report on screen, if it is the selected entity's.
     pub fn report(&self) -> Option<StatusReport> {
-        let selected = self.selected.get();
-        self.health.with(|h| match h {
+        let selected = self.selection.selected.get();
+        self.selection.health.with(|h| match h {
             Health::Known(r) if Some(&r.entity) == selected.as_ref() => Some(r.clone()),
             _ => None,
         })

@@ -3,6 +3,52 @@
 
 use super::*;
 
+/// The user's entities, the one selected, and its checks.
+#[derive(Clone, Copy)]
+pub struct Selection {
+    /// `None` until the user's entities are loaded.
+    pub entities: RwSignal<Option<Vec<Entity>>>,
+    pub selected: RwSignal<Option<String>>,
+    /// Said when the entity of the link is not one of the user's.
+    pub notice: RwSignal<Option<String>>,
+    pub health: RwSignal<Health>,
+    pub checked_at: RwSignal<Option<f64>>,
+    /// A check of the selected entity is in flight.
+    pub checking: RwSignal<bool>,
+    /// That check waits for the imaging server itself, which is slow.
+    pub server_slow: RwSignal<bool>,
+    /// Orders the checks; its generation changes with every selection,
+    /// connection and manual refresh: an action pending across one dies.
+    pub(super) checks: StoredValue<Checks>,
+    /// An entity the host page asked for before the list was loaded.
+    pub(super) requested: StoredValue<Option<String>>,
+    /// The next check must be made now, not taken from a gateway's shared
+    /// check ("Refresh now", the re-check before an action).
+    pub(super) check_now: StoredValue<bool>,
+    pub(super) monitor: StoredValue<Option<AbortHandle>>,
+    /// Learns the entities' topology in the background.
+    pub(super) learner: StoredValue<Option<AbortHandle>>,
+}
+
+impl Selection {
+    pub(super) fn new() -> Self {
+        Self {
+            entities: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            health: RwSignal::new(Health::Checking),
+            checked_at: RwSignal::new(None),
+            checking: RwSignal::new(false),
+            server_slow: RwSignal::new(false),
+            checks: StoredValue::new(Checks::default()),
+            requested: StoredValue::new(None),
+            check_now: StoredValue::new(false),
+            monitor: StoredValue::new(None),
+            learner: StoredValue::new(None),
+        }
+    }
+}
+
 /// A check older than this is made again right before an imaging action.
 pub const FRESH_MS: f64 = 5_000.0;
 
@@ -12,33 +58,33 @@ pub(super) const MAX_BACKOFF_SECONDS: u32 = 300;
 impl Ctx {
     /// Shows `uuid`: Checking at once, never the previous entity's status.
     pub fn select(self, uuid: String) {
-        self.checks.update_value(Checks::new_generation);
+        self.selection.checks.update_value(Checks::new_generation);
         browser::set_query_param("entity", &uuid);
         browser::remember_entity(&uuid);
-        self.health.set(Health::Checking);
-        self.checked_at.set(None);
-        self.selected.set(Some(uuid));
+        self.selection.health.set(Health::Checking);
+        self.selection.checked_at.set(None);
+        self.selection.selected.set(Some(uuid));
         self.restart_monitor();
     }
 
     /// "Refresh now": a new generation, checked at once.
     pub fn refresh(self) {
-        self.checks.update_value(Checks::new_generation);
-        self.check_now.set_value(true);
+        self.selection.checks.update_value(Checks::new_generation);
+        self.selection.check_now.set_value(true);
         self.restart_monitor();
     }
 
     /// Checks now and then every `poll_seconds`, in place of the check in
     /// flight.
     pub fn restart_monitor(self) {
-        if self.entities.with_untracked(Option::is_none) {
+        if self.selection.entities.with_untracked(Option::is_none) {
             return self.connect();
         }
         // The overview checks every entity: the selected one waits.
-        if self.overview.get_untracked() {
+        if self.overview.shown.get_untracked() {
             return self.stop_monitor();
         }
-        let Some(entity) = self.selected.get_untracked() else { return };
+        let Some(entity) = self.selection.selected.get_untracked() else { return };
         self.run_in_background(self.monitor_loop(entity));
     }
 
@@ -47,18 +93,18 @@ impl Ctx {
     pub(super) fn run_in_background(self, task: impl std::future::Future<Output = ()> + 'static) {
         self.stop_monitor();
         let (task, handle) = abortable(task);
-        self.monitor.set_value(Some(handle));
+        self.selection.monitor.set_value(Some(handle));
         spawn_local(async move {
             let _ = task.await;
         });
     }
 
     pub(super) fn stop_monitor(self) {
-        if let Some(handle) = self.monitor.try_update_value(Option::take).flatten() {
+        if let Some(handle) = self.selection.monitor.try_update_value(Option::take).flatten() {
             handle.abort();
         }
-        self.checking.set(false);
-        self.server_slow.set(false);
+        self.selection.checking.set(false);
+        self.selection.server_slow.set(false);
     }
 
     pub(super) async fn monitor_loop(self, entity: String) {
@@ -91,12 +137,12 @@ impl Ctx {
         // A status is as fresh as the moment it was asked for, not the
         // moment its answer came.
         let asked = browser::now_ms();
-        let ticket = self.checks.try_update_value(Checks::issue)?;
+        let ticket = self.selection.checks.try_update_value(Checks::issue)?;
         let current = move |last: bool| {
-            self.checks.try_update_value(|c| c.admit(ticket, last)).unwrap_or(false)
-                && self.selected.get_untracked().as_deref() == Some(entity)
+            self.selection.checks.try_update_value(|c| c.admit(ticket, last)).unwrap_or(false)
+                && self.selection.selected.get_untracked().as_deref() == Some(entity)
         };
-        self.checking.set(true);
+        self.selection.checking.set(true);
         let progress = move |p: Progress| {
             if let Progress::Provisional(report) = p {
                 if current(false) {
@@ -104,18 +150,18 @@ impl Ctx {
                 }
             }
             if self.generation() == ticket.generation {
-                self.server_slow.set(true);
+                self.selection.server_slow.set(true);
             }
         };
         // A poll accepts a gateway's check as old as the polling interval.
-        let now = self.check_now.try_update_value(std::mem::take).unwrap_or(false);
+        let now = self.selection.check_now.try_update_value(std::mem::take).unwrap_or(false);
         let max_age = if now { 0 } else { self.config.with_value(|c| c.poll_seconds) };
         let result = self.api().status(entity, max_age, &progress).await;
         if !current(true) {
             return Some(true);
         }
-        self.checking.set(false);
-        self.server_slow.set(false);
+        self.selection.checking.set(false);
+        self.selection.server_slow.set(false);
         match result {
             Ok(report) => {
                 self.show(report, asked);
@@ -126,8 +172,8 @@ impl Ctx {
                 None
             }
             Err(e) => {
-                self.health.set(Health::Unreachable(e.trouble(), e.to_string()));
-                self.checked_at.set(Some(asked));
+                self.selection.health.set(Health::Unreachable(e.trouble(), e.to_string()));
+                self.selection.checked_at.set(Some(asked));
                 Some(false)
             }
         }
@@ -136,20 +182,20 @@ impl Ctx {
     /// Puts `report`, asked for at `asked`, on screen.
     pub(super) fn show(self, report: StatusReport, asked: f64) {
         let checked_at = asked - report.age_ms as f64;
-        self.checked_at.set(Some(checked_at));
+        self.selection.checked_at.set(Some(checked_at));
         let known = Known { health: Health::Known(report.clone()), checked_at };
-        self.statuses.update(|m| {
+        self.overview.statuses.update(|m| {
             m.insert(report.entity.clone(), known);
         });
-        self.health.set(Health::Known(report));
+        self.selection.health.set(Health::Known(report));
     }
 
     /// Applies a state of the connection (no ticket: only one connection
     /// runs) if `generation` is still the current one.
     pub(super) fn apply(self, generation: u64, health: Health, at: f64) {
         if self.generation() == generation {
-            self.health.set(health);
-            self.checked_at.set(Some(at));
+            self.selection.health.set(health);
+            self.selection.checked_at.set(Some(at));
         }
     }
 
@@ -161,14 +207,16 @@ impl Ctx {
     /// `generation` is the one the action was launched in: a selection or
     /// a sign-in since then (even back to the same entity) ends it.
     pub async fn confirm_available(self, entity: &str, generation: u64) -> Confirmation {
-        let same = move || self.generation() == generation && self.selected.get_untracked().as_deref() == Some(entity);
+        let same = move || {
+            self.generation() == generation && self.selection.selected.get_untracked().as_deref() == Some(entity)
+        };
         if !self.fresh() {
-            let before = self.checks.with_value(Checks::issued);
-            self.check_now.set_value(true);
+            let before = self.selection.checks.with_value(Checks::issued);
+            self.selection.check_now.set_value(true);
             self.restart_monitor();
             while same()
-                && self.session.get_untracked() == Session::SignedIn
-                && !self.checks.with_value(|c| c.answered_after(before))
+                && self.session.state.get_untracked() == Session::SignedIn
+                && !self.selection.checks.with_value(|c| c.answered_after(before))
             {
                 TimeoutFuture::new(50).await;
             }
@@ -187,6 +235,6 @@ impl Ctx {
 
     /// The status on screen was asked for less than [`FRESH_MS`] ago.
     pub(super) fn fresh(self) -> bool {
-        self.checked_at.get_untracked().is_some_and(|t| browser::now_ms() - t <= FRESH_MS)
+        self.selection.checked_at.get_untracked().is_some_and(|t| browser::now_ms() - t <= FRESH_MS)
     }
 }

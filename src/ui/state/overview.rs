@@ -2,11 +2,29 @@
 
 use super::*;
 
+/// The overview: whether it is shown, and every entity's status known.
+#[derive(Clone, Copy)]
+pub struct OverviewState {
+    /// The overview is shown (`?view=overview`) rather than one entity.
+    pub shown: RwSignal<bool>,
+    /// The statuses known, by entity.
+    pub statuses: RwSignal<HashMap<String, Known>>,
+}
+
+impl OverviewState {
+    pub(super) fn new() -> Self {
+        Self {
+            shown: RwSignal::new(browser::query_param("view").as_deref() == Some("overview")),
+            statuses: RwSignal::new(HashMap::new()),
+        }
+    }
+}
+
 impl Ctx {
     /// Shows the overview, or the selected entity.
     pub fn show_overview(self, overview: bool) {
         browser::set_query_param("view", if overview { "overview" } else { "entity" });
-        self.overview.set(overview);
+        self.overview.shown.set(overview);
         self.restart_monitor();
     }
 
@@ -18,7 +36,7 @@ impl Ctx {
         let mut failures = 0;
         let mut max_age = 0;
         loop {
-            let list = self.entities.get_untracked().unwrap_or_default();
+            let list = self.selection.entities.get_untracked().unwrap_or_default();
             round.set(true);
             let heard: Mutex<Vec<Row>> = Mutex::default();
             let on_row =
@@ -29,7 +47,7 @@ impl Ctx {
                     return;
                 }
                 let now = browser::now_ms();
-                self.statuses.update(|m| {
+                self.overview.statuses.update(|m| {
                     for (entity, row) in rows {
                         let known = match row {
                             Ok(report) => {

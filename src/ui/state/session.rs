@@ -3,6 +3,32 @@
 
 use super::*;
 
+/// The session: who is signed in, and how the tab signed them out.
+#[derive(Clone, Copy)]
+pub struct SessionState {
+    pub state: RwSignal<Session>,
+    /// The console's single sign-on token was refused.
+    pub sign_on_refused: RwSignal<bool>,
+    /// The tab signed the user out, and why.
+    pub ended: RwSignal<Option<Ended>>,
+    /// When the user last pressed a key, clicked or moved the pointer.
+    pub(super) last_input: StoredValue<f64>,
+    /// `(login, token)` from the URL fragment or the host page, used once.
+    pub(super) sign_on: StoredValue<Option<(String, String)>>,
+}
+
+impl SessionState {
+    pub(super) fn new() -> Self {
+        Self {
+            state: RwSignal::new(Session::Connecting),
+            sign_on_refused: RwSignal::new(false),
+            ended: RwSignal::new(None),
+            last_input: StoredValue::new(browser::now_ms()),
+            sign_on: StoredValue::new(None),
+        }
+    }
+}
+
 /// How often the topology of the user's entities is learnt again (every
 /// check also confirms the part it uses).
 pub(super) const TOPOLOGY_REFRESH_MS: u32 = 10 * 60 * 1000;
@@ -38,45 +64,46 @@ impl Ctx {
     /// it; while Medulla cannot be reached, tries again with the same
     /// back-off as the checks.
     pub fn connect(self) {
-        self.checks.update_value(Checks::new_generation);
-        self.session.set(Session::Connecting);
-        self.health.set(Health::Checking);
+        self.selection.checks.update_value(Checks::new_generation);
+        self.session.state.set(Session::Connecting);
+        self.selection.health.set(Health::Checking);
         self.run_in_background(self.connect_loop());
     }
 
     /// A token to sign in with when connecting.
     pub fn keep_sign_on(self, sign_on: Option<(String, String)>) {
-        self.sign_on.set_value(sign_on);
+        self.session.sign_on.set_value(sign_on);
     }
 
     /// Signs in with a token the host page handed over, then loads again.
     pub fn sign_on_with(self, login: String, token: String) {
-        self.sign_on.set_value(Some((login, token)));
-        self.sign_on_refused.set(false);
+        self.session.sign_on.set_value(Some((login, token)));
+        self.session.sign_on_refused.set(false);
         self.connect();
     }
 
     /// Connects, unless something (a sign-on) already did.
     pub fn connect_unless_started(self) {
-        if self.monitor.with_value(Option::is_none) {
+        if self.selection.monitor.with_value(Option::is_none) {
             self.connect();
         }
     }
 
     /// Shows `uuid` as soon as the entity list is there (at once if it is).
     pub fn request_entity(self, uuid: String) {
-        if self.entities.with_untracked(Option::is_some) {
-            if self.entity(&uuid).is_some() && self.selected.get_untracked().as_deref() != Some(uuid.as_str()) {
-                self.notice.set(None);
+        if self.selection.entities.with_untracked(Option::is_some) {
+            if self.entity(&uuid).is_some() && self.selection.selected.get_untracked().as_deref() != Some(uuid.as_str())
+            {
+                self.selection.notice.set(None);
                 self.select(uuid);
             }
         } else {
-            self.requested.set_value(Some(uuid));
+            self.selection.requested.set_value(Some(uuid));
         }
     }
 
     pub(super) async fn connect_loop(self) {
-        if let Some((login, token)) = self.sign_on.try_update_value(Option::take).flatten() {
+        if let Some((login, token)) = self.session.sign_on.try_update_value(Option::take).flatten() {
             // Medulla accepts a token until it expires: a sign-on lost to the
             // network is tried again; only a refusal says refused, and then
             // the login form shows, never the session of an earlier user.
@@ -96,7 +123,7 @@ impl Ctx {
                 }
             };
             if answer == Ok(false) {
-                self.sign_on_refused.set(true);
+                self.session.sign_on_refused.set(true);
                 return self.signed_out();
             }
             if answer == Ok(true) {
@@ -113,7 +140,7 @@ impl Ctx {
         // The entity to show is most likely known already: what serves it
         // (from a gateway: its status) is asked while the list loads, so
         // that its status is on screen one round after the list (with it).
-        let likely = self.requested.with_value(Clone::clone).or_else(|| browser::query_param("entity"));
+        let likely = self.selection.requested.with_value(Clone::clone).or_else(|| browser::query_param("entity"));
         // Only what can be an entity's id is sent to Medulla.
         let likely = likely.or_else(browser::remembered_entity).filter(|e| crate::domain::looks_like_entity_id(e));
         loop {
@@ -127,24 +154,27 @@ impl Ctx {
             match listed {
                 Ok(list) => {
                     self.learn_topology(&list);
-                    let requested = self.requested.try_update_value(Option::take).flatten();
+                    let requested = self.selection.requested.try_update_value(Option::take).flatten();
                     let requested = requested.filter(|u| list.iter().any(|e| &e.uuid == u));
                     let choice = requested.map(|u| (u, None)).or_else(|| initial_entity(&list));
-                    self.entities.set(Some(list));
-                    self.session.set(Session::SignedIn);
+                    self.selection.entities.set(Some(list));
+                    self.session.state.set(Session::SignedIn);
                     match choice {
                         Some((uuid, asked)) => {
-                            self.notice.set(asked);
+                            self.selection.notice.set(asked);
                             // Starts the checks, in place of this loop.
                             self.select(uuid);
                         }
-                        None => self.health.set(Health::Unreachable(Trouble::NoEntity, "getUserLocations: []".into())),
+                        None => self
+                            .selection
+                            .health
+                            .set(Health::Unreachable(Trouble::NoEntity, "getUserLocations: []".into())),
                     }
                     return;
                 }
                 Err(ApiError::SignedOut) => return self.signed_out(),
                 Err(e) => {
-                    self.session.set(Session::SignedIn);
+                    self.session.state.set(Session::SignedIn);
                     self.apply(generation, Health::Unreachable(e.trouble(), e.to_string()), browser::now_ms());
                     failures += 1;
                 }
@@ -162,7 +192,7 @@ impl Ctx {
         let api = self.api();
         let (task, handle) = abortable(async move {
             // After the first status: the user waits for that one.
-            while self.health.with_untracked(|h| *h == Health::Checking) {
+            while self.selection.health.with_untracked(|h| *h == Health::Checking) {
                 TimeoutFuture::new(100).await;
             }
             let mut again = false;
@@ -174,7 +204,7 @@ impl Ctx {
                 }
             }
         });
-        if let Some(previous) = self.learner.try_update_value(|l| l.replace(handle)).flatten() {
+        if let Some(previous) = self.selection.learner.try_update_value(|l| l.replace(handle)).flatten() {
             previous.abort();
         }
         spawn_local(async move {
@@ -187,40 +217,40 @@ impl Ctx {
     /// entity list is loaded again (the selection, in the URL, is kept when
     /// they may see it).
     pub fn reload_after_sign_in(self) {
-        self.entities.set(None);
-        self.statuses.set(HashMap::new());
+        self.selection.entities.set(None);
+        self.overview.statuses.set(HashMap::new());
         self.connect();
     }
 
     pub fn signed_out(self) {
         self.stop_monitor();
-        if let Some(learner) = self.learner.try_update_value(Option::take).flatten() {
+        if let Some(learner) = self.selection.learner.try_update_value(Option::take).flatten() {
             learner.abort();
         }
-        self.session.set(Session::SignedOut);
-        self.health.set(Health::SignedOut);
+        self.session.state.set(Session::SignedOut);
+        self.selection.health.set(Health::SignedOut);
     }
 
     /// A sign-in succeeded: a sign-out before it no longer holds.
     pub fn signed_in(self) {
         browser::set_signed_out_here(false);
-        self.ended.set(None);
-        self.last_input.set_value(browser::now_ms());
+        self.session.ended.set(None);
+        self.session.last_input.set_value(browser::now_ms());
     }
 
     /// Signs the user out: polling stops, nothing of theirs stays on
     /// screen, the session ends as far as the transport allows, and a
     /// reload shows the login form.
     pub fn sign_out(self, why: Ended) {
-        self.checks.update_value(Checks::new_generation);
+        self.selection.checks.update_value(Checks::new_generation);
         browser::set_signed_out_here(true);
         browser::forget_agent_session();
         self.signed_out();
-        self.entities.set(None);
-        self.statuses.set(HashMap::new());
-        self.selected.set(None);
-        self.checked_at.set(None);
-        self.ended.set(Some(why));
+        self.selection.entities.set(None);
+        self.overview.statuses.set(HashMap::new());
+        self.selection.selected.set(None);
+        self.selection.checked_at.set(None);
+        self.session.ended.set(Some(why));
         let api = self.api();
         // The session is over here whatever the answer: a gateway that
         // cannot be reached ends it at its own idle timeout.
@@ -236,14 +266,14 @@ impl Ctx {
         if idle_ms <= 0.0 {
             return;
         }
-        browser::on_user_input(move || self.last_input.set_value(browser::now_ms()));
+        browser::on_user_input(move || self.session.last_input.set_value(browser::now_ms()));
         // Looked at a few times per period, at most every 15 s.
         let every = (idle_ms / 6.0).clamp(500.0, 15_000.0) as u32;
         spawn_local(async move {
             loop {
                 TimeoutFuture::new(every).await;
-                let idle = browser::now_ms() - self.last_input.get_value();
-                if idle >= idle_ms && self.session.get_untracked() == Session::SignedIn {
+                let idle = browser::now_ms() - self.session.last_input.get_value();
+                if idle >= idle_ms && self.session.state.get_untracked() == Session::SignedIn {
                     self.sign_out(Ended::Idle);
                 }
             }
