@@ -3,7 +3,7 @@
 //! figures, and imaging actions that only run when it is Available.
 //!
 //! Layers, dependencies pointing one way: `ui` -> `api` -> `domain`
-//! (`address`, `config`, `i18n`, `number` and `sync` are pure helpers).
+//! (`address`, `config`, `i18n`, `number`, `sync` and `task` are helpers below them).
 
 pub mod address;
 pub mod api;
@@ -12,4 +12,5 @@ pub mod domain;
 pub mod i18n;
 pub mod number;
 pub mod sync;
+pub mod task;
 pub mod ui;

@@ -80,7 +80,7 @@ impl RestClient {
     pub fn look_ahead(&self, entity: &str, max_age: u32) {
         let (answers, ahead) = oneshot::channel();
         let (at, id) = (self.at.clone(), entity.to_string());
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn_now(async move {
             let _ = answers.send(at.status_answers(&id, max_age).await);
         });
         *lock(&self.ahead) = Some((entity.to_string(), ahead));

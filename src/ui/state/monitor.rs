@@ -89,12 +89,13 @@ impl Ctx {
     }
 
     /// Runs `task` as the one background loop, in place of the previous
-    /// one (whose request, if any, is aborted).
+    /// one (whose request, if any, is aborted); its first requests leave
+    /// now, before the screen is drawn again.
     pub(super) fn run_in_background(self, task: impl std::future::Future<Output = ()> + 'static) {
         self.stop_monitor();
         let (task, handle) = abortable(task);
         self.selection.monitor.set_value(Some(handle));
-        spawn_local(async move {
+        crate::task::spawn_now(async move {
             let _ = task.await;
         });
     }

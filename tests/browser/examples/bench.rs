@@ -17,6 +17,9 @@
 //!   of other entities' topology going on around it;
 //! - the selector: key press to the frame with the list narrowed, with
 //!   5,000 and 50,000 entities;
+//! - load: through a throttled link, cold and second visit (`BENCH_CHAIN=1`
+//!   prints each request with its round and times, `BENCH_PROFILE=1` where
+//!   a second visit's CPU time goes);
 //! - flat over time: the JS heap (after a garbage collection) and the DOM
 //!   after 10 and 1,000 check cycles, and timers and listeners left after
 //!   500 entity switches.
@@ -160,7 +163,7 @@ sorted.forEach((x, i) => {
   for (let j = 0; j < i; j++) if (sorted[j].responseEnd <= x.startTime) l = Math.max(l, level[j]);
   level.push(x.transferSize > 0 ? l + 1 : l);
 });
-const chain = sorted.map((e, i) => `${level[i]}:${e.name.split('/').pop().split('?')[0] || 'page'}`).join(' ');
+const chain = sorted.map((e, i) => `${level[i]}:${e.name.split('/').pop().split('?')[0] || 'page'}@${Math.round(e.startTime)}-${Math.round(e.responseEnd)}`).join(' ');
 return { bytes: sum(entries), api: sum(entries.filter(api)), rounds: Math.max(0, ...level),
          requests: entries.filter(e => e.transferSize > 0).length, chain };
 "#;
@@ -331,8 +334,18 @@ async fn one_load(b: &Browser, cold: bool) -> (f64, f64, f64, f64, f64) {
         cdp(b, "Network.clearBrowserCache", json!({})).await;
     }
     b.c.goto("about:blank").await.expect("a blank page");
+    // `BENCH_PROFILE=1`: where the browser spends a second visit's time.
+    let profile = !cold && std::env::var("BENCH_PROFILE").is_ok();
+    if profile {
+        cdp(b, "Profiler.enable", json!({})).await;
+        cdp(b, "Profiler.setSamplingInterval", json!({"interval": 100})).await;
+        cdp(b, "Profiler.start", json!({})).await;
+    }
     b.goto(&format!("/?entity={}", OWN.0)).await;
     let shown = b.c.execute_async(COLD, vec![json!(OWN.0), json!("available")]).await.expect("load measured");
+    if profile {
+        print_profile(&cdp(b, "Profiler.stop", json!({})).await["profile"]);
+    }
     let loaded = b.c.execute(LOADED, vec![]).await.expect("resources read");
     let number = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
     let (bytes, api) = (number(&loaded["bytes"]), number(&loaded["api"]));
@@ -632,4 +645,22 @@ async fn live_by_function(b: &Browser) -> String {
     top.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let top: Vec<String> = top.iter().take(5).map(|(f, n)| format!("{f} {n}")).collect();
     format!("sampled live {total} bytes; {}", top.join(", "))
+}
+
+/// The self time of a CPU profile by function (ms), the most first.
+fn print_profile(profile: &Value) {
+    let mut by: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    let deltas: Vec<f64> = profile["timeDeltas"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+    let interval = deltas.iter().sum::<f64>() / deltas.len().max(1) as f64 / 1000.0;
+    for node in profile["nodes"].as_array().into_iter().flatten() {
+        let frame = &node["callFrame"];
+        let url = frame["url"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+        let name = format!("{} {}", frame["functionName"].as_str().unwrap_or_default(), url);
+        *by.entry(name).or_default() += node["hitCount"].as_f64().unwrap_or(0.0) * interval;
+    }
+    let mut rows: Vec<_> = by.into_iter().collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (name, ms) in rows.iter().take(25) {
+        eprintln!("profile: {ms:7.1} ms  {name}");
+    }
 }
