@@ -1,3 +1,6 @@
+//! The tab's entry point: mounts the app, and says so in the page when a
+//! panic stops it (never a blank page).
+
 use medulla_imaging_status::i18n::Lang;
 use medulla_imaging_status::ui::App;
 

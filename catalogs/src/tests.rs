@@ -1,3 +1,6 @@
+//! The catalogs crate on small sources and catalogs: extraction, reading,
+//! merging, the checks and the plural rules.
+
 use super::*;
 
 #[test]
