@@ -3,13 +3,14 @@
 //! says of it.
 
 use crate::bodies;
+use crate::metrics::ServerCheck;
 use crate::server::Gateway;
 use crate::sessions::{Priority, UserSession};
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
 use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving, TOPOLOGY_VALID_MS};
 use medulla_imaging_status::api::{ApiError, ImagingApi, Progress, SyncOutcome};
-use medulla_imaging_status::domain::StatusReport;
+use medulla_imaging_status::domain::{ServerStatus, StatusReport};
 use medulla_imaging_status::sync::lock;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -171,9 +172,34 @@ impl Gateway {
             .await
     }
 
-    /// Records in the history the final status of a check begun at `at`.
+    /// Records in the history the final status of a check begun at `at`,
+    /// and, when it is an imaging server's, in that server's series.
     pub(crate) fn observe(&self, report: &StatusReport, at: SystemTime) {
         lock(&self.history).observe(report, ms(at));
+        if report.status == ServerStatus::NotLinked {
+            return;
+        }
+        let store = match &report.status {
+            ServerStatus::Available(figures) => figures.image_store.as_ref(),
+            _ => None,
+        };
+        let owner_name = self.entity_name(&report.entity);
+        self.metrics.server_checked(&ServerCheck {
+            owner_id: &report.entity,
+            owner_name: owner_name.as_deref().unwrap_or(&report.entity),
+            status: bodies::status_of(&report.status).as_str(),
+            store_free_bytes: store.map(|s| s.free_mib.saturating_mul(1024 * 1024)),
+            checked_at_seconds: at.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64()),
+        });
+    }
+
+    /// The full path of entity `id`, from the lists the sessions hold.
+    fn entity_name(&self, id: &str) -> Option<String> {
+        let lists = lock(&self.entity_lists);
+        lists
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .find_map(|list| list.iter().find(|e| e.uuid == id).map(|e| e.completename.clone()))
     }
 
     /// `entity` served by no imaging server, as learnt at `at`.

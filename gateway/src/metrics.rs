@@ -1,8 +1,11 @@
 //! `/metrics`, in the OpenMetrics text Prometheus scrapes, written by
-//! prometheus-client (which escapes label values): the last status of each
-//! entity asked about, the agent checks by outcome and their time, the
-//! requests answered, and the agent calls in progress.
+//! prometheus-client (which escapes label values): per imaging server (by
+//! the id and full path of the entity that owns it) whether it is up, its
+//! status, its image store's free space and when it was last checked; the
+//! last status of each entity asked about; the agent checks by outcome and
+//! their time, the requests answered, and the agent calls in progress.
 
+use medulla_imaging_status::sync::lock;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -10,6 +13,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -17,6 +21,32 @@ use std::time::Duration;
 struct StatusLabels {
     entity: String,
     status: &'static str,
+}
+
+/// An imaging server, by the entity that owns it.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServerLabels {
+    owner_id: String,
+    owner_name: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServerStatusLabels {
+    owner_id: String,
+    owner_name: String,
+    status: &'static str,
+}
+
+/// What a check of an imaging server said, for its series.
+pub struct ServerCheck<'a> {
+    pub owner_id: &'a str,
+    pub owner_name: &'a str,
+    /// Its status, as the contract names it (`available`, `offline`...).
+    pub status: &'static str,
+    /// Its image store's free space, when it answered with it.
+    pub store_free_bytes: Option<u64>,
+    /// When the check began, in seconds since 1970.
+    pub checked_at_seconds: f64,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -31,6 +61,12 @@ struct KindLabels {
 
 pub struct Metrics {
     registry: Registry,
+    server_up: Family<ServerLabels, Gauge>,
+    server_status: Family<ServerStatusLabels, Gauge>,
+    store_free_bytes: Family<ServerLabels, Gauge>,
+    last_check: Family<ServerLabels, Gauge<f64, AtomicU64>>,
+    /// The status last said of each server, to take its old label off.
+    server_said: Mutex<HashMap<ServerLabels, &'static str>>,
     statuses: Family<StatusLabels, Gauge>,
     /// The status last reported of each entity, to take its old label off.
     reported: Mutex<HashMap<String, &'static str>>,
@@ -43,8 +79,28 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("medulla_imaging");
+        let server_up = Family::<ServerLabels, Gauge>::default();
+        registry.register("server_up", "Whether the imaging server was Available at its last check", server_up.clone());
+        let server_status = Family::<ServerStatusLabels, Gauge>::default();
+        registry.register(
+            "server_status",
+            "The status of the imaging server at its last check (1 for its status)",
+            server_status.clone(),
+        );
+        let store_free_bytes = Family::<ServerLabels, Gauge>::default();
+        registry.register(
+            "store_free_bytes",
+            "Free space of the imaging server's image store, as of its last check that read it",
+            store_free_bytes.clone(),
+        );
+        let last_check = Family::<ServerLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "server_last_check_timestamp_seconds",
+            "When the imaging server's last check began",
+            last_check.clone(),
+        );
         let statuses = Family::<StatusLabels, Gauge>::default();
-        registry.register("server_status", "The last status checked, per entity (1 for its status)", statuses.clone());
+        registry.register("entity_status", "The last status reported, per entity (1 for its status)", statuses.clone());
         let checks = Family::<OutcomeLabels, Counter>::default();
         registry.register("agent_checks", "Status checks made of the MMC agent, by outcome", checks.clone());
         // From 50 ms to the agent's 30 s wait for a dead host and past it.
@@ -58,15 +114,44 @@ impl Default for Metrics {
             "Calls to the MMC agent in progress (agent: its own; server: waiting on an imaging server)",
             calls_in_flight.clone(),
         );
-        Self { registry, statuses, reported: Mutex::default(), checks, check_seconds, requests, calls_in_flight }
+        Self {
+            registry,
+            server_up,
+            server_status,
+            store_free_bytes,
+            last_check,
+            server_said: Mutex::default(),
+            statuses,
+            reported: Mutex::default(),
+            checks,
+            check_seconds,
+            requests,
+            calls_in_flight,
+        }
     }
 }
 
 impl Metrics {
+    /// What a check of an imaging server said.
+    pub fn server_checked(&self, check: &ServerCheck) {
+        let server = ServerLabels { owner_id: check.owner_id.to_string(), owner_name: check.owner_name.to_string() };
+        let previous = lock(&self.server_said).insert(server.clone(), check.status);
+        if let Some(previous) = previous.filter(|p| *p != check.status) {
+            let (owner_id, owner_name) = (server.owner_id.clone(), server.owner_name.clone());
+            self.server_status.remove(&ServerStatusLabels { owner_id, owner_name, status: previous });
+        }
+        let (owner_id, owner_name) = (server.owner_id.clone(), server.owner_name.clone());
+        self.server_status.get_or_create(&ServerStatusLabels { owner_id, owner_name, status: check.status }).set(1);
+        self.server_up.get_or_create(&server).set(i64::from(check.status == "available"));
+        if let Some(free) = check.store_free_bytes {
+            self.store_free_bytes.get_or_create(&server).set(i64::try_from(free).unwrap_or(i64::MAX));
+        }
+        self.last_check.get_or_create(&server).set(check.checked_at_seconds);
+    }
+
     /// `entity`'s status is now `status`.
     pub fn reported(&self, entity: &str, status: &'static str) {
-        let previous =
-            self.reported.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(entity.to_string(), status);
+        let previous = lock(&self.reported).insert(entity.to_string(), status);
         if let Some(previous) = previous.filter(|p| *p != status) {
             self.statuses.remove(&StatusLabels { entity: entity.to_string(), status: previous });
         }
@@ -107,7 +192,7 @@ mod tests {
         m.checked("ok", Duration::from_millis(70));
         m.answered();
         let text = m.text((2, 1));
-        assert!(text.contains("medulla_imaging_server_status{entity=\"UUID0\",status=\"available\"} 1"), "{text}");
+        assert!(text.contains("medulla_imaging_entity_status{entity=\"UUID0\",status=\"available\"} 1"), "{text}");
         assert_eq!(text.matches("entity=\"UUID0\"").count(), 1, "the old status is taken off:\n{text}");
         assert!(text.contains(r#"entity="UUI\"D\n1""#), "escaped:\n{text}");
         assert!(text.contains("medulla_imaging_agent_checks_total{outcome=\"ok\"} 1"), "{text}");
@@ -115,5 +200,30 @@ mod tests {
         assert!(text.contains("medulla_imaging_gateway_requests_total 1"), "{text}");
         assert!(text.contains("medulla_imaging_agent_calls_in_flight{kind=\"agent\"} 2"), "{text}");
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    }
+
+    #[test]
+    fn each_imaging_server_has_its_series_by_owner() {
+        let m = Metrics::default();
+        let check = |status, free| ServerCheck {
+            owner_id: "UUID2",
+            owner_name: "General > Public",
+            status,
+            store_free_bytes: free,
+            checked_at_seconds: 1_796_000_000.5,
+        };
+        m.server_checked(&check("available", Some(80_000_000_000)));
+        m.server_checked(&check("offline", None));
+        let text = m.text((0, 0));
+        let labels = r#"owner_id="UUID2",owner_name="General > Public""#;
+        for line in [
+            format!("medulla_imaging_server_up{{{labels}}} 0"),
+            format!("medulla_imaging_server_status{{{labels},status=\"offline\"}} 1"),
+            format!("medulla_imaging_store_free_bytes{{{labels}}} 80000000000"),
+            format!("medulla_imaging_server_last_check_timestamp_seconds{{{labels}}} 1796000000.5"),
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        }
+        assert!(!text.contains(r#"status="available""#), "the old status is taken off:\n{text}");
     }
 }

@@ -223,13 +223,28 @@ async fn health_and_metrics() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for line in [
-        "medulla_imaging_server_status{entity=\"UUID0\",status=\"offline\"} 1",
-        "medulla_imaging_server_status{entity=\"UUID2\",status=\"available\"} 1",
+        "medulla_imaging_entity_status{entity=\"UUID0\",status=\"offline\"} 1",
+        "medulla_imaging_entity_status{entity=\"UUID2\",status=\"available\"} 1",
         "medulla_imaging_agent_checks_total{outcome=\"ok\"} 2",
         "medulla_imaging_agent_check_seconds_count 2",
+        // Per imaging server, by the entity that owns it.
+        "medulla_imaging_server_up{owner_id=\"UUID0\",owner_name=\"General\"} 0",
+        "medulla_imaging_server_up{owner_id=\"UUID2\",owner_name=\"General > Public\"} 1",
+        "medulla_imaging_server_status{owner_id=\"UUID0\",owner_name=\"General\",status=\"offline\"} 1",
+        "medulla_imaging_server_status{owner_id=\"UUID2\",owner_name=\"General > Public\",status=\"available\"} 1",
     ] {
         assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
     }
+    let public = "{owner_id=\"UUID2\",owner_name=\"General > Public\"}";
+    let value = |name: &str| {
+        let prefix = format!("{name}{public} ");
+        text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|v| v.parse::<f64>().ok())
+    };
+    let free = value("medulla_imaging_store_free_bytes").expect("Public's free space");
+    assert!(free > 1e9, "{free} bytes free:\n{text}");
+    let checked = value("medulla_imaging_server_last_check_timestamp_seconds").expect("Public's last check");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs_f64();
+    assert!((now - 60.0..=now).contains(&checked), "checked at {checked}, now {now}");
 }
 
 /// The gateway keeps what serves each entity: a status asked again is one
