@@ -47,6 +47,11 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 fi
+if ! command -v promtool >/dev/null; then
+  step "apt-get install prometheus (its promtool checks the packaged alerting rules)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+fi
 if ! command -v firefox-esr >/dev/null; then
   step "apt-get install firefox-esr (the browser suite also runs in Firefox ESR)"
   apt-get update

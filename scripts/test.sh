@@ -17,6 +17,9 @@ for po in locale/imaging-status.pot locale/*/LC_MESSAGES/*.po; do
 done
 cargo run -q -p catalogs -- check
 
+echo "==> the packaged Prometheus alerting rules: promtool's check and their unit tests"
+promtool check rules prometheus/medulla-imaging.rules.yml
+(cd prometheus && promtool test rules medulla-imaging.rules.test.yml)
 echo "==> native unit tests"
 cargo test --workspace --exclude browser-tests
 
