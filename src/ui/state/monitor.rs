@@ -25,6 +25,10 @@ pub struct Selection {
     /// The next check must be made now, not taken from a gateway's shared
     /// check ("Refresh now", the re-check before an action).
     pub(super) check_now: StoredValue<bool>,
+    /// The status on screen comes from a check made now, which also
+    /// confirmed what serves the entity (a poll's may use a topology learnt
+    /// minutes ago): what an imaging action may launch on.
+    pub(super) confirmed: StoredValue<bool>,
     pub(super) monitor: StoredValue<Option<AbortHandle>>,
     /// Learns the entities' topology in the background.
     pub(super) learner: StoredValue<Option<AbortHandle>>,
@@ -43,6 +47,7 @@ impl Selection {
             checks: StoredValue::new(Checks::default()),
             requested: StoredValue::new(None),
             check_now: StoredValue::new(false),
+            confirmed: StoredValue::new(false),
             monitor: StoredValue::new(None),
             learner: StoredValue::new(None),
         }
@@ -144,19 +149,20 @@ impl Ctx {
                 && self.selection.selected.get_untracked().as_deref() == Some(entity)
         };
         self.selection.checking.set(true);
+        // A poll accepts a gateway's check as old as the polling interval,
+        // and a topology learnt or confirmed within minutes.
+        let now = self.selection.check_now.try_update_value(std::mem::take).unwrap_or(false);
+        let max_age = if now { 0 } else { self.config.with_value(|c| c.poll_seconds) };
         let progress = move |p: Progress| {
             if let Progress::Provisional(report) = p {
                 if current(false) {
-                    self.show(report, asked);
+                    self.show(report, asked, now);
                 }
             }
             if self.generation() == ticket.generation {
                 self.selection.server_slow.set(true);
             }
         };
-        // A poll accepts a gateway's check as old as the polling interval.
-        let now = self.selection.check_now.try_update_value(std::mem::take).unwrap_or(false);
-        let max_age = if now { 0 } else { self.config.with_value(|c| c.poll_seconds) };
         let result = self.api().status(entity, max_age, &progress).await;
         if !current(true) {
             return Some(true);
@@ -165,7 +171,7 @@ impl Ctx {
         self.selection.server_slow.set(false);
         match result {
             Ok(report) => {
-                self.show(report, asked);
+                self.show(report, asked, now);
                 Some(true)
             }
             Err(ApiError::SignedOut) => {
@@ -173,6 +179,7 @@ impl Ctx {
                 None
             }
             Err(e) => {
+                self.selection.confirmed.set_value(false);
                 self.selection.health.set(Health::Unreachable(e.trouble(), e.to_string()));
                 self.selection.checked_at.set(Some(asked));
                 Some(false)
@@ -180,8 +187,10 @@ impl Ctx {
         }
     }
 
-    /// Puts `report`, asked for at `asked`, on screen.
-    pub(super) fn show(self, report: StatusReport, asked: f64) {
+    /// Puts `report`, asked for at `asked` (by a check made now, which
+    /// `confirmed` what serves the entity, or not), on screen.
+    pub(super) fn show(self, report: StatusReport, asked: f64, confirmed: bool) {
+        self.selection.confirmed.set_value(confirmed);
         let checked_at = asked - report.age_ms as f64;
         self.selection.checked_at.set(Some(checked_at));
         let known = Known { health: Health::Known(report.clone()), checked_at };
@@ -200,7 +209,9 @@ impl Ctx {
         }
     }
 
-    /// Re-checks when the last check is older than [`FRESH_MS`]; then says
+    /// Re-checks, now, unless the status on screen comes from a check made
+    /// now less than [`FRESH_MS`] ago (a poll's may rest on a topology
+    /// learnt minutes ago, and a server re-linked since); then says
     /// whether imaging actions may still run on `entity`. The check is the
     /// monitor's, started now in place of the one in flight; the answer is
     /// the first status it puts on screen (an Offline known from the relay
@@ -211,7 +222,7 @@ impl Ctx {
         let same = move || {
             self.generation() == generation && self.selection.selected.get_untracked().as_deref() == Some(entity)
         };
-        if !self.fresh() {
+        if !self.fresh() || !self.selection.confirmed.get_value() {
             let before = self.selection.checks.with_value(Checks::issued);
             self.selection.check_now.set_value(true);
             self.restart_monitor();

@@ -69,6 +69,24 @@ async fn action_rechecks_a_stale_status_and_refuses_to_run(t: Transport) {
     b.close().await;
 }
 
+/// An action confirms what serves the entity, even right after a check: a
+/// poll's check may rest on a topology learnt minutes ago, and the server
+/// may have been re-linked since.
+async fn an_action_confirms_what_serves_the_entity(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    // Library gets an imaging server of its own, which is down; the status
+    // on screen (Public's server, Available) is a second old.
+    b.control(json!({"entity": "UUID3", "status": "offline"}));
+    let before = b.url().await;
+    b.button("Create a reference image").await.click().await.expect("clicked");
+    b.wait_status("offline").await;
+    b.find("//*[contains(., 'Not launched: the imaging server is no longer Available.')]").await;
+    assert_eq!(b.url().await, before, "the console page must not open");
+    b.close().await;
+}
+
 /// Regression: an action whose re-check was still running when the user
 /// switched to another entity and back launched anyway, bound to the entity
 /// id only. It dies with the selection it was launched in.
@@ -168,6 +186,7 @@ on_both_transports!(
     actions_open_the_console_pages_of_the_entity,
     synchronisation_reports_success_and_the_reasons_of_failure,
     action_rechecks_a_stale_status_and_refuses_to_run,
+    an_action_confirms_what_serves_the_entity,
     a_double_click_launches_once,
     a_pending_action_dies_when_the_selection_changes
 );
