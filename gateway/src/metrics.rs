@@ -49,6 +49,34 @@ pub struct ServerCheck<'a> {
     pub checked_at_seconds: f64,
 }
 
+/// A gauge family in which each key has one status at a time (1 on its
+/// label): a new status takes the key's old label off.
+struct OneStatus<K, L> {
+    family: Family<L, Gauge>,
+    said: Mutex<HashMap<K, &'static str>>,
+    label: fn(&K, &'static str) -> L,
+}
+
+impl<K, L> OneStatus<K, L>
+where
+    K: Clone + Eq + std::hash::Hash,
+    L: Clone + std::fmt::Debug + std::hash::Hash + Eq + EncodeLabelSet + Send + Sync + 'static,
+{
+    fn registered(registry: &mut Registry, name: &str, help: &str, label: fn(&K, &'static str) -> L) -> Self {
+        let family = Family::<L, Gauge>::default();
+        registry.register(name, help, family.clone());
+        Self { family, said: Mutex::default(), label }
+    }
+
+    fn set(&self, key: &K, status: &'static str) {
+        let previous = lock(&self.said).insert(key.clone(), status);
+        if let Some(previous) = previous.filter(|p| *p != status) {
+            self.family.remove(&(self.label)(key, previous));
+        }
+        self.family.get_or_create(&(self.label)(key, status)).set(1);
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
@@ -62,14 +90,10 @@ struct KindLabels {
 pub struct Metrics {
     registry: Registry,
     server_up: Family<ServerLabels, Gauge>,
-    server_status: Family<ServerStatusLabels, Gauge>,
+    server_status: OneStatus<ServerLabels, ServerStatusLabels>,
     store_free_bytes: Family<ServerLabels, Gauge>,
     last_check: Family<ServerLabels, Gauge<f64, AtomicU64>>,
-    /// The status last said of each server, to take its old label off.
-    server_said: Mutex<HashMap<ServerLabels, &'static str>>,
-    statuses: Family<StatusLabels, Gauge>,
-    /// The status last reported of each entity, to take its old label off.
-    reported: Mutex<HashMap<String, &'static str>>,
+    statuses: OneStatus<String, StatusLabels>,
     checks: Family<OutcomeLabels, Counter>,
     check_seconds: Histogram,
     requests: Counter,
@@ -81,11 +105,15 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("medulla_imaging");
         let server_up = Family::<ServerLabels, Gauge>::default();
         registry.register("server_up", "Whether the imaging server was Available at its last check", server_up.clone());
-        let server_status = Family::<ServerStatusLabels, Gauge>::default();
-        registry.register(
+        let server_status = OneStatus::registered(
+            &mut registry,
             "server_status",
             "The status of the imaging server at its last check (1 for its status)",
-            server_status.clone(),
+            |s: &ServerLabels, status| ServerStatusLabels {
+                owner_id: s.owner_id.clone(),
+                owner_name: s.owner_name.clone(),
+                status,
+            },
         );
         let store_free_bytes = Family::<ServerLabels, Gauge>::default();
         registry.register(
@@ -99,8 +127,12 @@ impl Default for Metrics {
             "When the imaging server's last check began",
             last_check.clone(),
         );
-        let statuses = Family::<StatusLabels, Gauge>::default();
-        registry.register("entity_status", "The last status reported, per entity (1 for its status)", statuses.clone());
+        let statuses = OneStatus::registered(
+            &mut registry,
+            "entity_status",
+            "The last status reported, per entity (1 for its status)",
+            |entity: &String, status| StatusLabels { entity: entity.clone(), status },
+        );
         let checks = Family::<OutcomeLabels, Counter>::default();
         registry.register("agent_checks", "Status checks made of the MMC agent, by outcome", checks.clone());
         // From 50 ms to the agent's 30 s wait for a dead host and past it.
@@ -120,9 +152,7 @@ impl Default for Metrics {
             server_status,
             store_free_bytes,
             last_check,
-            server_said: Mutex::default(),
             statuses,
-            reported: Mutex::default(),
             checks,
             check_seconds,
             requests,
@@ -135,13 +165,7 @@ impl Metrics {
     /// What a check of an imaging server said.
     pub fn server_checked(&self, check: &ServerCheck) {
         let server = ServerLabels { owner_id: check.owner_id.to_string(), owner_name: check.owner_name.to_string() };
-        let previous = lock(&self.server_said).insert(server.clone(), check.status);
-        if let Some(previous) = previous.filter(|p| *p != check.status) {
-            let (owner_id, owner_name) = (server.owner_id.clone(), server.owner_name.clone());
-            self.server_status.remove(&ServerStatusLabels { owner_id, owner_name, status: previous });
-        }
-        let (owner_id, owner_name) = (server.owner_id.clone(), server.owner_name.clone());
-        self.server_status.get_or_create(&ServerStatusLabels { owner_id, owner_name, status: check.status }).set(1);
+        self.server_status.set(&server, check.status);
         self.server_up.get_or_create(&server).set(i64::from(check.status == "available"));
         if let Some(free) = check.store_free_bytes {
             self.store_free_bytes.get_or_create(&server).set(i64::try_from(free).unwrap_or(i64::MAX));
@@ -151,11 +175,7 @@ impl Metrics {
 
     /// `entity`'s status is now `status`.
     pub fn reported(&self, entity: &str, status: &'static str) {
-        let previous = lock(&self.reported).insert(entity.to_string(), status);
-        if let Some(previous) = previous.filter(|p| *p != status) {
-            self.statuses.remove(&StatusLabels { entity: entity.to_string(), status: previous });
-        }
-        self.statuses.get_or_create(&StatusLabels { entity: entity.to_string(), status }).set(1);
+        self.statuses.set(&entity.to_string(), status);
     }
 
     /// A check of the agent ended with `outcome` (`ok` or the error's kind).

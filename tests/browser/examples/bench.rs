@@ -193,14 +193,6 @@ fn asks_status(c: &medulla_sim::Logged) -> bool {
     c.method == "imaging.getGlobalStatus" || c.method.ends_with("/imaging-server-status")
 }
 
-/// The switch's own calls logged since `mark` that came before its first
-/// status request.
-fn before_status(b: &Browser, mark: usize, to: &str) -> usize {
-    let log = b.sim.sim.call_log();
-    let own: Vec<_> = log.get(mark..).unwrap_or_default().iter().filter(|c| own_call(c, to)).collect();
-    own.iter().position(|c| asks_status(c)).unwrap_or(own.len())
-}
-
 /// Whether a logged call is the switch's own: about the entity shown or
 /// the owner of its server (Public), or about none (the relay list); not
 /// the learning of the other entities' topology going on around it.
@@ -208,22 +200,31 @@ fn own_call(c: &medulla_sim::Logged, to: &str) -> bool {
     c.entity.as_deref().is_none_or(|e| e == to || e == OWN.0)
 }
 
-/// The switch's own calls logged since `mark` until the status showed
-/// (`shown_ms`): how many, and in how many sequential rounds (a call sent
-/// more than half a `delay` after its round began begins the next one, as
-/// [`medulla_sim::Sim::rounds`] counts).
-fn own_calls(b: &Browser, mark: usize, to: &str, shown_ms: u64, delay: u64) -> (usize, usize) {
+/// The switch's own calls, among those logged since its click.
+fn own_since(b: &Browser, mark: usize, to: &str) -> Vec<medulla_sim::Logged> {
     let log = b.sim.sim.call_log();
-    let own: Vec<_> =
-        log.get(mark..).unwrap_or_default().iter().filter(|c| own_call(c, to) && c.at_ms <= shown_ms).collect();
+    log.get(mark..).unwrap_or_default().iter().filter(|c| own_call(c, to)).cloned().collect()
+}
+
+/// How many of `own` came before the first status request.
+fn before_status(own: &[medulla_sim::Logged]) -> usize {
+    own.iter().position(asks_status).unwrap_or(own.len())
+}
+
+/// Of `own`, those until the status showed (`shown_ms`): how many, and in
+/// how many sequential rounds (a call sent more than half a `delay` after
+/// its round began begins the next one, as [`medulla_sim::Sim::rounds`]
+/// counts).
+fn own_calls(own: &[medulla_sim::Logged], shown_ms: u64, delay: u64) -> (usize, usize) {
+    let until: Vec<_> = own.iter().filter(|c| c.at_ms <= shown_ms).collect();
     let mut rounds = 0;
     let mut began = None;
-    for c in &own {
+    for c in &until {
         if delay > 0 && began.is_none_or(|b: u64| c.at_ms > b + delay / 2) {
             (rounds, began) = (rounds + 1, Some(c.at_ms));
         }
     }
-    (own.len(), rounds)
+    (until.len(), rounds)
 }
 
 /// Switches to `to` through the selector: time, rounds, requests (the
@@ -241,8 +242,10 @@ async fn switch(b: &Browser, to: (&str, &str), delay: u64) -> (f64, usize, usize
     let mark = b.sim.sim.call_log().len();
     option.click().await.expect("chosen");
     let ms = until_value(b, ELAPSED).await;
-    let (calls, rounds) = own_calls(b, mark, to.0, b.sim.sim.now_ms(), delay);
-    (ms, rounds, calls, before_status(b, mark, to.0))
+    let shown_ms = b.sim.sim.now_ms();
+    let own = own_since(b, mark, to.0);
+    let (calls, rounds) = own_calls(&own, shown_ms, delay);
+    (ms, rounds, calls, before_status(&own))
 }
 
 /// Reloads `?entity=`: time, rounds, requests.
