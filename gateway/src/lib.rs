@@ -18,6 +18,7 @@ pub mod settings;
 pub mod shared;
 pub mod sign_in;
 pub mod single_flight;
+pub mod store;
 pub mod throttle;
 
 pub use agent_http::AgentHttp;

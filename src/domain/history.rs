@@ -4,7 +4,7 @@
 //! tab keeps one for the checks it makes itself; the gateway keeps one for
 //! every user, and sends what it knows with each status.
 
-use super::{ServerFigures, ServerStatus, StatusReport};
+use super::{ServerFigures, ServerStatus, StatusKind, StatusReport};
 use std::collections::HashMap;
 
 /// Since when the status of a report holds, counted back from its check.
@@ -25,30 +25,24 @@ pub struct LastKnown {
     pub age_ms: u64,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Available,
-    ConnectionError,
-    Offline,
-    NotLinked,
-}
-
-fn kind(status: &ServerStatus) -> Kind {
-    match status {
-        ServerStatus::Available(_) => Kind::Available,
-        ServerStatus::ConnectionError => Kind::ConnectionError,
-        ServerStatus::Offline(_) => Kind::Offline,
-        ServerStatus::NotLinked => Kind::NotLinked,
-    }
-}
-
 struct Record {
-    kind: Kind,
+    kind: StatusKind,
     since: u64,
     change_seen: bool,
     /// The newest check recorded: an older one arriving late is ignored.
     last_check: u64,
     last_available: Option<(Box<ServerFigures>, u64)>,
+}
+
+/// What a store kept of a server, for [`History::restore`] (times in ms
+/// since 1970).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kept {
+    pub kind: StatusKind,
+    pub since: u64,
+    pub change_seen: bool,
+    pub last_check: u64,
+    pub last_available: Option<(Box<ServerFigures>, u64)>,
 }
 
 /// Statuses as the checks saw them, times in ms since 1970 by the keeper's
@@ -62,7 +56,7 @@ impl History {
     /// Records the final status `report` says, of a check made at `at`.
     /// A provisional status is never recorded: only what a check ends on.
     pub fn observe(&mut self, report: &StatusReport, at: u64) {
-        let now = kind(&report.status);
+        let now = StatusKind::of(&report.status);
         let available = match &report.status {
             ServerStatus::Available(figures) => Some((figures.clone(), at)),
             _ => None,
@@ -91,7 +85,7 @@ impl History {
     /// the server's last figures.
     pub fn annotate(&self, report: &mut StatusReport, at: u64) {
         let Some(r) = self.records.get(report.server_key()) else { return };
-        report.since = (r.kind == kind(&report.status))
+        report.since = (r.kind == StatusKind::of(&report.status))
             .then(|| Since { held_ms: at.saturating_sub(r.since), change_seen: r.change_seen });
         report.last_available = match (&report.status, &r.last_available) {
             (ServerStatus::Available(_), _) | (_, None) => None,
@@ -99,6 +93,20 @@ impl History {
                 Some(LastKnown { figures: figures.clone(), age_ms: at.saturating_sub(*read) })
             }
         };
+    }
+
+    /// What a store kept of a server (`key`) before this keeper began: its
+    /// status since `since` (seen to begin: `change_seen`), last checked
+    /// at `last_check`, and its last figures read at their time.
+    pub fn restore(&mut self, key: &str, kept: Kept) {
+        let record = Record {
+            kind: kept.kind,
+            since: kept.since,
+            change_seen: kept.change_seen,
+            last_check: kept.last_check,
+            last_available: kept.last_available,
+        };
+        self.records.insert(key.to_string(), record);
     }
 
     /// [`History::observe`] then [`History::annotate`].

@@ -32,6 +32,40 @@ pub enum ServerStatus {
     NotLinked,
 }
 
+/// A status without its details: what a history keeps and compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    Available,
+    ConnectionError,
+    Offline,
+    NotLinked,
+}
+
+impl StatusKind {
+    pub fn of(status: &ServerStatus) -> Self {
+        match status {
+            ServerStatus::Available(_) => Self::Available,
+            ServerStatus::ConnectionError => Self::ConnectionError,
+            ServerStatus::Offline(_) => Self::Offline,
+            ServerStatus::NotLinked => Self::NotLinked,
+        }
+    }
+
+    /// As the REST contract spells it (`available`, `connection_error`...).
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::ConnectionError => "connection_error",
+            Self::Offline => "offline",
+            Self::NotLinked => "not_linked",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<Self> {
+        [Self::Available, Self::ConnectionError, Self::Offline, Self::NotLinked].into_iter().find(|k| k.word() == word)
+    }
+}
+
 /// Everything known of an entity's imaging server after one check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusReport {

@@ -142,7 +142,9 @@ pub fn report_for(body: &[u8], entity: &str, server_now_ms: i64) -> Result<Statu
     Ok(report)
 }
 
-pub(super) fn figures_from(s: wire::Statistics) -> ServerFigures {
+/// The figures a contract's `statistics` says (the gateway's history
+/// reads back those it stored the same way).
+pub fn figures_from(s: wire::Statistics) -> ServerFigures {
     ServerFigures {
         registered: s.computers.registered,
         custom_menus: s.computers.with_custom_boot_menu,
