@@ -25,6 +25,15 @@ pub fn status_of(status: &ServerStatus) -> wire::Status {
     }
 }
 
+/// What the relay of a server not available says (the contract's `relay`).
+pub fn relay(status: &ServerStatus) -> Option<wire::Relay> {
+    match status {
+        ServerStatus::ConnectionError => Some(wire::Relay::Present),
+        ServerStatus::Offline(relay) => Some(relay_of(*relay)),
+        _ => None,
+    }
+}
+
 fn relay_of(relay: RelayPresence) -> wire::Relay {
     match relay {
         RelayPresence::Present => wire::Relay::Present,
@@ -60,7 +69,7 @@ fn bytes(kib: u64) -> u64 {
     kib.saturating_mul(1024)
 }
 
-fn statistics(f: &ServerFigures) -> wire::Statistics {
+pub fn statistics(f: &ServerFigures) -> wire::Statistics {
     wire::Statistics {
         computers: wire::Computers {
             registered: f.registered,
@@ -108,11 +117,7 @@ pub fn rfc3339(at: SystemTime) -> String {
 /// entity's full path.
 pub fn status(report: &StatusReport, checked_at: SystemTime, path_of: impl Fn(&str) -> String) -> wire::ServerStatus {
     let before_check = |ms: u64| rfc3339(checked_at.checked_sub(Duration::from_millis(ms)).unwrap_or(UNIX_EPOCH));
-    let relay = match &report.status {
-        ServerStatus::ConnectionError => Some(wire::Relay::Present),
-        ServerStatus::Offline(relay) => Some(relay_of(*relay)),
-        _ => None,
-    };
+    let relay = relay(&report.status);
     let live = match &report.status {
         ServerStatus::Available(f) => Some(statistics(f)),
         _ => None,

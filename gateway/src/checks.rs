@@ -9,8 +9,9 @@ use crate::sessions::{Priority, UserSession};
 use futures::future::{select, Either};
 use futures::stream::{self, StreamExt};
 use medulla_imaging_status::api::mmc_agent::{server_key, still_serving, ServerConfig, Serving, TOPOLOGY_VALID_MS};
+use medulla_imaging_status::api::rest::wire;
 use medulla_imaging_status::api::{ApiError, ImagingApi, Progress, SyncOutcome};
-use medulla_imaging_status::domain::{ServerStatus, StatusReport};
+use medulla_imaging_status::domain::{ServerStatus, StatusKind, StatusReport};
 use medulla_imaging_status::sync::lock;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -184,6 +185,19 @@ impl Gateway {
             _ => None,
         };
         let owner_name = self.entity_name(&report.entity);
+        if let Some(store) = &self.store {
+            store.record(crate::store::Check {
+                server: report.entity.clone(),
+                name: owner_name.clone().unwrap_or_else(|| report.entity.clone()),
+                kind: StatusKind::of(&report.status),
+                relay: bodies::relay(&report.status).map(wire::Relay::as_str),
+                at_ms: ms(at),
+                statistics: match &report.status {
+                    ServerStatus::Available(figures) => Some(bodies::statistics(figures)),
+                    _ => None,
+                },
+            });
+        }
         self.metrics.server_checked(&ServerCheck {
             owner_id: &report.entity,
             owner_name: owner_name.as_deref().unwrap_or(&report.entity),

@@ -26,6 +26,10 @@
 //! max_sessions = 1000
 //! ; sign-in with the console's sign-on tokens only (no password form)
 //! token_sign_in_only = no
+//! ; the history's SQLite file (default: history.sqlite3 in the unit's
+//! ; StateDirectory, /var/lib/medulla-imaging-gateway; none: in memory only)
+//! ; history = /var/lib/medulla-imaging-gateway/history.sqlite3
+//! history_days = 90
 //! ; where the agent's own settings are (root-readable only)
 //! agent_config = /etc/mmc/agent/config.ini
 //! [agent]
@@ -130,6 +134,16 @@ async fn run() {
             Some("yes" | "true" | "1" | "on") => true,
             Some(v) => fail(&format!("{path}: [gateway] token_sign_in_only: {v:?} is not yes or no")),
         },
+        // Where it says, else in the unit's StateDirectory= (systemd sets
+        // $STATE_DIRECTORY, its first path is ours), else nowhere.
+        history_path: match get("gateway", "history") {
+            Some(v) if v == "none" => None,
+            Some(v) => Some(v.into()),
+            None => std::env::var("STATE_DIRECTORY")
+                .ok()
+                .and_then(|dirs| dirs.split(':').next().map(|d| std::path::Path::new(d).join("history.sqlite3"))),
+        },
+        history_days: number("history_days", 90).clamp(1, 3650) as u32,
     };
     // A certificate file that cannot be read stops the start, not a sign-in.
     let gateway = Gateway::new(settings.clone()).unwrap_or_else(|e| fail(&e));
@@ -145,7 +159,9 @@ async fn run() {
         }
         eprintln!("medulla-imaging-gateway: stopping, finishing the requests in flight");
     };
-    if let Err(e) = serve(gateway, listener, shutdown).await {
+    let served = serve(gateway.clone(), listener, shutdown).await;
+    gateway.close();
+    if let Err(e) = served {
         fail(&e.to_string());
     }
 }

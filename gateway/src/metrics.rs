@@ -5,6 +5,7 @@
 //! last status of each entity asked about; the agent checks by outcome and
 //! their time, the requests answered, and the agent calls in progress.
 
+use crate::store::StoreMetricsSink;
 use medulla_imaging_status::sync::lock;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -98,6 +99,42 @@ pub struct Metrics {
     check_seconds: Histogram,
     requests: Counter,
     calls_in_flight: Family<KindLabels, Gauge>,
+    pub history: HistoryMetrics,
+}
+
+/// The history's writes by outcome (`written`, `failed`, `dropped`) and
+/// each image store's forecast: what the store's writer thread says.
+#[derive(Clone)]
+pub struct HistoryMetrics {
+    writes: Family<OutcomeLabels, Counter>,
+    full_in: Family<ServerLabels, Gauge<f64, AtomicU64>>,
+}
+
+impl StoreMetricsSink for HistoryMetrics {
+    fn written(&self, checks: u64) {
+        self.writes.get_or_create(&OutcomeLabels { outcome: "written" }).inc_by(checks);
+    }
+
+    fn failed(&self, checks: u64) {
+        self.writes.get_or_create(&OutcomeLabels { outcome: "failed" }).inc_by(checks);
+    }
+
+    fn dropped(&self) {
+        self.writes.get_or_create(&OutcomeLabels { outcome: "dropped" }).inc();
+    }
+
+    fn full_in(&self, server: &str, name: &str, ms: Option<u64>) {
+        let labels = ServerLabels { owner_id: server.to_string(), owner_name: name.to_string() };
+        match ms {
+            Some(ms) => {
+                self.full_in.get_or_create(&labels).set(ms as f64 / 1000.0);
+            }
+            // No falling trend: no forecast, rather than a made-up one.
+            None => {
+                self.full_in.remove(&labels);
+            }
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -146,7 +183,19 @@ impl Default for Metrics {
             "Calls to the MMC agent in progress (agent: its own; server: waiting on an imaging server)",
             calls_in_flight.clone(),
         );
+        let history = HistoryMetrics { writes: Family::default(), full_in: Family::default() };
+        registry.register(
+            "history_writes",
+            "Checks handed to the history database, by outcome (written, failed: a disk error, dropped: its queue full)",
+            history.writes.clone(),
+        );
+        registry.register(
+            "store_full_in_seconds",
+            "When the image store will be full at its rate of the last 7 days (absent: no falling trend)",
+            history.full_in.clone(),
+        );
         Self {
+            history,
             registry,
             server_up,
             server_status,

@@ -27,6 +27,7 @@ use crate::settings::Settings;
 use crate::shared::Shared;
 use crate::sign_in::UsedTokens;
 use crate::single_flight::SingleFlight;
+use crate::store::HistoryStore;
 use crate::throttle::Throttle;
 use medulla_imaging_status::api::{ApiError, SyncOutcome};
 use medulla_imaging_status::config::{BasicAuth, Config};
@@ -49,6 +50,9 @@ pub struct Gateway {
     /// What the checks saw of each imaging server, for every user: since
     /// when its status holds, its last figures.
     pub(crate) history: Mutex<History>,
+    /// The same, on disk: it survives restarts (`None`: not configured, or
+    /// the file could not be opened).
+    pub(crate) store: Option<HistoryStore>,
     /// Sign-ins asking the agent at once (anyone may try one: never
     /// queued, a 429 past it).
     pub(crate) sign_ins: Semaphore,
@@ -77,7 +81,26 @@ impl Gateway {
             ..Config::default()
         };
         let link = AgentLink::new(settings.agent_certificate.as_deref(), settings.limits())?;
+        let metrics = Metrics::default();
+        let mut history = History::default();
+        let store = settings.history_path.as_ref().and_then(|path| {
+            match HistoryStore::open(path, settings.history_days, Arc::new(metrics.history.clone())) {
+                Ok((store, kept)) => {
+                    for (server, kept) in kept {
+                        history.restore(&server, kept);
+                    }
+                    Some(store)
+                }
+                // The checks go on without it: said in the log and counted.
+                Err(e) => {
+                    eprintln!("medulla-imaging-gateway: history {}: {e}; kept in memory only", path.display());
+                    crate::store::StoreMetricsSink::failed(&metrics.history, 1);
+                    None
+                }
+            }
+        });
         Ok(Arc::new(Self {
+            store,
             link,
             sign_ins: Semaphore::new(4),
             entity_lists: Mutex::default(),
@@ -91,8 +114,21 @@ impl Gateway {
             topology: Arc::default(),
             resolved: Arc::default(),
             checks: Arc::default(),
-            history: Mutex::new(History::default()),
-            metrics: Metrics::default(),
+            history: Mutex::new(history),
+            metrics,
         }))
+    }
+
+    /// Whether the gateway checks every imaging server on its own, whoever
+    /// looks (a monitoring account).
+    pub(crate) fn monitored(&self) -> bool {
+        false
+    }
+
+    /// Writes what the history has queued (at the gateway's stop).
+    pub fn close(&self) {
+        if let Some(store) = &self.store {
+            store.close();
+        }
     }
 }

@@ -36,6 +36,10 @@ pub struct Settings {
     /// Sign-in with the console's sign-on tokens only, no password form:
     /// the console is the only door.
     pub token_sign_in_only: bool,
+    /// The history's SQLite file (`None`: kept in memory only, lost at a
+    /// restart), and how many days it keeps.
+    pub history_path: Option<std::path::PathBuf>,
+    pub history_days: u32,
 }
 
 impl Settings {
@@ -60,6 +64,8 @@ impl Settings {
             max_sessions_per_login: 50,
             max_sessions: 1000,
             token_sign_in_only: false,
+            history_path: None,
+            history_days: 90,
         }
     }
 

@@ -120,7 +120,11 @@ impl Api<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_follows_the_contract() {
     // Every request checks anew, so that each control shows at once.
-    let s = setup_with(|g| g.check_interval = Duration::ZERO).await;
+    let s = setup_with(|g| {
+        g.check_interval = Duration::ZERO;
+        g.history_path = Some(common::temp_history("contract"));
+    })
+    .await;
     let sim = s.sim.sim.clone();
     let control = |c: Value| sim.control(serde_json::from_value(c).expect("control")).expect("applied");
     let token = sim.create_token(medulla_sim::USER_LOGIN);
@@ -215,6 +219,21 @@ async fn every_answer_follows_the_contract() {
     }
     let (_, first_seen) = api.call("GET", "/api/v1/entities/UUID0/imaging-server-status", None).await;
     assert_eq!((&first_seen["since"]["change_seen"], &first_seen["last_available"]), (&json!(false), &json!(null)));
+    // The history of what the checks saw: Library's is its server's.
+    let (status, history) = api.call("GET", "/api/v1/entities/UUID3/history?days=1", None).await;
+    assert_eq!((status, &history["served_by"]["id"], &history["recorded"]), (200, &json!("UUID2"), &json!(true)));
+    let changes = history["changes"].as_array().expect("changes");
+    assert!(changes.iter().any(|c| c["status"] == "offline" && c["relay"] == "absent"), "{history}");
+    assert!(history["samples"].as_array().is_some_and(|s| !s.is_empty()), "{history}");
+    assert!(history["availability"]["ratio"].is_f64(), "{history}");
+    let (_, week) = api.call("GET", "/api/v1/entities/UUID4/history", None).await;
+    assert_eq!((&week["spans"], &week["served_by"]), (&json!([]), &json!(null)), "no server, no history: {week}");
+    let (_, longer) = api.call("GET", "/api/v1/entities/UUID2/history?days=365", None).await;
+    assert_eq!(longer["availability"]["period_seconds"], json!(90 * 86_400), "what the gateway keeps: {longer}");
+    for days in ["0", "3651", "x", "-1"] {
+        assert_eq!(api.call("GET", &format!("/api/v1/entities/UUID2/history?days={days}"), None).await.0, 400);
+    }
+    assert_eq!(api.call("GET", "/api/v1/entities/UUID99/history", None).await.0, 404);
     control(json!({"entity": "UUID1", "server_address": false}));
     let (_, unmatched) = api.call("GET", "/api/v1/entities/UUID1/imaging-server-status", None).await;
     assert_eq!((&unmatched["status"], &unmatched["relay"]), (&json!("offline"), &json!("no_address")));

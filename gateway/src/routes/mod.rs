@@ -3,6 +3,7 @@
 
 mod activities;
 mod entities;
+mod history;
 mod overview;
 mod sessions;
 mod status;
@@ -10,6 +11,7 @@ mod synchronise;
 
 pub(crate) use activities::*;
 pub(crate) use entities::*;
+pub(crate) use history::*;
 pub(crate) use overview::*;
 pub(crate) use sessions::*;
 pub(crate) use status::*;

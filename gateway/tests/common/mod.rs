@@ -90,3 +90,13 @@ impl Setup {
         (answer.status().as_u16(), answer.bytes().await.expect("body").to_vec())
     }
 }
+
+/// A history database of its own for a test, in the temporary directory
+/// (any left from an earlier run removed).
+pub fn temp_history(name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("mis-gateway-test-{}-{name}.sqlite3", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}

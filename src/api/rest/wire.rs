@@ -100,6 +100,19 @@ pub enum Relay {
     Unknown,
 }
 
+impl Relay {
+    /// As the contract spells it (serde's name for it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relay::Present => "present",
+            Relay::Absent => "absent",
+            Relay::NotFound => "not_found",
+            Relay::NoAddress => "no_address",
+            Relay::Unknown => "unknown",
+        }
+    }
+}
+
 /// `ImagingServerStatus`; times in RFC 3339.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerStatus {
@@ -232,4 +245,62 @@ pub struct Synchronisation {
 pub struct Step {
     pub succeeded: bool,
     pub detail: String,
+}
+
+/// `History`: what the gateway's history has of an entity's imaging
+/// server over the last `days`; times in RFC 3339.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub entity_id: String,
+    pub served_by: Option<EntityRef>,
+    pub from: String,
+    pub to: String,
+    /// Whether the gateway keeps a history database (false: `history =
+    /// none`, or the file could not be opened).
+    pub recorded: bool,
+    /// Whether the gateway checks every server on its own (a monitoring
+    /// account); false: only users' checks are recorded, with gaps.
+    pub monitored: bool,
+    pub spans: Vec<HistorySpan>,
+    pub changes: Vec<HistoryChange>,
+    pub samples: Vec<HistorySample>,
+    pub availability: HistoryAvailability,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistorySpan {
+    pub from: String,
+    pub to: String,
+    pub status: Status,
+    pub relay: Option<Relay>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryChange {
+    pub at: String,
+    pub status: Status,
+    pub relay: Option<Relay>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistorySample {
+    pub at: String,
+    pub store_free_bytes: Option<u64>,
+    pub store_size_bytes: Option<u64>,
+    pub store_used_percent: Option<f64>,
+    pub memory_used_bytes: Option<u64>,
+    pub memory_total_bytes: Option<u64>,
+    pub computers_registered: u64,
+    pub masters: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryAvailability {
+    pub period_seconds: u64,
+    pub observed_seconds: u64,
+    pub available_seconds: u64,
+    pub not_observed_seconds: u64,
+    /// The share of the observed time it was Available; null when nothing
+    /// was observed.
+    pub ratio: Option<f64>,
 }
