@@ -8,6 +8,7 @@ pub mod agent_http;
 pub mod bodies;
 pub mod checks;
 pub mod metrics;
+pub mod monitor;
 pub mod problem;
 pub mod rights;
 pub mod router;

@@ -30,6 +30,11 @@
 //! ; StateDirectory, /var/lib/medulla-imaging-gateway; none: in memory only)
 //! ; history = /var/lib/medulla-imaging-gateway/history.sqlite3
 //! history_days = 90
+//! ; a Medulla account of its own (may view the imaging module) with which
+//! ; the gateway checks every imaging server while nobody looks
+//! ; monitor_login = imaging-monitor
+//! ; monitor_password = ...
+//! monitor_seconds = 60
 //! ; where the agent's own settings are (root-readable only)
 //! agent_config = /etc/mmc/agent/config.ini
 //! [agent]
@@ -41,6 +46,7 @@
 //! ```
 
 use medulla_imaging_gateway::agent_config::{parse_ini, AgentSettings};
+use medulla_imaging_gateway::monitor::MonitorAccount;
 use medulla_imaging_gateway::router::serve;
 use medulla_imaging_gateway::server::Gateway;
 use medulla_imaging_gateway::settings::Settings;
@@ -144,6 +150,15 @@ async fn run() {
                 .and_then(|dirs| dirs.split(':').next().map(|d| std::path::Path::new(d).join("history.sqlite3"))),
         },
         history_days: number("history_days", 90).clamp(1, 3650) as u32,
+        monitor: match (get("gateway", "monitor_login"), get("gateway", "monitor_password")) {
+            (Some(login), Some(password)) if !login.is_empty() && !password.is_empty() => Some(MonitorAccount {
+                login,
+                password,
+                every: Duration::from_secs(number("monitor_seconds", 60).clamp(10, 3600)),
+            }),
+            (None, None) => None,
+            _ => fail(&format!("{path}: [gateway] monitor_login and monitor_password go together")),
+        },
     };
     // A certificate file that cannot be read stops the start, not a sign-in.
     let gateway = Gateway::new(settings.clone()).unwrap_or_else(|e| fail(&e));

@@ -1,6 +1,7 @@
 //! The routes of the contract and the layers around every request:
 //! deadline, caps, problem documents, log line and headers.
 
+use crate::monitor::watch;
 use crate::problem::{problem, too_many, upstream};
 use crate::routes::{activities, entities, history, overview, sign_out, status, synchronise};
 use crate::server::Gateway;
@@ -171,14 +172,20 @@ pub(crate) async fn metrics(State(gateway): State<Arc<Gateway>>) -> Response {
 }
 
 /// Answers from `listener` until `shutdown` resolves, then finishes the
-/// requests in flight.
+/// requests in flight; with a monitoring account, checks every imaging
+/// server meanwhile.
 pub async fn serve(
     gateway: Arc<Gateway>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let monitor = gateway.settings.monitor.clone().map(|account| tokio::spawn(watch(gateway.clone(), account)));
     let app = router(gateway).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    if let Some(monitor) = monitor {
+        monitor.abort();
+    }
+    served
 }
 
 #[cfg(test)]

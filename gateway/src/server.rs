@@ -53,6 +53,8 @@ pub struct Gateway {
     /// The same, on disk: it survives restarts (`None`: not configured, or
     /// the file could not be opened).
     pub(crate) store: Option<HistoryStore>,
+    /// Whether the monitoring account's last round checked every server.
+    pub(crate) monitoring: std::sync::atomic::AtomicBool,
     /// Sign-ins asking the agent at once (anyone may try one: never
     /// queued, a 429 past it).
     pub(crate) sign_ins: Semaphore,
@@ -101,6 +103,7 @@ impl Gateway {
         });
         Ok(Arc::new(Self {
             store,
+            monitoring: std::sync::atomic::AtomicBool::new(false),
             link,
             sign_ins: Semaphore::new(4),
             entity_lists: Mutex::default(),
@@ -122,7 +125,7 @@ impl Gateway {
     /// Whether the gateway checks every imaging server on its own, whoever
     /// looks (a monitoring account).
     pub(crate) fn monitored(&self) -> bool {
-        false
+        self.monitoring.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Writes what the history has queued (at the gateway's stop).

@@ -41,6 +41,24 @@ pub(crate) struct UserSession {
     pub(crate) rights: Mutex<Rights>,
 }
 
+/// What signs a user in to the agent.
+#[derive(Clone, Copy)]
+pub(crate) enum Secret<'a> {
+    Password(&'a str),
+    /// A sign-on token the console made.
+    Token(&'a str),
+}
+
+/// Why an agent session was not opened.
+pub(crate) enum NotOpened {
+    /// The agent refused the login and password, or the token.
+    Refused,
+    /// The account may not view the imaging module.
+    Forbidden,
+    /// The agent failed; `signed_in`: after it accepted the user.
+    Upstream { signed_in: bool, error: ApiError },
+}
+
 /// Whether someone waits for a call now, or it is background work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Priority {
@@ -108,6 +126,42 @@ impl UserSession {
 }
 
 impl Gateway {
+    /// An agent session of `login`, signed in with `secret`, with its
+    /// rights and entities read: a user's, or the monitoring account's.
+    pub(crate) async fn agent_session(&self, login: &str, secret: Secret<'_>) -> Result<UserSession, NotOpened> {
+        let http = AgentHttp::new(self.link.clone());
+        let background = MmcAgent::with(http.in_background(), &self.agent_config);
+        let agent = MmcAgent::with(http, &self.agent_config);
+        let answer = match secret {
+            Secret::Password(password) => agent.sign_in(login, password).await,
+            Secret::Token(token) => agent.sign_in_with_token(login, token).await,
+        };
+        match answer {
+            Ok(true) => {}
+            Ok(false) => return Err(NotOpened::Refused),
+            Err(error) => return Err(NotOpened::Upstream { signed_in: false, error }),
+        }
+        let upstream = |error| NotOpened::Upstream { signed_in: true, error };
+        let acl = agent.call("base.getUserAcl", &[XmlValue::str(login)]).await.map_err(upstream)?;
+        let rights = Rights::of(login, acl.as_str().unwrap_or_default());
+        if !rights.may_view_imaging() {
+            return Err(NotOpened::Forbidden);
+        }
+        let entities = agent.entities().await.map_err(upstream)?;
+        Ok(UserSession {
+            login: login.to_string(),
+            agent,
+            background,
+            entities: Mutex::new(self.shared_list(entities)),
+            entities_read: Mutex::new(Instant::now()),
+            signed_in: Instant::now(),
+            last_seen: Mutex::new(Instant::now()),
+            rereading: SingleFlight::default(),
+            rights: Mutex::new(rights),
+            in_flight: Arc::new(Semaphore::new(REQUESTS_PER_SESSION)),
+        })
+    }
+
     /// Whether `session` has ended: idle longer than the agent's timeout,
     /// or older than `session_max_age`.
     pub(crate) fn over(&self, session: &UserSession) -> bool {

@@ -40,6 +40,9 @@ pub struct Settings {
     /// restart), and how many days it keeps.
     pub history_path: Option<std::path::PathBuf>,
     pub history_days: u32,
+    /// A Medulla account of its own with which the gateway checks every
+    /// imaging server while nobody looks (`None`: only users' checks).
+    pub monitor: Option<crate::monitor::MonitorAccount>,
 }
 
 impl Settings {
@@ -66,6 +69,7 @@ impl Settings {
             token_sign_in_only: false,
             history_path: None,
             history_days: 90,
+            monitor: None,
         }
     }
 

@@ -5,19 +5,15 @@
 //! view, as the console reads it ([`Rights`]), is refused.
 
 use crate::problem::{json_answer, problem, too_many, upstream};
-use crate::rights::Rights;
 use crate::server::Gateway;
-use crate::sessions::{new_session_id, session_cookie, UserSession};
-use crate::single_flight::SingleFlight;
-use crate::AgentHttp;
+use crate::sessions::{new_session_id, session_cookie, NotOpened, Secret};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use medulla_imaging_status::api::rest::wire;
-use medulla_imaging_status::api::xmlrpc::Value as XmlValue;
-use medulla_imaging_status::api::{ApiError, ImagingApi, MmcAgent};
+use medulla_imaging_status::api::ApiError;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -159,48 +155,27 @@ pub async fn sign_in(
     // A new sign-in from this browser ends its old session.
     gateway.end_session(&headers);
     gateway.forget_ended_sessions();
-    let http = AgentHttp::new(gateway.link.clone());
-    let background = MmcAgent::with(http.in_background(), &gateway.agent_config);
-    let agent = MmcAgent::with(http, &gateway.agent_config);
-    let answer = match (password, token) {
-        (Some(password), _) => agent.sign_in(login, password).await,
-        (_, Some(token)) => agent.sign_in_with_token(login, token).await,
-        _ => Ok(false),
+    let secret = match (password, token) {
+        (Some(password), _) => Secret::Password(password),
+        (_, Some(token)) => Secret::Token(token),
+        _ => return refused(),
     };
-    match answer {
-        Ok(true) => gateway.throttle.accepted(&keys),
-        Ok(false) => return refused(),
+    let session = match gateway.agent_session(login, secret).await {
+        Ok(session) => session,
+        Err(NotOpened::Refused) => return refused(),
         // The agent refused the gateway's own Basic credentials.
-        Err(e) => {
+        Err(NotOpened::Upstream { signed_in: false, error }) => {
             unclaim();
-            return upstream(&e);
+            return upstream(&error);
         }
-    }
-    let rights = match agent.call("base.getUserAcl", &[XmlValue::str(login)]).await {
-        Ok(acl) => Rights::of(login, acl.as_str().unwrap_or_default()),
-        Err(e) => return upstream(&e),
+        Err(NotOpened::Upstream { error, .. }) => return upstream(&error),
+        Err(NotOpened::Forbidden) => {
+            let detail = "Your Medulla account may not open the imaging module: ask an administrator for its right.";
+            return problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);
+        }
     };
-    if !rights.may_view_imaging() {
-        let detail = "Your Medulla account may not open the imaging module: ask an administrator for its right.";
-        return problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);
-    }
-    let entities = match agent.entities().await {
-        Ok(list) => list,
-        Err(e) => return upstream(&e),
-    };
+    gateway.throttle.accepted(&keys);
     let Ok(id) = new_session_id() else { return upstream(&ApiError::Network("no randomness".into())) };
-    let session = UserSession {
-        login: login.to_string(),
-        agent,
-        background,
-        entities: Mutex::new(gateway.shared_list(entities)),
-        entities_read: Mutex::new(Instant::now()),
-        signed_in: Instant::now(),
-        last_seen: Mutex::new(Instant::now()),
-        rereading: SingleFlight::default(),
-        rights: Mutex::new(rights),
-        in_flight: Arc::new(tokio::sync::Semaphore::new(crate::sessions::REQUESTS_PER_SESSION)),
-    };
     gateway.open_session(id.clone(), session);
     let mut response = json_answer(StatusCode::CREATED, wire::Session { login: login.to_string() });
     if let Some(value) = session_cookie(Some(&id)) {

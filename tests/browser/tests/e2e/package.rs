@@ -26,7 +26,20 @@ async fn start_packaged_gateway(
 ) -> (tokio::process::Child, String, PathBuf) {
     let port = free_port();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/debian/test-{port}"));
-    std::fs::create_dir_all(&dir).expect("a folder for the test");
+    let child = start_packaged_gateway_in(root, sim_port, agent, port, &dir).await;
+    (child, format!("http://127.0.0.1:{port}"), dir)
+}
+
+/// The same, listening on `port`, its files in `dir`, with `dir/state` as
+/// its unit's `StateDirectory=` (the history's folder).
+async fn start_packaged_gateway_in(
+    root: &std::path::Path,
+    sim_port: u16,
+    agent: Option<(String, PathBuf)>,
+    port: u16,
+    dir: &std::path::Path,
+) -> tokio::process::Child {
+    std::fs::create_dir_all(dir.join("state")).expect("a folder for the test");
     let agent_config = dir.join("agent-config.ini");
     let agent_ini = format!(
         "[main]\nhost = 127.0.0.1\nport = {sim_port}\nlogin = {}\npassword = {}\nenablessl = 0\nsessiontimeout = 900\n",
@@ -46,11 +59,12 @@ async fn start_packaged_gateway(
     );
     let config_path = dir.join("gateway.ini");
     std::fs::write(&config_path, config).expect("gateway config written");
-    let log = std::fs::File::create(dir.join("gateway.log")).expect("log file");
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("gateway.log")).expect("log file");
     let child = tokio::process::Command::new(root.join("usr/bin/medulla-imaging-gateway"))
         .arg("--config")
         .arg(&config_path)
         .env_remove("CREDENTIALS_DIRECTORY")
+        .env("STATE_DIRECTORY", dir.join("state"))
         .stderr(log)
         .kill_on_drop(true)
         .spawn()
@@ -60,7 +74,73 @@ async fn start_packaged_gateway(
         assert!(started.elapsed() < Duration::from_secs(10), "the packaged gateway did not listen on {port}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    (child, format!("http://127.0.0.1:{port}"), dir)
+    child
+}
+
+/// `curl` of the gateway at `url` as a signed-in client (its cookies in
+/// `jar`): the JSON answer.
+fn api(url: &str, jar: &std::path::Path, args: &[&str]) -> Value {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-b"])
+        .arg(jar)
+        .arg("-c")
+        .arg(jar)
+        .args(["-H", "Content-Type: application/json", "-H", "Sec-Fetch-Site: same-origin"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The packaged gateway stopped as systemd stops it (SIGTERM) and started
+/// again: since when each status holds and the history come back from its
+/// database in its `StateDirectory=`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_the_packaged_gateway_keeps_its_history_across_a_restart() {
+    let root = root();
+    let sim_port = free_port();
+    let options =
+        medulla_sim::Options { port: sim_port, connect_timeout: Duration::from_millis(300), ..Default::default() };
+    let _sim = medulla_sim::start(options).await.expect("simulator");
+    let port = free_port();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/debian/test-{port}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let url = format!("http://127.0.0.1:{port}");
+    let jar = dir.join("cookies");
+    let sign_in = |jar: &std::path::Path| {
+        let body = serde_json::json!({"login": medulla_sim::USER_LOGIN, "password": medulla_sim::USER_PASSWORD});
+        api(&format!("{url}/api/v1/sessions"), jar, &["-X", "POST", "-d", &body.to_string()])
+    };
+    let status = |jar: &std::path::Path| api(&format!("{url}/api/v1/entities/UUID3/imaging-server-status"), jar, &[]);
+
+    let mut gateway = start_packaged_gateway_in(&root, sim_port, None, port, &dir).await;
+    sign_in(&jar);
+    let first = status(&jar);
+    assert_eq!(first["status"], "available", "{first}");
+    let since = first["since"].clone();
+    assert!(since["at"].is_string(), "{first}");
+    // Stopped as systemd stops it; it writes what it has queued and ends.
+    let pid = gateway.id().expect("its pid").to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let ended = tokio::time::timeout(Duration::from_secs(20), gateway.wait()).await;
+    assert!(ended.expect("stopped within 20 s").expect("its exit").success(), "a clean stop");
+    assert!(dir.join("state/history.sqlite3").exists(), "the history is in the StateDirectory");
+
+    // Started again: a new session (the old ones ended with it), and the
+    // same "since" as before the restart.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _gateway = start_packaged_gateway_in(&root, sim_port, None, port, &dir).await;
+    let jar = dir.join("cookies-after");
+    sign_in(&jar);
+    let after = status(&jar);
+    assert_eq!((&after["status"], &after["since"]), (&first["status"], &since), "since survives the restart: {after}");
+    assert!(after["checked_at"].as_str() > first["checked_at"].as_str(), "a new check: {after}");
+    let history = api(&format!("{url}/api/v1/entities/UUID3/history?days=1"), &jar, &[]);
+    let spans = history["spans"].as_array().expect("spans");
+    assert!(spans.first().is_some_and(|s| s["from"] == since["at"] && s["status"] == "available"), "{history}");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
