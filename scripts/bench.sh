@@ -10,7 +10,9 @@
 # key-press-to-frame time with 5,000 and 50,000 entities, and the heap,
 # DOM, timers and listeners over a long run; then the gateway under load
 # (gateway/examples/load.rs: its memory over 5,000 requests from 50
-# sessions, and dead servers with the agent's real 30 s wait).
+# sessions, and dead servers with the agent's real 30 s wait), and the
+# history at scale (gateway/examples/history.rs: a 90-day database of 200
+# servers, its size, its pruning, the history request through the gateway).
 # docs/performance.md quotes its tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +24,6 @@ bash scripts/sizes.sh
 cargo build -q -p browser-tests --release --example bench
 # The gateway's request log goes to the same output: only the tables.
 target/release/examples/bench | grep -E '^(\||$)'
-cargo build -q --release -p medulla-imaging-gateway --bin medulla-imaging-gateway --example load
+cargo build -q --release -p medulla-imaging-gateway --bin medulla-imaging-gateway --example load --example history
 target/release/examples/load
+target/release/examples/history

@@ -9,6 +9,9 @@
 //!   20 s while two refresh live ones: the slowest answer of each kind,
 //!   and how many times the agent waited for the dead host at once.
 
+mod common;
+
+use common::{sign_in, start_gateway};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -20,58 +23,6 @@ fn resident(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse().ok());
     kib.unwrap_or(0u64) * 1024
-}
-
-struct Gateway {
-    child: tokio::process::Child,
-    base: String,
-    folder: std::path::PathBuf,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.folder);
-    }
-}
-
-/// The gateway program, started as its unit starts it, in front of `sim`.
-async fn start_gateway(sim: &medulla_sim::Running) -> Gateway {
-    let exe = std::env::current_exe().expect("this program");
-    let program = exe.parent().and_then(|d| d.parent()).expect("target folder").join("medulla-imaging-gateway");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
-    let folder = std::env::temp_dir().join(format!("medulla-gateway-bench-{port}"));
-    std::fs::create_dir_all(&folder).expect("folder");
-    let write = |name: &str, text: String| std::fs::write(folder.join(name), text).expect("written");
-    write("gateway.ini", format!("[gateway]\nlisten = 127.0.0.1:{port}\n[agent]\nurl = {}mmc-agent/\n", sim.url()));
-    let (login, password) = (medulla_sim::AGENT_LOGIN, medulla_sim::AGENT_PASSWORD);
-    write("agent-config.ini", format!("[main]\nlogin = {login}\npassword = {password}\nenablessl = 0\n"));
-    let child = tokio::process::Command::new(&program)
-        .env("CREDENTIALS_DIRECTORY", &folder)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("{}: {e} (build it: cargo build --release -p medulla-imaging-gateway)", program.display())
-        });
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "the gateway did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Gateway { child, base: format!("http://127.0.0.1:{port}/api/v1"), folder }
-}
-
-async fn sign_in(http: &reqwest::Client, base: &str) -> String {
-    let body = format!(r#"{{"login": "{}", "password": "{}"}}"#, medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD);
-    let answer = http
-        .post(format!("{base}/sessions"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    let cookie = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a session").to_string();
-    cookie.split(';').next().unwrap_or_default().to_string()
 }
 
 /// One request as the tab makes them, the `n`th of a session: statuses
@@ -97,7 +48,7 @@ async fn request(http: &reqwest::Client, base: &str, cookie: &str, n: usize, ent
 async fn memory() {
     let options = medulla_sim::Options { extra_entities: 295, extra_servers: 60, ..Default::default() };
     let sim = medulla_sim::start(options).await.expect("simulator");
-    let gateway = start_gateway(&sim).await;
+    let gateway = start_gateway(&sim, "").await;
     let pid = gateway.child.id().expect("running");
     let http = reqwest::Client::new();
     let mut cookies = Vec::new();
@@ -151,7 +102,7 @@ async fn memory() {
 
 async fn dead_servers() {
     let sim = medulla_sim::start(medulla_sim::Options::default()).await.expect("simulator");
-    let gateway = start_gateway(&sim).await;
+    let gateway = start_gateway(&sim, "").await;
     let http = reqwest::Client::new();
     let until = Instant::now() + Duration::from_secs(20);
     let mut users = Vec::new();

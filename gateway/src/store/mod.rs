@@ -8,6 +8,7 @@
 
 mod read;
 mod schema;
+pub mod synthetic;
 mod writer;
 
 pub use read::{Read, SampleRow, SpanRow};
