@@ -168,6 +168,15 @@ fn segment(id: &str) -> String {
     crate::config::url_encode(id)
 }
 
+impl RestClient {
+    /// `GET /entities/{id}/history?days=N`: what the gateway's database has
+    /// of the entity's imaging server.
+    pub async fn history(&self, entity: &str, days: u32) -> Result<HistoryView, ApiError> {
+        let path = format!("entities/{}/history?days={days}", segment(entity));
+        history_from(body(&self.at.request(Method::Get, &path, None).await?)?)
+    }
+}
+
 impl ImagingApi for RestClient {
     async fn sign_in(&self, login: &str, password: &str) -> Result<bool, ApiError> {
         self.sign_in_with(SignIn::Password { login, password }).await

@@ -219,5 +219,18 @@ mod tests {
         );
         assert_eq!(a.ratio, Some(3_000.0 / 7_200.0));
         assert_eq!((h.samples[0].store_free_bytes, h.samples[0].store_used_percent), (Some(1 << 30), Some(41.5)));
+
+        // The tab reads it back: the same spans (to the second), the sample.
+        let json = serde_json::to_vec(&h).expect("written");
+        let view = medulla_imaging_status::api::rest::history_from(&json).expect("read back");
+        let kinds: Vec<_> = view.spans.iter().map(|s| (s.kind, s.from_ms, s.to_ms)).collect();
+        assert_eq!(kinds[0], (StatusKind::Available, T + 10 * MIN, T + 30 * MIN));
+        assert_eq!(kinds.len(), 4);
+        assert_eq!(view.source, medulla_imaging_status::domain::HistorySource::Gateway { monitored: false });
+        assert_eq!(view.samples[0].free_bytes, (1u64 << 30) as f64);
+        let mut swapped = h.clone();
+        swapped.spans.swap(0, 1);
+        let bad = serde_json::to_vec(&swapped).expect("written");
+        assert!(medulla_imaging_status::api::rest::history_from(&bad).is_err(), "spans out of order");
     }
 }

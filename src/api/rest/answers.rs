@@ -213,3 +213,40 @@ pub fn sync_outcome_from(body: &[u8]) -> Result<SyncOutcome, ApiError> {
     let failed: Vec<String> = s.steps.into_iter().filter(|step| !step.succeeded).map(|step| step.detail).collect();
     Ok(if s.succeeded && failed.is_empty() { SyncOutcome::Done } else { SyncOutcome::Failed(failed) })
 }
+
+/// A history of the contract (`History`): its spans (those of a status the
+/// tab does not know are left out) and its image store's samples.
+pub fn history_from(body: &[u8]) -> Result<HistoryView, ApiError> {
+    let h: wire::History = read(body, "history")?;
+    let at = |text: &str, key: &str| -> Result<u64, ApiError> {
+        let ms = Timestamp::rfc3339_ms(text).and_then(|ms| u64::try_from(ms).ok());
+        ms.ok_or_else(|| ApiError::Malformed(format!("history: {key}: expected an RFC 3339 time")))
+    };
+    let (from_ms, to_ms) = (at(&h.from, "from")?, at(&h.to, "to")?);
+    let mut spans = Vec::with_capacity(h.spans.len());
+    for s in &h.spans {
+        let kind = match s.status {
+            wire::Status::Available => StatusKind::Available,
+            wire::Status::Offline => StatusKind::Offline,
+            wire::Status::ConnectionError => StatusKind::ConnectionError,
+            wire::Status::NotLinked => StatusKind::NotLinked,
+        };
+        let span = timeline::Span { from_ms: at(&s.from, "spans.from")?, to_ms: at(&s.to, "spans.to")?, kind };
+        if span.from_ms > span.to_ms || spans.last().is_some_and(|l: &timeline::Span| l.to_ms > span.from_ms) {
+            return Err(ApiError::Malformed("history: spans out of order".into()));
+        }
+        spans.push(span);
+    }
+    let mut samples = Vec::with_capacity(h.samples.len());
+    for s in &h.samples {
+        if let Some(free) = s.store_free_bytes {
+            let size = s.store_size_bytes.map(|b| b as f64);
+            samples.push(StoreSample { at_ms: at(&s.at, "samples.at")?, free_bytes: free as f64, size_bytes: size });
+        }
+    }
+    let source = match h.recorded {
+        true => HistorySource::Gateway { monitored: h.monitored },
+        false => HistorySource::NotRecorded,
+    };
+    Ok(HistoryView { from_ms, to_ms, spans, samples, source })
+}
