@@ -90,7 +90,7 @@ impl Lang {
 
     /// A size in the decimal unit that keeps it at or above 1 (kB, MB, GB,
     /// TB, PB; `Go` in French).
-    fn size(self, bytes: f64) -> String {
+    pub fn size(self, bytes: f64) -> String {
         const UNITS: [&str; 5] = ["kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte"];
         let mut value = bytes / 1000.0;
         let mut unit = 0;
@@ -150,6 +150,11 @@ impl Lang {
     pub fn moment(self, ms: f64, with_date: bool) -> String {
         intl::date_time(self.code(), ms, if with_date { "date" } else { "clock" })
     }
+
+    /// A day of the browser's clock, short (`Thu 3`, `jeu. 3`).
+    pub fn weekday(self, ms: f64) -> String {
+        intl::date_time(self.code(), ms, "weekday")
+    }
 }
 
 /// `{name}` placeholders replaced by their values.
@@ -198,6 +203,9 @@ mod intl {
                     all.push(("timeZone", "UTC"));
                 }
                 Intl::DateTimeFormat::new(&locales, &options(&all)).format()
+            }
+            "weekday" => {
+                Intl::DateTimeFormat::new(&locales, &options(&[("weekday", "short"), ("day", "numeric")])).format()
             }
             "int" => Intl::NumberFormat::new(&locales, &options(&[("maximumFractionDigits", "0")])).format(),
             "decimal" | "percent" => {

@@ -1,8 +1,10 @@
 //! Start-up: read `config.json`, choose the language, connect to Medulla.
 
 use super::actions::Actions;
+use super::back_notice::BackNotice;
 use super::entity_picker::EntityPicker;
 use super::figures::Figures;
+use super::history::HistoryPanel;
 use super::login::Login;
 use super::overview::Overview;
 use super::state::{Ctx, Ended, Session};
@@ -137,8 +139,10 @@ fn Screen() -> impl IntoView {
                     <EntityPicker/>
                 </Show>
                 <StatusPanel/>
+                <BackNotice/>
                 <Figures/>
                 <Actions/>
+                <HistoryPanel/>
             </div>
             <Show when=move || ctx.session.state.get() == Session::SignedOut>
                 <Login/>

@@ -72,6 +72,14 @@ fn every_example_of_the_contract_decodes_in_the_client() {
                 assert!(matches!(&unknown.1, Err(ApiError::Problem { status: 504, .. })), "{what}");
                 assert_eq!(unknown.1.as_ref().err().map(ApiError::trouble), Some(Trouble::Timeout), "{what}");
             }
+            ("getImagingServerHistory", 200) => {
+                let view = history_from(&bytes).expect(&what);
+                let kinds: Vec<_> = view.spans.iter().map(|s| s.kind).collect();
+                assert_eq!(kinds, [StatusKind::Available, StatusKind::Offline, StatusKind::Available], "{what}");
+                assert_eq!(view.source, HistorySource::Gateway { monitored: true }, "{what}");
+                assert_eq!(view.availability(7).available_ms, 599_400_000, "{what}");
+                assert_eq!(view.samples.len(), 1, "{what}");
+            }
             ("listImagingActivities", 200) => assert_eq!(activity_from(&bytes).expect(&what).len(), 2),
             ("synchroniseBootMenus", 201) => {
                 sync_outcome_from(&bytes).expect(&what);

@@ -9,10 +9,12 @@
 //! screen. A status is as old as the moment its check was asked for (on
 //! REST, minus the age of the gateway's shared check).
 
+mod history;
 mod monitor;
 mod overview;
 mod session;
 
+pub use history::{HistoryState, HISTORY_DAYS};
 pub use monitor::{Selection, FRESH_MS};
 pub use overview::OverviewState;
 pub use session::SessionState;
@@ -78,6 +80,7 @@ pub struct Ctx {
     pub session: SessionState,
     pub selection: Selection,
     pub overview: OverviewState,
+    pub history: HistoryState,
 }
 
 impl Ctx {
@@ -90,6 +93,7 @@ impl Ctx {
             session: SessionState::new(),
             selection: Selection::new(),
             overview: OverviewState::new(),
+            history: HistoryState::new(),
         }
     }
 

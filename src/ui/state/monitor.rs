@@ -68,6 +68,7 @@ impl Ctx {
         browser::remember_entity(&uuid);
         self.selection.health.set(Health::Checking);
         self.selection.checked_at.set(None);
+        self.forget_history();
         self.selection.selected.set(Some(uuid));
         self.restart_monitor();
     }
@@ -171,6 +172,7 @@ impl Ctx {
         self.selection.server_slow.set(false);
         match result {
             Ok(report) => {
+                self.after_status(&report, asked - report.age_ms as f64);
                 self.show(report, asked, now);
                 Some(true)
             }

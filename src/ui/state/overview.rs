@@ -51,6 +51,7 @@ impl Ctx {
                     for (entity, row) in rows {
                         let known = match row {
                             Ok(report) => {
+                                self.record_seen(&report, now - report.age_ms as f64);
                                 Known { checked_at: now - report.age_ms as f64, health: Health::Known(report) }
                             }
                             Err(e) => {

@@ -229,6 +229,7 @@ impl Ctx {
         }
         self.session.state.set(Session::SignedOut);
         self.selection.health.set(Health::SignedOut);
+        self.forget_history();
     }
 
     /// A sign-in succeeded: a sign-out before it no longer holds.
