@@ -151,9 +151,10 @@ impl Lang {
         intl::date_time(self.code(), ms, if with_date { "date" } else { "clock" })
     }
 
-    /// A day of the browser's clock, short (`Thu 3`, `jeu. 3`).
-    pub fn weekday(self, ms: f64) -> String {
-        intl::date_time(self.code(), ms, "weekday")
+    /// The day of a moment of the browser's clock, short (`Thu`, `jeu.`);
+    /// with its time (`Thu 22:10`, `jeu. 22:10`).
+    pub fn weekday(self, ms: f64, with_time: bool) -> String {
+        intl::date_time(self.code(), ms, if with_time { "weekday-clock" } else { "weekday" })
     }
 }
 
@@ -204,8 +205,10 @@ mod intl {
                 }
                 Intl::DateTimeFormat::new(&locales, &options(&all)).format()
             }
-            "weekday" => {
-                Intl::DateTimeFormat::new(&locales, &options(&[("weekday", "short"), ("day", "numeric")])).format()
+            "weekday" => Intl::DateTimeFormat::new(&locales, &options(&[("weekday", "short")])).format(),
+            "weekday-clock" => {
+                let o = [("weekday", "short"), ("hour", "2-digit"), ("minute", "2-digit"), ("hourCycle", "h23")];
+                Intl::DateTimeFormat::new(&locales, &options(&o)).format()
             }
             "int" => Intl::NumberFormat::new(&locales, &options(&[("maximumFractionDigits", "0")])).format(),
             "decimal" | "percent" => {

@@ -90,7 +90,7 @@ fn store_line(samples: &[StoreSample], to: u64, lang: Lang) -> Option<impl IntoV
         &[
             ("now", &lang.size(last.free_bytes)),
             ("then", &lang.size(first.free_bytes)),
-            ("day", &lang.weekday(first.at_ms as f64)),
+            ("day", &lang.weekday(first.at_ms as f64, false)),
         ],
     );
     Some(view! {

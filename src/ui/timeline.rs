@@ -48,7 +48,7 @@ pub fn stretches(spans: &[Span], from: u64, to: u64) -> Vec<Stretch> {
 
 /// `from`, `to` and how long, in words.
 fn when(lang: Lang, from: u64, to: u64) -> (String, String, String) {
-    let moment = |ms: u64| format!("{} {}", lang.weekday(ms as f64), lang.moment(ms as f64, false));
+    let moment = |ms: u64| lang.weekday(ms as f64, true);
     (moment(from), moment(to), lang.elapsed_ms(to - from))
 }
 
@@ -93,7 +93,7 @@ pub fn timeline(stretches: &[Stretch], to: u64, days: u64, lang: Lang) -> impl I
             let left = x(at);
             view! {
                 <line class="timeline__tick" x1=left.to_string() x2=left.to_string() y1="0" y2="28"></line>
-                <text class="timeline__day" x=(left + 2).to_string() y="40">{lang.weekday(at as f64)}</text>
+                <text class="timeline__day" x=(left + 2).to_string() y="40">{lang.weekday(at as f64, false)}</text>
             }
         })
         .collect_view();

@@ -139,3 +139,37 @@ pub fn generate(path: &Path, keys: &[String], days: u32, now_ms: u64) -> rusqlit
     writer.prune(now_ms, false)?;
     Ok(pruning.elapsed())
 }
+
+/// One server's history for a test: its spans (`since` is each span's own
+/// start, a change seen) and samples of its image store (free and total
+/// bytes), written into the history at `path` (created when missing).
+pub fn seed(
+    path: &Path,
+    key: &str,
+    spans: &[(u64, u64, StatusKind)],
+    samples: &[(u64, u64, u64)],
+) -> rusqlite::Result<()> {
+    let mut db = Connection::open(path)?;
+    schema::migrate(&mut db)?;
+    let tx = db.transaction()?;
+    tx.execute("INSERT OR IGNORE INTO servers (key, name) VALUES (?1, ?1)", [key])?;
+    let id: i64 = tx.query_row("SELECT id FROM servers WHERE key = ?1", [key], |r| r.get(0))?;
+    for (from, to, kind) in spans {
+        let relay = (*kind != StatusKind::Available).then_some("absent");
+        tx.execute(
+            "INSERT INTO spans (server, from_ms, to_ms, status, relay, since_ms, change_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?2, 1)",
+            params![id, from, to, kind.word(), relay],
+        )?;
+    }
+    for (at, free, size) in samples {
+        let mib = |b: &u64| b / 1_048_576;
+        let used_tenths = (size.saturating_sub(*free)) * 1000 / (*size).max(1);
+        tx.execute(
+            "INSERT INTO samples (server, at_ms, store_free_mib, store_size_mib, store_used_tenths, registered, masters)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+            params![id, at, mib(free), mib(size), used_tenths],
+        )?;
+    }
+    tx.commit()
+}

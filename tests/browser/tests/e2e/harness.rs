@@ -219,8 +219,24 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
 
 /// A gateway in front of the simulator that `options` starts; its URL.
 /// It shares a check for a second at most, so that polling follows the
-/// simulated servers as closely as with the agent.
+/// simulated servers as closely as with the agent; its history is a new
+/// file of its own.
 async fn start_gateway(options: &Options) -> String {
+    start_gateway_with_history(options, &new_history(options.port)).await
+}
+
+/// A history file of its own for the gateway of the simulator on `port`
+/// (an earlier run's removed).
+pub fn new_history(port: u16) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("mis-e2e-history-{port}.sqlite3"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+/// [`start_gateway`] with its history at `history`.
+pub async fn start_gateway_with_history(options: &Options, history: &std::path::Path) -> String {
     use medulla_imaging_gateway::router::serve;
     use medulla_imaging_gateway::server::Gateway;
     use medulla_imaging_gateway::settings::Settings;
@@ -228,6 +244,7 @@ async fn start_gateway(options: &Options) -> String {
     let settings = Settings {
         session_timeout: options.session_timeout,
         check_interval: Duration::from_secs(1),
+        history_path: Some(history.to_path_buf()),
         ..Settings::new(agent, medulla_sim::AGENT_LOGIN, medulla_sim::AGENT_PASSWORD)
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gateway listener");

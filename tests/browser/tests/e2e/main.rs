@@ -9,6 +9,7 @@ mod config;
 mod embed;
 mod failures;
 mod harness;
+mod history;
 mod languages;
 mod overview;
 mod package;

@@ -1,0 +1,130 @@
+//! The history of the selected entity's imaging server: the week's strip of
+//! statuses, the availability, the image store's forecast, and "Tell me
+//! when it is back".
+
+use crate::harness::*;
+use fantoccini::Locator;
+use medulla_imaging_gateway::store::synthetic;
+use medulla_imaging_status::domain::StatusKind;
+use serde_json::json;
+use std::time::Duration;
+
+const MIN: u64 = 60_000;
+const HOUR: u64 = 60 * MIN;
+const DAY: u64 = 24 * HOUR;
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+async fn text_of(b: &Browser, css: &str) -> Option<String> {
+    b.c.find(Locator::Css(css)).await.ok()?.text().await.ok().filter(|t| !t.is_empty())
+}
+
+/// Through the gateway: six days of Public's server in its database (two
+/// hours Offline three days ago; its image store losing 5 GB a day down to
+/// the 65 GB the simulated server has now): the strip shows the outage,
+/// the availability counts it, and the forecast says the 5 GB floor comes
+/// in about 12 days, in each language; axe-core finds nothing, strip or
+/// table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_a_shrinking_store_has_its_forecast_and_the_week_its_statuses() {
+    let sim_port = free_port();
+    let history = new_history(sim_port);
+    let now = now_ms();
+    let (start, outage, end) = (now - 6 * DAY, now - 3 * DAY, now - 10 * MIN);
+    let spans = [
+        (start, outage, StatusKind::Available),
+        (outage, outage + 2 * HOUR, StatusKind::Offline),
+        (outage + 2 * HOUR, end, StatusKind::Available),
+    ];
+    let gb = 1_000_000_000u64;
+    let samples: Vec<(u64, u64, u64)> = (0..=(end - start) / HOUR)
+        .map(|h| start + h * HOUR)
+        .map(|t| (t, 65 * gb + 5 * gb * (now - t) / DAY, 500 * gb))
+        .collect();
+    synthetic::seed(&history, "UUID2", &spans, &samples).expect("history seeded");
+    let options = medulla_sim::Options { port: sim_port, ..Default::default() };
+    let gateway = start_gateway_with_history(&options, &history).await;
+    let b = open_with(Transport::Rest, |o| {
+        o.port = sim_port;
+        o.rest_upstream = Some(gateway);
+    })
+    .await;
+    b.control(json!({"store_free_mib": 65 * gb / 1_048_576}));
+    b.open_signed_in("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    let forecast = until("the forecast", || text_of(&b, ".history__forecast")).await;
+    assert_eq!(forecast, "At the rate of the last 7 days, the image store reaches the 5 GB floor in about 12 days.");
+    let source = text_of(&b, ".history__source").await.unwrap_or_default();
+    assert!(source.starts_with("Recorded by the gateway from its users’ checks only"), "{source}");
+    // 142 hours Available of 144 observed.
+    let availability = b.body_text().await;
+    assert!(availability.contains("Available 98.6% of the observed time over the last 7 days"), "{availability}");
+    let outage_segment = b.c.find(Locator::Css(".timeline__seg--offline")).await.expect("the outage on the strip");
+    let name = outage_segment.attr("aria-label").await.ok().flatten().unwrap_or_default();
+    assert!(name.starts_with("Offline from") && name.ends_with("(2 hr 0 min)"), "{name}");
+    assert_eq!(outage_segment.attr("tabindex").await.ok().flatten().as_deref(), Some("0"), "reachable with Tab");
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "the strip: {violations:?}");
+    b.button("Show as a table").await.click().await.expect("as a table");
+    let table = until("the table", || text_of(&b, ".timeline-table")).await;
+    assert!(table.contains("Offline") && table.contains("2 hr 0 min"), "{table}");
+    let violations = b.axe_violations().await;
+    assert!(violations.is_empty(), "the table: {violations:?}");
+    for (language, expected) in [
+        ("Français", "atteint le plancher de 5 Go dans environ 12 jours."),
+        ("Español", "llega al mínimo de 5 GB en unos 12 días."),
+    ] {
+        b.button(language).await.click().await.expect("language");
+        // Intl puts a no-break space between a number and its unit.
+        let said = || async {
+            let text = text_of(&b, ".history__forecast").await?.replace(['\u{a0}', '\u{202f}'], " ");
+            text.ends_with(expected).then_some(text)
+        };
+        until(&format!("the forecast in {language}: …{expected}"), said).await;
+        let violations = b.axe_violations().await;
+        assert!(violations.is_empty(), "{language}: {violations:?}");
+    }
+    b.close().await;
+}
+
+/// A server goes down while the user looks: the strip shows it (the
+/// gateway's database, or what this browser session saw), "Tell me when
+/// it is back" puts the wait in the page's title, and when it is back the
+/// page and its title say so; another entity ends it.
+async fn the_tab_says_when_the_server_is_back(t: Transport) {
+    let b = open(t).await;
+    b.configure(json!({"poll_seconds": 5}));
+    b.control(json!({"connect_timeout_ms": 300}));
+    b.open_signed_in("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    let source = until("the history", || text_of(&b, ".history__source")).await;
+    let from = match t {
+        Transport::MmcAgent => "What this browser session saw",
+        Transport::Rest => "Recorded by the gateway",
+    };
+    assert!(source.starts_with(from), "{source}");
+    let own_title = b.c.title().await.unwrap_or_default();
+    b.control(json!({"entity": "UUID2", "status": "offline"}));
+    b.wait_status("offline").await;
+    b.button("Tell me when it is back").await.click().await.expect("asked");
+    let waiting = until("the title", || async { b.c.title().await.ok().filter(|t| t.starts_with('…')) }).await;
+    assert!(waiting.contains("Waiting for the imaging server of General > Public > Library"), "{waiting}");
+    // Down for a poll or two, in the history too.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    b.control(json!({"entity": "UUID2", "status": "available"}));
+    b.wait_status("available").await;
+    let back = until("said back", || text_of(&b, ".back-notice__back")).await;
+    assert_eq!(back, "The imaging server of General > Public > Library is available again.");
+    let title = b.c.title().await.unwrap_or_default();
+    assert!(title.starts_with('✔') && title.contains("is available again"), "{title}");
+    until("the outage on the strip", || async { b.c.find(Locator::Css(".timeline__seg--offline")).await.ok() }).await;
+    b.select_entity("Public", "General > Public").await;
+    b.wait_status("available").await;
+    assert!(text_of(&b, ".back-notice__back").await.is_none(), "another entity: nothing to say");
+    assert_eq!(b.c.title().await.unwrap_or_default(), own_title, "the page's own title again");
+    b.close().await;
+}
+
+on_both_transports!(the_tab_says_when_the_server_is_back);
