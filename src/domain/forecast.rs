@@ -89,7 +89,7 @@ mod tests {
     fn no_trend_no_forecast() {
         let flat = shrinking(50.0 * GB, 0.0, 7);
         assert_eq!(time_to_floor(&flat, 5.0 * GB, 7 * DAY), None, "flat");
-        let rising = shrinking(50.0 * GB, -1.0 * GB, 7);
+        let rising = shrinking(50.0 * GB, -GB, 7);
         assert_eq!(time_to_floor(&rising, 5.0 * GB, 7 * DAY), None, "rising");
         // 100 MB a day off 500 GB: years away, as good as flat.
         let slow = shrinking(500.0 * GB, 0.1 * GB, 7);
