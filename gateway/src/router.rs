@@ -3,7 +3,7 @@
 
 use crate::monitor::watch;
 use crate::problem::{problem, too_many, upstream};
-use crate::routes::{activities, entities, history, overview, sign_out, status, synchronise};
+use crate::routes::{activities, entities, history, history_summary, overview, sign_out, status, synchronise};
 use crate::server::Gateway;
 use crate::sessions::{cookie, COOKIE};
 use crate::sign_in::sign_in;
@@ -40,6 +40,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/entities/{id}/imaging-server-status", get(status))
         .route("/entities/{id}/imaging-activities", get(activities))
         .route("/entities/{id}/history", get(history))
+        .route("/history-summary", get(history_summary))
         .route("/entities/{id}/boot-menu-synchronisations", post(synchronise).route_layer(from_fn(writes_from_the_tab)))
         .layer(axum::middleware::from_fn_with_state(gateway.clone(), a_few_per_session));
     Router::new()

@@ -53,6 +53,9 @@ pub struct Gateway {
     /// The same, on disk: it survives restarts (`None`: not configured, or
     /// the file could not be opened).
     pub(crate) store: Option<HistoryStore>,
+    /// Each server's history summary, and when it was read.
+    pub(crate) summaries:
+        Mutex<HashMap<String, (std::time::Instant, medulla_imaging_status::api::rest::wire::HistorySummary)>>,
     /// Whether the monitoring account's last round checked every server.
     pub(crate) monitoring: std::sync::atomic::AtomicBool,
     /// Sign-ins asking the agent at once (anyone may try one: never
@@ -104,6 +107,7 @@ impl Gateway {
         Ok(Arc::new(Self {
             store,
             monitoring: std::sync::atomic::AtomicBool::new(false),
+            summaries: Mutex::default(),
             link,
             sign_ins: Semaphore::new(4),
             entity_lists: Mutex::default(),

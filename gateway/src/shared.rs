@@ -83,6 +83,11 @@ enum Next<V> {
 }
 
 impl<V: Clone + Send + Sync + 'static> Shared<V> {
+    /// The last answer for `key`, however old; never a run.
+    pub fn peek(&self, key: &str) -> Option<V> {
+        lock(&self.slots).get(key)?.last.as_ref().map(|(v, _)| v.clone())
+    }
+
     /// The answer for `key`: the last one if no older than `max_age`, else
     /// the first word of the run in progress (for `no-cache`, of a run
     /// begun after this call), else of a new run of `run`, which gets the

@@ -175,6 +175,11 @@ impl RestClient {
         let path = format!("entities/{}/history?days={days}", segment(entity));
         history_from(body(&self.at.request(Method::Get, &path, None).await?)?)
     }
+
+    /// `GET /history-summary`: the overview's columns, by server owner.
+    pub async fn history_summary(&self) -> Result<Vec<(String, HistorySummary)>, ApiError> {
+        summaries_from(body(&self.at.request(Method::Get, "history-summary", None).await?)?)
+    }
 }
 
 impl ImagingApi for RestClient {

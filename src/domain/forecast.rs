@@ -18,11 +18,19 @@ pub struct FreeSample {
     pub free_bytes: f64,
 }
 
-/// How long, from `now_ms`, until the store's free space reaches
-/// `floor_bytes` at the rate of the samples of the last [`WINDOW_MS`]:
-/// `Some(0)` when the line is already under it; `None` when there is no
-/// falling trend to speak of.
-pub fn time_to_floor(samples: &[FreeSample], floor_bytes: f64, now_ms: u64) -> Option<u64> {
+/// The line fitted through a store's samples: its free space at `at_ms`,
+/// and how it changes (bytes per ms; negative: it shrinks).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Trend {
+    pub at_ms: u64,
+    pub free_bytes: f64,
+    pub bytes_per_ms: f64,
+}
+
+/// The least-squares line through the samples of the last [`WINDOW_MS`]
+/// before `now_ms`, as of `now_ms`; `None` when they are too few or too
+/// short to say a trend.
+pub fn trend(samples: &[FreeSample], now_ms: u64) -> Option<Trend> {
     let from = now_ms.saturating_sub(WINDOW_MS);
     let recent: Vec<&FreeSample> =
         samples.iter().filter(|s| s.at_ms >= from && s.at_ms <= now_ms && s.free_bytes.is_finite()).collect();
@@ -41,17 +49,37 @@ pub fn time_to_floor(samples: &[FreeSample], floor_bytes: f64, now_ms: u64) -> O
         sxy += dx * (s.free_bytes - mean_y);
         sxx += dx * dx;
     }
-    let slope = sxy / sxx;
-    if !slope.is_finite() || slope >= 0.0 {
-        return None;
+    let per_second = sxy / sxx;
+    let free_now = mean_y + per_second * (x(now_ms) - mean_x);
+    (per_second.is_finite() && free_now.is_finite()).then_some(Trend {
+        at_ms: now_ms,
+        free_bytes: free_now,
+        bytes_per_ms: per_second / 1000.0,
+    })
+}
+
+impl Trend {
+    /// How long from `at_ms` until the line reaches `floor_bytes`: `Some(0)`
+    /// when it is already under it; `None` when it is flat or rising, or
+    /// the floor further than [`HORIZON_MS`].
+    pub fn time_to(&self, floor_bytes: f64) -> Option<u64> {
+        if self.bytes_per_ms >= 0.0 {
+            return None;
+        }
+        if self.free_bytes <= floor_bytes {
+            return Some(0);
+        }
+        let ms = (floor_bytes - self.free_bytes) / self.bytes_per_ms;
+        (ms.is_finite() && ms <= HORIZON_MS as f64).then_some(ms as u64)
     }
-    let free_now = mean_y + slope * (x(now_ms) - mean_x);
-    if free_now <= floor_bytes {
-        return Some(0);
-    }
-    let seconds = (floor_bytes - free_now) / slope;
-    let ms = seconds * 1000.0;
-    (ms.is_finite() && ms <= HORIZON_MS as f64).then_some(ms as u64)
+}
+
+/// How long, from `now_ms`, until the store's free space reaches
+/// `floor_bytes` at the rate of the samples of the last [`WINDOW_MS`]:
+/// `Some(0)` when the line is already under it; `None` when there is no
+/// falling trend to speak of.
+pub fn time_to_floor(samples: &[FreeSample], floor_bytes: f64, now_ms: u64) -> Option<u64> {
+    trend(samples, now_ms)?.time_to(floor_bytes)
 }
 
 #[cfg(test)]

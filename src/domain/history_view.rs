@@ -62,10 +62,23 @@ impl HistoryView {
     /// How long until the store's free space reaches `floor_bytes` at the
     /// rate of its last 7 days (see [`forecast::time_to_floor`]).
     pub fn time_to_floor(&self, floor_bytes: f64) -> Option<u64> {
+        self.summary(7).trend?.time_to(floor_bytes)
+    }
+
+    /// Its availability over the last `days` and its store's trend.
+    pub fn summary(&self, days: u64) -> HistorySummary {
         let samples: Vec<FreeSample> =
             self.samples.iter().map(|s| FreeSample { at_ms: s.at_ms, free_bytes: s.free_bytes }).collect();
-        forecast::time_to_floor(&samples, floor_bytes, self.to_ms)
+        HistorySummary { availability: self.availability(days), trend: forecast::trend(&samples, self.to_ms) }
     }
+}
+
+/// A server's history in two figures, for the overview: its availability
+/// over the last days, and the line of its store's free space.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HistorySummary {
+    pub availability: Availability,
+    pub trend: Option<forecast::Trend>,
 }
 
 #[derive(Default)]
@@ -104,6 +117,11 @@ impl SessionLog {
             }
             log.samples.retain(|s| s.at_ms + SAMPLES_FOR_MS >= at_ms);
         }
+    }
+
+    /// The servers it saw anything of.
+    pub fn servers(&self) -> impl Iterator<Item = &str> {
+        self.servers.keys().map(String::as_str)
     }
 
     /// What it saw of the server owned by `key` over the last `days` before

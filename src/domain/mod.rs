@@ -18,7 +18,7 @@ pub use activity::*;
 pub use entity::*;
 pub use figures::{Filesystem, ImageStore, Memory, ServerFigures};
 pub use history::{History, Kept, LastKnown, Since};
-pub use history_view::{HistorySource, HistoryView, SessionLog, StoreSample};
+pub use history_view::{HistorySource, HistorySummary, HistoryView, SessionLog, StoreSample};
 pub use relay::*;
 pub use status::*;
 pub use store::{room_for_a_master, Room, StoreLimits};

@@ -39,6 +39,18 @@ fn since_text(known: &Known, lang: Lang) -> Option<String> {
     })
 }
 
+/// A store forecast is shown when the floor is nearer than this.
+const FORECAST_WITHIN_MS: u64 = 30 * 86_400_000;
+
+/// When a store reaches its floor, as a column says it.
+fn floor_in(left: u64, lang: Lang) -> String {
+    match (left + 43_200_000) / 86_400_000 {
+        _ if left == 0 => lang.tr("now").into(),
+        0 => lang.tr("within a day").into(),
+        days => lang.trn("in about {n} day", "in about {n} days", days),
+    }
+}
+
 /// One row of the table.
 fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoView {
     let health = known.as_ref().map_or(Health::Checking, |k| k.health.clone());
@@ -53,6 +65,13 @@ fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoV
     });
     let server = report.as_ref().and_then(|r| r.server_name.clone()).unwrap_or_else(|| "—".into());
     let since = known.as_ref().and_then(|k| since_text(k, lang)).unwrap_or_else(|| "—".into());
+    let summary = report.as_ref().and_then(|r| ctx.overview.summaries.with(|s| s.get(r.server_key()).copied()));
+    let week = summary.and_then(|s| s.availability.share()).map_or_else(|| "—".into(), |s| lang.percent(s * 100.0));
+    let floor_gb = ctx.config.with_value(|c| c.image_store.floor_gb);
+    let full = summary
+        .and_then(|s| s.trend?.time_to(f64::from(floor_gb) * 1e9))
+        .filter(|left| *left < FORECAST_WITHIN_MS)
+        .map_or_else(|| "—".into(), |left| floor_in(left, lang));
     let uuid = entity.uuid.clone();
     let open = move |_| {
         ctx.show_overview(false);
@@ -67,6 +86,8 @@ fn row(ctx: Ctx, entity: Entity, known: Option<Known>, lang: Lang) -> impl IntoV
             <td>{served_by.unwrap_or_else(|| lang.tr("itself").into())}</td>
             <td>{server}</td>
             <td>{since}</td>
+            <td class="overview__week">{week}</td>
+            <td class="overview__full">{full}</td>
         </tr>
     }
 }
@@ -145,6 +166,8 @@ pub fn Overview() -> impl IntoView {
                     <th scope="col">{l.tr("Served by the server of")}</th>
                     <th scope="col">{l.tr("Imaging server")}</th>
                     <th scope="col">{l.tr("Since")}</th>
+                    <th scope="col">{l.tr("Available over 7 days")}</th>
+                    <th scope="col">{l.tr("Image store at its floor")}</th>
                 </tr></thead>
                 <tbody>{shown}</tbody>
             </table>

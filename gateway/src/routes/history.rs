@@ -14,7 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use medulla_imaging_status::api::rest::wire;
-use medulla_imaging_status::domain::timeline::{availability, Span};
+use medulla_imaging_status::domain::timeline::{availability, Availability, Span};
 use medulla_imaging_status::domain::StatusKind;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -96,18 +96,33 @@ fn status(kind: StatusKind) -> wire::Status {
     }
 }
 
-fn at(ms: u64) -> String {
+pub(crate) fn at(ms: u64) -> String {
     rfc3339(UNIX_EPOCH + Duration::from_millis(ms))
+}
+
+/// The spans of `read`, cut to `from..to`.
+pub(crate) fn cut(read: &Read, from: u64, to: u64) -> Vec<Span> {
+    read.spans
+        .iter()
+        .map(|s| Span { from_ms: s.span.from_ms.max(from), to_ms: s.span.to_ms.min(to), ..s.span })
+        .collect()
+}
+
+/// The contract's availability.
+pub(crate) fn availability_body(a: &Availability) -> wire::HistoryAvailability {
+    wire::HistoryAvailability {
+        period_seconds: a.period_ms / 1000,
+        observed_seconds: a.observed_ms / 1000,
+        available_seconds: a.available_ms / 1000,
+        not_observed_seconds: a.not_observed_ms() / 1000,
+        ratio: a.share(),
+    }
 }
 
 /// The contract's `History` of `read`, the spans cut to the period.
 pub(crate) fn body(entity: &str, served_by: Option<wire::EntityRef>, period: &Period, read: &Read) -> wire::History {
     let relay = |r: &Option<String>| r.as_ref().and_then(|r| serde_json::from_value(r.as_str().into()).ok());
-    let spans: Vec<Span> = read
-        .spans
-        .iter()
-        .map(|s| Span { from_ms: s.span.from_ms.max(period.from), to_ms: s.span.to_ms.min(period.to), ..s.span })
-        .collect();
+    let spans = cut(read, period.from, period.to);
     let mut before = read.before;
     let mut changes = Vec::new();
     for (row, span) in read.spans.iter().zip(&spans) {
@@ -155,13 +170,7 @@ pub(crate) fn body(entity: &str, served_by: Option<wire::EntityRef>, period: &Pe
                 masters: s.masters,
             })
             .collect(),
-        availability: wire::HistoryAvailability {
-            period_seconds: a.period_ms / 1000,
-            observed_seconds: a.observed_ms / 1000,
-            available_seconds: a.available_ms / 1000,
-            not_observed_seconds: a.not_observed_ms() / 1000,
-            ratio: a.share(),
-        },
+        availability: availability_body(&a),
     }
 }
 

@@ -4,6 +4,7 @@
 mod activities;
 mod entities;
 mod history;
+mod history_summary;
 mod overview;
 mod sessions;
 mod status;
@@ -12,6 +13,7 @@ mod synchronise;
 pub(crate) use activities::*;
 pub(crate) use entities::*;
 pub(crate) use history::*;
+pub(crate) use history_summary::*;
 pub(crate) use overview::*;
 pub(crate) use sessions::*;
 pub(crate) use status::*;

@@ -250,3 +250,32 @@ pub fn history_from(body: &[u8]) -> Result<HistoryView, ApiError> {
     };
     Ok(HistoryView { from_ms, to_ms, spans, samples, source })
 }
+
+/// The overview's columns (`HistorySummaries`): each server's (by the
+/// entity that owns it) availability and store trend.
+pub fn summaries_from(body: &[u8]) -> Result<Vec<(String, HistorySummary)>, ApiError> {
+    let s: wire::HistorySummaries = read(body, "history-summary")?;
+    let mut out = Vec::with_capacity(s.items.len());
+    for item in s.items {
+        let a = &item.availability;
+        let availability = timeline::Availability {
+            period_ms: a.period_seconds.saturating_mul(1000),
+            observed_ms: a.observed_seconds.saturating_mul(1000),
+            available_ms: a.available_seconds.saturating_mul(1000),
+        };
+        let trend = match item.store_trend {
+            Some(t) => {
+                let at = Timestamp::rfc3339_ms(&t.at).and_then(|ms| u64::try_from(ms).ok());
+                let at = at.ok_or_else(|| ApiError::Malformed("history-summary: store_trend.at".into()))?;
+                Some(forecast::Trend {
+                    at_ms: at,
+                    free_bytes: t.free_bytes,
+                    bytes_per_ms: t.bytes_per_day / 86_400_000.0,
+                })
+            }
+            None => None,
+        };
+        out.push((item.owner_id, HistorySummary { availability, trend }));
+    }
+    Ok(out)
+}

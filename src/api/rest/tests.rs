@@ -80,6 +80,14 @@ fn every_example_of_the_contract_decodes_in_the_client() {
                 assert_eq!(view.availability(7).available_ms, 599_400_000, "{what}");
                 assert_eq!(view.samples.len(), 1, "{what}");
             }
+            ("getHistorySummary", 200) => {
+                let items = summaries_from(&bytes).expect(&what);
+                let (owner, public) = &items[0];
+                assert_eq!(owner, "UUID2", "{what}");
+                let left = public.trend.and_then(|t| t.time_to(5e9)).expect("a falling store");
+                assert!(left.abs_diff(12 * 86_400_000) < 10, "{what}: {left}");
+                assert_eq!(items[1].1.availability.share(), None, "{what}");
+            }
             ("listImagingActivities", 200) => assert_eq!(activity_from(&bytes).expect(&what).len(), 2),
             ("synchroniseBootMenus", 201) => {
                 sync_outcome_from(&bytes).expect(&what);

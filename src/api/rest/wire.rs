@@ -304,3 +304,30 @@ pub struct HistoryAvailability {
     /// was observed.
     pub ratio: Option<f64>,
 }
+
+/// `HistorySummaries`: per imaging server serving the user's entities, its
+/// availability over the last `days` and the line of its store's free
+/// space (the overview's columns).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistorySummaries {
+    pub days: u32,
+    pub recorded: bool,
+    pub items: Vec<HistorySummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistorySummary {
+    /// The entity that owns the imaging server.
+    pub owner_id: String,
+    pub availability: HistoryAvailability,
+    pub store_trend: Option<StoreTrend>,
+}
+
+/// The least-squares line through the store's free space of the last 7
+/// days, as of `at`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreTrend {
+    pub at: String,
+    pub free_bytes: f64,
+    pub bytes_per_day: f64,
+}

@@ -1,6 +1,7 @@
 //! The overview's loop: every entity's status, round after round.
 
 use super::*;
+use crate::domain::HistorySummary;
 
 /// The overview: whether it is shown, and every entity's status known.
 #[derive(Clone, Copy)]
@@ -9,6 +10,9 @@ pub struct OverviewState {
     pub shown: RwSignal<bool>,
     /// The statuses known, by entity.
     pub statuses: RwSignal<HashMap<String, Known>>,
+    /// Each server's week (by the entity that owns it): its availability
+    /// and its store's trend.
+    pub summaries: RwSignal<HashMap<String, HistorySummary>>,
 }
 
 impl OverviewState {
@@ -16,11 +20,32 @@ impl OverviewState {
         Self {
             shown: RwSignal::new(browser::query_param("view").as_deref() == Some("overview")),
             statuses: RwSignal::new(HashMap::new()),
+            summaries: RwSignal::new(HashMap::new()),
         }
     }
 }
 
 impl Ctx {
+    /// Each server's week, after a round: through the gateway, from its
+    /// history (which reads each at most every 5 minutes); straight to the
+    /// agent, from what this session saw. Not known: the columns say "—".
+    async fn read_summaries(self) {
+        let api = self.api();
+        let summaries: HashMap<String, HistorySummary> = match &*api {
+            Client::Rest(rest) => match rest.history_summary().await {
+                Ok(items) => items.into_iter().collect(),
+                Err(_) => return,
+            },
+            Client::MmcAgent(_) => {
+                let now = browser::now_ms() as u64;
+                self.history.log.with_value(|log| {
+                    log.servers().map(|key| (key.to_string(), log.view(key, 7, now).summary(7))).collect()
+                })
+            }
+        };
+        self.overview.summaries.set(summaries);
+    }
+
     /// Shows the overview, or the selected entity.
     pub fn show_overview(self, overview: bool) {
         browser::set_query_param("view", if overview { "overview" } else { "entity" });
@@ -76,6 +101,7 @@ impl Ctx {
             };
             flush();
             round.set(false);
+            self.read_summaries().await;
             match result {
                 Err(ApiError::SignedOut) => return self.signed_out(),
                 Err(e) => {
