@@ -86,6 +86,21 @@ async fn rest_a_shrinking_store_has_its_forecast_and_the_week_its_statuses() {
         let violations = b.axe_violations().await;
         assert!(violations.is_empty(), "{language}: {violations:?}");
     }
+    // The overview: Public and Library (its server's) with the week's
+    // availability and the forecast, under 30 days.
+    b.button("English").await.click().await.expect("English");
+    b.button("Every entity").await.click().await.expect("the overview");
+    for entity in ["UUID2", "UUID3"] {
+        let row = format!("tr.overview__row[data-entity='{entity}']");
+        let (week, full) = until(&format!("{entity}'s history columns"), || async {
+            let week = text_of(&b, &format!("{row} .overview__week")).await.filter(|t| t != "—")?;
+            Some((week, text_of(&b, &format!("{row} .overview__full")).await?))
+        })
+        .await;
+        assert_eq!((week.as_str(), full.as_str()), ("98.6%", "in about 12 days"), "{entity}");
+    }
+    let general = text_of(&b, "tr.overview__row[data-entity='UUID0'] .overview__full").await;
+    assert_eq!(general.as_deref(), Some("—"), "no samples of a dead server: no forecast");
     b.close().await;
 }
 
@@ -124,6 +139,16 @@ async fn the_tab_says_when_the_server_is_back(t: Transport) {
     b.wait_status("available").await;
     assert!(text_of(&b, ".back-notice__back").await.is_none(), "another entity: nothing to say");
     assert_eq!(b.c.title().await.unwrap_or_default(), own_title, "the page's own title again");
+    // The overview's week: the outage counted, for both of the server's
+    // entities.
+    b.button("Every entity").await.click().await.expect("the overview");
+    for entity in ["UUID2", "UUID3"] {
+        let row = format!("tr.overview__row[data-entity='{entity}'] .overview__week");
+        let week =
+            until(&format!("{entity}'s week"), || async { text_of(&b, &row).await.filter(|t| t.ends_with('%')) }).await;
+        let share: f64 = week.trim_end_matches('%').parse().unwrap_or(100.0);
+        assert!(share < 100.0 && share > 0.0, "{entity}: {week}");
+    }
     b.close().await;
 }
 
