@@ -86,6 +86,11 @@ impl Ctx {
         let entity = report.entity.clone();
         let (task, handle) = abortable(async move {
             TimeoutFuture::new(HISTORY_AFTER_MS).await;
+            // Background work: never while a check of the selected entity
+            // is in flight.
+            while self.selection.checking.get_untracked() {
+                TimeoutFuture::new(100).await;
+            }
             let Client::Rest(rest) = &*api else { return };
             let answer = rest.history(&entity, HISTORY_DAYS).await;
             if self.selection.selected.get_untracked().as_deref() != Some(&entity) {
