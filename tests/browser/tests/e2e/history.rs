@@ -153,3 +153,45 @@ async fn the_tab_says_when_the_server_is_back(t: Transport) {
 }
 
 on_both_transports!(the_tab_says_when_the_server_is_back);
+
+/// Straight to the agent, the views come from what this browser session
+/// saw: its clock moved two hours at a time (the test's stand-in for a
+/// tab left open half a day), seven checks of a store losing 5 GB a day
+/// down to 65 GB give the same forecast as the gateway's history would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mmc_agent_a_session_sees_its_store_shrink() {
+    let b = open(Transport::MmcAgent).await;
+    b.goto("/?entity=UUID3").await;
+    // `Date.now`, which the tab reads its clock from, `__shift` ms ahead
+    // (in Firefox, of the page's own `Date`, past the script's wrapper).
+    let clock = "const w = window.wrappedJSObject || window;
+                 if (!w.__real) {
+                   w.__real = w.Date.now.bind(w.Date); w.__shift = 0;
+                   const now = () => w.__real() + w.__shift;
+                   if (typeof exportFunction === 'function') { exportFunction(now, w.Date, { defineAs: 'now' }); }
+                   else { w.Date.now = now; }
+                 }";
+    b.c.execute(clock, vec![]).await.expect("the clock installed");
+    let gb = 1_000_000_000u64;
+    b.control(json!({"store_free_mib": (65 * gb + 5 * gb / 2) / 1_048_576}));
+    b.sign_in_as(medulla_sim::USER_LOGIN, medulla_sim::USER_PASSWORD).await;
+    b.wait_status("available").await;
+    let checked_at = || async { b.find("//section[@data-status]").await.attr("data-checked-at").await.ok().flatten() };
+    for i in 0..=6u64 {
+        let hours = 2 * i;
+        b.control(json!({"store_free_mib": (65 * gb + 5 * gb * (12 - hours) / 24) / 1_048_576}));
+        let shift = "(window.wrappedJSObject || window).__shift = arguments[0];";
+        b.c.execute(shift, vec![json!(hours * HOUR)]).await.expect("the clock moved");
+        let before = checked_at().await;
+        b.button("Refresh now").await.click().await.expect("refreshed");
+        until("a new check", || async { checked_at().await.filter(|t| Some(t) != before.as_ref()) }).await;
+    }
+    let source = until("the history", || text_of(&b, ".history__source")).await;
+    assert!(source.starts_with("What this browser session saw"), "{source}");
+    let forecast = until("the forecast", || async {
+        text_of(&b, ".history__forecast").await.filter(|t| t.contains("floor in about"))
+    })
+    .await;
+    assert_eq!(forecast, "At the rate of the last 7 days, the image store reaches the 5 GB floor in about 12 days.");
+    b.close().await;
+}
