@@ -295,4 +295,25 @@ mod tests {
         }
         assert!(!text.contains(r#"status="available""#), "the old status is taken off:\n{text}");
     }
+
+    #[test]
+    fn the_history_says_its_writes_and_each_stores_forecast() {
+        let m = Metrics::default();
+        m.history.written(3);
+        m.history.failed(1);
+        m.history.dropped();
+        m.history.full_in("UUID2", "General > Public", Some(86_400_500));
+        m.history.full_in("UUID0", "General", Some(1_000));
+        m.history.full_in("UUID0", "General", None);
+        let text = m.text((0, 0));
+        for line in [
+            r#"medulla_imaging_history_writes_total{outcome="written"} 3"#,
+            r#"medulla_imaging_history_writes_total{outcome="failed"} 1"#,
+            r#"medulla_imaging_history_writes_total{outcome="dropped"} 1"#,
+            r#"medulla_imaging_store_full_in_seconds{owner_id="UUID2",owner_name="General > Public"} 86400.5"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        }
+        assert!(!text.contains(r#"owner_id="UUID0""#), "no trend, no forecast:\n{text}");
+    }
 }

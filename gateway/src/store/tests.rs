@@ -215,3 +215,25 @@ fn a_newer_file_is_refused() {
     let e = HistoryStore::open(&db.0, 90, metrics).err().expect("refused");
     assert!(e.to_string().contains("newer than this gateway"), "{e}");
 }
+
+#[test]
+fn a_broken_database_is_counted_and_the_checks_go_on() {
+    let db = TempDb::new("broken");
+    let metrics = Arc::new(Counted::default());
+    let (store, _) = open(&db, &metrics);
+    store.record(check(StatusKind::Available, t0(), Some(60)));
+    // Another hand breaks the file under the writer (as a disk error would
+    // fail its writes).
+    let vandal = Connection::open(&db.0).expect("opened");
+    vandal.busy_timeout(std::time::Duration::from_secs(5)).expect("a timeout");
+    vandal.execute_batch("DROP TABLE samples").expect("dropped");
+    let started = std::time::Instant::now();
+    for i in 1..=20 {
+        store.record(check(StatusKind::Available, t0() + i * 10 * MIN, Some(60)));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_millis(100), "recording never waits on the disk");
+    store.close();
+    assert!(metrics.failed.load(Ordering::SeqCst) >= 1, "failed writes counted");
+    // Every check written or counted failed (a failed pruning counts one too).
+    assert!(metrics.written.load(Ordering::SeqCst) + metrics.failed.load(Ordering::SeqCst) >= 21);
+}
