@@ -53,6 +53,8 @@ pub struct Browser {
     pub transport: Transport,
     _driver: Child,
     _group: ProcessGroup,
+    /// Dropped after the browser is killed: its files go with it.
+    _scratch: Scratch,
 }
 
 /// The WebDriver and the browser it started, killed together when the test
@@ -134,7 +136,7 @@ fn chromium_args() -> Vec<String> {
 
 /// Starts the engine's WebDriver on a free port; the process and its
 /// capabilities. Missing is a failure naming the setup script, never a skip.
-fn start_driver(engine: Engine) -> (Child, u16, Value) {
+fn start_driver(engine: Engine) -> (Child, u16, Value, Scratch) {
     let port = free_port();
     let (driver_path, args, caps) = match engine {
         Engine::Chromium => (
@@ -175,15 +177,30 @@ fn start_driver(engine: Engine) -> (Child, u16, Value) {
             }),
         ),
     };
+    // The browser's profile and temporary files in a folder of its own,
+    // removed with it (a killed browser leaves its own behind).
+    let scratch = Scratch(std::env::temp_dir().join(format!("mis-browser-{port}")));
+    let _ = std::fs::remove_dir_all(&scratch.0);
+    std::fs::create_dir_all(&scratch.0).expect("a folder for the browser");
     let driver = Command::new(&driver_path)
         .args(&args)
+        .env("TMPDIR", &scratch.0)
         .process_group(0)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {driver_path} ({e}): run scripts/setup.sh"));
-    (driver, port, caps)
+    (driver, port, caps, scratch)
+}
+
+/// A folder removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// On REST, the app talks to our gateway (`medulla-imaging-gateway`) in
@@ -201,7 +218,7 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
         options.rest_upstream = Some(start_gateway(&options).await);
     }
     let sim = medulla_sim::start(options).await.expect("simulator started");
-    let (driver, port, caps) = start_driver(engine());
+    let (driver, port, caps, scratch) = start_driver(engine());
     let group = ProcessGroup(driver.id());
     let started = Instant::now();
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
@@ -214,7 +231,7 @@ pub async fn open_with(transport: Transport, tune: impl FnOnce(&mut Options)) ->
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a browser session");
-    Browser { c, sim, transport, _driver: driver, _group: group }
+    Browser { c, sim, transport, _driver: driver, _group: group, _scratch: scratch }
 }
 
 /// A gateway in front of the simulator that `options` starts; its URL.
