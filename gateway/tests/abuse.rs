@@ -127,9 +127,8 @@ async fn malformed_requests_get_problem_documents_and_never_a_server_error() {
     let cookie = s.sign_in(medulla_sim::USER_PASSWORD).await.expect("signed in");
     let requests = bad_requests();
     assert!(requests.len() >= 200, "{} requests", requests.len());
-    // A connection of its own for each: the server may close one after
-    // refusing a body it did not read, and a reused one would then fail in
-    // the client, not in the gateway.
+    // A connection of its own for each: the server closes one after
+    // refusing a body it did not read.
     let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("a client");
     let mut refusals = 0;
     for (signed_in, (method, path, headers, body)) in requests.iter().enumerate().map(|(i, r)| (i % 3 != 0, r)) {
@@ -142,7 +141,19 @@ async fn malformed_requests_get_problem_documents_and_never_a_server_error() {
             request = request.header(*name, reqwest::header::HeaderValue::from_bytes(value).expect("header value"));
         }
         let what = format!("{method} {path} {:?}", headers.iter().map(|(n, _)| n).collect::<Vec<_>>());
-        let answer = request.send().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let answer = match request.send().await {
+            Ok(answer) => answer,
+            // A body far over the limit is answered 413 from its length,
+            // and the connection closed, while the client may still be
+            // sending it: then the client sees the closing, not the answer
+            // (HTTP/1.1 without `Expect: 100-continue`). The gateway is
+            // still up: the next requests, and the end of this test, say so.
+            Err(e) if body.len() > 16 * 1024 && e.is_request() => {
+                refusals += 1;
+                continue;
+            }
+            Err(e) => panic!("{what}: {e}"),
+        };
         let status = answer.status().as_u16();
         let content_type =
             answer.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
