@@ -8,8 +8,10 @@ use std::time::Duration;
 /// request timeout.
 pub(crate) const AGENT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How the gateway reaches the agent and shares its checks.
-#[derive(Clone, Debug)]
+/// How the gateway reaches the agent and shares its checks. Not `Debug`:
+/// it holds the agent's password (and the monitoring account's), which no
+/// log or panic message may show.
+#[derive(Clone)]
 pub struct Settings {
     pub agent_url: String,
     pub agent_login: String,
