@@ -35,6 +35,7 @@ pub fn App() -> impl IntoView {
         Some("light") => browser::add_root_class("theme-light"),
         _ => {}
     }
+    browser::mark("tab:started");
     let start = RwSignal::new(Start::Loading);
     // The host page's language (`?lang=`), else the browser's.
     let fallback_lang = [browser::query_param("lang"), browser::browser_language()]
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
     spawn_local(async move {
         start.set(match config_from(fetch_config().await, browser::absolute_url) {
             Ok(config) => {
+                browser::mark("tab:config-read");
                 let lang = match config.language {
                     LanguageSetting::Fixed(lang) => lang,
                     LanguageSetting::Auto => fallback_lang,
@@ -68,6 +70,7 @@ pub fn App() -> impl IntoView {
                 } else {
                     ctx.connect();
                 }
+                browser::mark("tab:first-requests-sent");
                 Start::Ready(Box::new(ctx))
             }
             Err(problem) => Start::Broken(problem),

@@ -14,6 +14,14 @@ fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
+/// A User Timing mark (`performance.mark`): where a load's time goes, as
+/// the bench prints it (`BENCH_CHAIN=1`), and DevTools shows it.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()

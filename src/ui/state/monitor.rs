@@ -192,6 +192,7 @@ impl Ctx {
     /// Puts `report`, asked for at `asked` (by a check made now, which
     /// `confirmed` what serves the entity, or not), on screen.
     pub(super) fn show(self, report: StatusReport, asked: f64, confirmed: bool) {
+        browser::mark("tab:status-shown");
         self.selection.confirmed.set_value(confirmed);
         let checked_at = asked - report.age_ms as f64;
         self.selection.checked_at.set(Some(checked_at));

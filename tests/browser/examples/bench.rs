@@ -163,7 +163,8 @@ sorted.forEach((x, i) => {
   for (let j = 0; j < i; j++) if (sorted[j].responseEnd <= x.startTime) l = Math.max(l, level[j]);
   level.push(x.transferSize > 0 ? l + 1 : l);
 });
-const chain = sorted.map((e, i) => `${level[i]}:${e.name.split('/').pop().split('?')[0] || 'page'}@${Math.round(e.startTime)}-${Math.round(e.responseEnd)}`).join(' ');
+const marks = performance.getEntriesByType('mark').map(m => `${m.name}@${Math.round(m.startTime)}`);
+const chain = sorted.map((e, i) => `${level[i]}:${e.name.split('/').pop().split('?')[0] || 'page'}@${Math.round(e.startTime)}-${Math.round(e.responseEnd)}`).concat(marks).join(' ');
 return { bytes: sum(entries), api: sum(entries.filter(api)), rounds: Math.max(0, ...level),
          requests: entries.filter(e => e.transferSize > 0).length, chain };
 "#;
