@@ -17,12 +17,7 @@ pub fn entities(list: &[Entity]) -> wire::EntityList {
 }
 
 pub fn status_of(status: &ServerStatus) -> wire::Status {
-    match status {
-        ServerStatus::Available(_) => wire::Status::Available,
-        ServerStatus::ConnectionError => wire::Status::ConnectionError,
-        ServerStatus::Offline(_) => wire::Status::Offline,
-        ServerStatus::NotLinked => wire::Status::NotLinked,
-    }
+    StatusKind::of(status).into()
 }
 
 /// What the relay of a server not available says (the contract's `relay`).

@@ -62,14 +62,19 @@ impl HistoryView {
     /// How long until the store's free space reaches `floor_bytes` at the
     /// rate of its last 7 days (see [`forecast::time_to_floor`]).
     pub fn time_to_floor(&self, floor_bytes: f64) -> Option<u64> {
-        self.summary(7).trend?.time_to(floor_bytes)
+        self.trend()?.time_to(floor_bytes)
+    }
+
+    /// The line of its store's free space over the last 7 days.
+    fn trend(&self) -> Option<forecast::Trend> {
+        let samples: Vec<FreeSample> =
+            self.samples.iter().map(|s| FreeSample { at_ms: s.at_ms, free_bytes: s.free_bytes }).collect();
+        forecast::trend(&samples, self.to_ms)
     }
 
     /// Its availability over the last `days` and its store's trend.
     pub fn summary(&self, days: u64) -> HistorySummary {
-        let samples: Vec<FreeSample> =
-            self.samples.iter().map(|s| FreeSample { at_ms: s.at_ms, free_bytes: s.free_bytes }).collect();
-        HistorySummary { availability: self.availability(days), trend: forecast::trend(&samples, self.to_ms) }
+        HistorySummary { availability: self.availability(days), trend: self.trend() }
     }
 }
 

@@ -61,6 +61,16 @@ impl StatusKind {
         }
     }
 
+    /// As the screen names its state (`Health::as_str`, the stylesheet).
+    pub fn state(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::ConnectionError => "connection-error",
+            Self::Offline => "offline",
+            Self::NotLinked => "not-linked",
+        }
+    }
+
     pub fn from_word(word: &str) -> Option<Self> {
         [Self::Available, Self::ConnectionError, Self::Offline, Self::NotLinked].into_iter().find(|k| k.word() == word)
     }
@@ -161,12 +171,7 @@ impl Health {
             Health::Checking => "checking",
             Health::Unreachable(..) => "unreachable",
             Health::SignedOut => "signed-out",
-            Health::Known(r) => match r.status {
-                ServerStatus::Available(_) => "available",
-                ServerStatus::ConnectionError => "connection-error",
-                ServerStatus::Offline(_) => "offline",
-                ServerStatus::NotLinked => "not-linked",
-            },
+            Health::Known(r) => StatusKind::of(&r.status).state(),
         }
     }
 }

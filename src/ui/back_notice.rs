@@ -9,6 +9,7 @@ use super::alert;
 use super::state::Ctx;
 use super::tr;
 use crate::domain::ServerStatus;
+use crate::i18n::Lang;
 use leptos::prelude::*;
 
 #[component]
@@ -20,15 +21,15 @@ pub fn BackNotice() -> impl IntoView {
         ctx.report().is_some_and(|r| matches!(r.status, ServerStatus::Offline(_) | ServerStatus::ConnectionError))
     };
     let name = move |entity: &str| ctx.entity(entity).map_or_else(|| entity.to_string(), |e| e.completename);
+    // What is said when it is back: on the page, in the title, notified.
+    let back_words = move |lang: Lang, entity: &str| {
+        lang.trf("The imaging server of {entity} is available again.", &[("entity", &name(entity))])
+    };
     // The title says what is awaited, then that it came.
     Effect::new(move || {
         let lang = lang.get();
         match (ctx.history.waiting.get(), ctx.history.back.get()) {
-            (_, Some(entity)) => {
-                let text =
-                    lang.trf("The imaging server of {entity} is available again.", &[("entity", &name(&entity))]);
-                alert::set_title(&format!("✔ {text}"));
-            }
+            (_, Some(entity)) => alert::set_title(&format!("✔ {}", back_words(lang, &entity))),
             (Some(entity), None) => {
                 let text = lang.trf("Waiting for the imaging server of {entity}", &[("entity", &name(&entity))]);
                 alert::set_title(&format!("… {text}"));
@@ -40,8 +41,7 @@ pub fn BackNotice() -> impl IntoView {
     Effect::new(move || {
         let Some(entity) = ctx.history.back.get() else { return };
         let lang = lang.get_untracked();
-        let text = lang.trf("The imaging server of {entity} is available again.", &[("entity", &name(&entity))]);
-        alert::notify(lang.tr("Imaging server status"), &text);
+        alert::notify(lang.tr("Imaging server status"), &back_words(lang, &entity));
         if with_sound.get_untracked() {
             alert::chime();
         }
@@ -52,7 +52,7 @@ pub fn BackNotice() -> impl IntoView {
     };
     let back_text = move || {
         let entity = ctx.history.back.get()?;
-        Some(lang.get().trf("The imaging server of {entity} is available again.", &[("entity", &name(&entity))]))
+        Some(back_words(lang.get(), &entity))
     };
     view! {
         <Show when=move || down() || ctx.history.back.with(Option::is_some)>

@@ -14,16 +14,6 @@ const DAY_MS: u64 = 86_400_000;
 /// The strip's width in SVG units: 100 a day.
 const UNITS_PER_DAY: u64 = 100;
 
-/// The state name of a status, as the stylesheet and the words know it.
-pub fn state_of(kind: StatusKind) -> &'static str {
-    match kind {
-        StatusKind::Available => "available",
-        StatusKind::ConnectionError => "connection-error",
-        StatusKind::Offline => "offline",
-        StatusKind::NotLinked => "not-linked",
-    }
-}
-
 /// A span, or the time not observed between spans (`None`).
 pub type Stretch = (u64, u64, Option<StatusKind>);
 
@@ -55,7 +45,7 @@ fn when(lang: Lang, from: u64, to: u64) -> (String, String, String) {
 fn label(lang: Lang, stretch: &Stretch) -> String {
     let (from, to, length) = when(lang, stretch.0, stretch.1);
     let status = match stretch.2 {
-        Some(kind) => title_of(state_of(kind), lang),
+        Some(kind) => title_of(kind.state(), lang),
         None => lang.tr("Not observed"),
     };
     lang.trf(
@@ -78,7 +68,7 @@ pub fn timeline(stretches: &[Stretch], to: u64, days: u64, lang: Lang) -> impl I
             let w = (right - left).max(1);
             let (text, name) = (label(lang, s), label(lang, s));
             Some(view! {
-                <rect class=format!("timeline__seg timeline__seg--{}", state_of(kind)) x=left.to_string() y="0"
+                <rect class=format!("timeline__seg timeline__seg--{}", kind.state()) x=left.to_string() y="0"
                     width=w.to_string() height="24" tabindex="0" role="img" aria-label=name>
                     <title>{text}</title>
                 </rect>
@@ -124,7 +114,7 @@ pub fn timeline_table(stretches: &[Stretch], lang: Lang) -> impl IntoView {
         .map(|s| {
             let (from, to, length) = when(lang, s.0, s.1);
             let (state, status) = match s.2 {
-                Some(kind) => (state_of(kind), title_of(state_of(kind), lang)),
+                Some(kind) => (kind.state(), title_of(kind.state(), lang)),
                 None => ("unobserved", lang.tr("Not observed")),
             };
             view! {

@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use medulla_imaging_status::api::rest::wire;
 use medulla_imaging_status::domain::timeline::{availability, Availability, Span};
-use medulla_imaging_status::domain::StatusKind;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -87,15 +86,6 @@ pub(crate) struct Period {
     pub(crate) monitored: bool,
 }
 
-fn status(kind: StatusKind) -> wire::Status {
-    match kind {
-        StatusKind::Available => wire::Status::Available,
-        StatusKind::ConnectionError => wire::Status::ConnectionError,
-        StatusKind::Offline => wire::Status::Offline,
-        StatusKind::NotLinked => wire::Status::NotLinked,
-    }
-}
-
 pub(crate) fn at(ms: u64) -> String {
     rfc3339(UNIX_EPOCH + Duration::from_millis(ms))
 }
@@ -129,7 +119,7 @@ pub(crate) fn body(entity: &str, served_by: Option<wire::EntityRef>, period: &Pe
         if before.is_some_and(|b| b != span.kind) && row.span.from_ms >= period.from {
             changes.push(wire::HistoryChange {
                 at: at(span.from_ms),
-                status: status(span.kind),
+                status: span.kind.into(),
                 relay: relay(&row.relay),
             });
         }
@@ -151,7 +141,7 @@ pub(crate) fn body(entity: &str, served_by: Option<wire::EntityRef>, period: &Pe
             .map(|(row, s)| wire::HistorySpan {
                 from: at(s.from_ms),
                 to: at(s.to_ms),
-                status: status(s.kind),
+                status: s.kind.into(),
                 relay: relay(&row.relay),
             })
             .collect(),
@@ -178,6 +168,7 @@ pub(crate) fn body(entity: &str, served_by: Option<wire::EntityRef>, period: &Pe
 mod tests {
     use super::*;
     use crate::store::{SampleRow, SpanRow};
+    use medulla_imaging_status::domain::StatusKind;
 
     const MIN: u64 = 60_000;
     const T: u64 = 1_796_000_000_000;

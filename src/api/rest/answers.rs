@@ -62,10 +62,21 @@ pub fn report_from(body: &[u8], server_now_ms: i64) -> Result<StatusReport, ApiE
     report_in(read(body, "imaging-server-status")?, server_now_ms)
 }
 
-/// An RFC 3339 time of the contract, in ms since 1970.
-pub(super) fn time_ms(text: &str, key: &str) -> Result<i64, ApiError> {
-    let wrong = || ApiError::Malformed(format!("imaging-server-status: {key}: expected an RFC 3339 time"));
+/// An RFC 3339 time of the contract's object `what`, in ms since 1970.
+pub(super) fn time_in(what: &str, text: &str, key: &str) -> Result<i64, ApiError> {
+    let wrong = || ApiError::Malformed(format!("{what}: {key}: expected an RFC 3339 time"));
     Timestamp::rfc3339_ms(text).ok_or_else(wrong)
+}
+
+/// The same, of a status (`ImagingServerStatus`).
+pub(super) fn time_ms(text: &str, key: &str) -> Result<i64, ApiError> {
+    time_in("imaging-server-status", text, key)
+}
+
+/// The same, of a history's time: after 1970.
+fn history_ms(what: &str, text: &str, key: &str) -> Result<u64, ApiError> {
+    let ms = time_in(what, text, key)?;
+    u64::try_from(ms).map_err(|_| ApiError::Malformed(format!("{what}: {key}: before 1970")))
 }
 
 /// The report in the contract's `ImagingServerStatus` object `s`.
@@ -218,20 +229,12 @@ pub fn sync_outcome_from(body: &[u8]) -> Result<SyncOutcome, ApiError> {
 /// tab does not know are left out) and its image store's samples.
 pub fn history_from(body: &[u8]) -> Result<HistoryView, ApiError> {
     let h: wire::History = read(body, "history")?;
-    let at = |text: &str, key: &str| -> Result<u64, ApiError> {
-        let ms = Timestamp::rfc3339_ms(text).and_then(|ms| u64::try_from(ms).ok());
-        ms.ok_or_else(|| ApiError::Malformed(format!("history: {key}: expected an RFC 3339 time")))
-    };
+    let at = |text: &str, key: &str| history_ms("history", text, key);
     let (from_ms, to_ms) = (at(&h.from, "from")?, at(&h.to, "to")?);
     let mut spans = Vec::with_capacity(h.spans.len());
     for s in &h.spans {
-        let kind = match s.status {
-            wire::Status::Available => StatusKind::Available,
-            wire::Status::Offline => StatusKind::Offline,
-            wire::Status::ConnectionError => StatusKind::ConnectionError,
-            wire::Status::NotLinked => StatusKind::NotLinked,
-        };
-        let span = timeline::Span { from_ms: at(&s.from, "spans.from")?, to_ms: at(&s.to, "spans.to")?, kind };
+        let (from_ms, to_ms, kind) = (at(&s.from, "spans.from")?, at(&s.to, "spans.to")?, s.status.into());
+        let span = timeline::Span { from_ms, to_ms, kind };
         if span.from_ms > span.to_ms || spans.last().is_some_and(|l: &timeline::Span| l.to_ms > span.from_ms) {
             return Err(ApiError::Malformed("history: spans out of order".into()));
         }
@@ -265,8 +268,7 @@ pub fn summaries_from(body: &[u8]) -> Result<Vec<(String, HistorySummary)>, ApiE
         };
         let trend = match item.store_trend {
             Some(t) => {
-                let at = Timestamp::rfc3339_ms(&t.at).and_then(|ms| u64::try_from(ms).ok());
-                let at = at.ok_or_else(|| ApiError::Malformed("history-summary: store_trend.at".into()))?;
+                let at = history_ms("history-summary", &t.at, "store_trend.at")?;
                 Some(forecast::Trend {
                     at_ms: at,
                     free_bytes: t.free_bytes,

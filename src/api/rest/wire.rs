@@ -3,6 +3,7 @@
 //! apart. Absent and `null` read alike for the optional fields; unknown
 //! fields are ignored in answers (a newer gateway may add some).
 
+use crate::domain::StatusKind;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -79,13 +80,30 @@ pub enum Status {
 }
 
 impl Status {
-    /// As the contract spells it (serde's name for it).
+    /// As the contract spells it (serde's name for it, the domain's word).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Available => "available",
-            Status::Offline => "offline",
-            Status::ConnectionError => "connection_error",
-            Status::NotLinked => "not_linked",
+        StatusKind::from(self).word()
+    }
+}
+
+impl From<StatusKind> for Status {
+    fn from(kind: StatusKind) -> Self {
+        match kind {
+            StatusKind::Available => Status::Available,
+            StatusKind::ConnectionError => Status::ConnectionError,
+            StatusKind::Offline => Status::Offline,
+            StatusKind::NotLinked => Status::NotLinked,
+        }
+    }
+}
+
+impl From<Status> for StatusKind {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Available => StatusKind::Available,
+            Status::ConnectionError => StatusKind::ConnectionError,
+            Status::Offline => StatusKind::Offline,
+            Status::NotLinked => StatusKind::NotLinked,
         }
     }
 }

@@ -14,7 +14,7 @@ mod monitor;
 mod overview;
 mod session;
 
-pub use history::{HistoryState, HISTORY_DAYS};
+pub use history::HistoryState;
 pub use monitor::{Selection, FRESH_MS};
 pub use overview::OverviewState;
 pub use session::SessionState;
