@@ -1,18 +1,14 @@
-//! The tab's entry point: mounts the app, and says so in the page when a
+//! The tab's entry point: starts the app, and says so in the page when a
 //! panic stops it (never a blank page).
 
 use medulla_imaging_status::i18n::Lang;
-use medulla_imaging_status::ui::App;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_internal_error();
     }));
-    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
-        boot.remove();
-    }
-    leptos::mount::mount_to_body(App);
+    medulla_imaging_status::ui::start();
 }
 
 /// A panic must never leave a blank page: say so, and how to recover, in

@@ -196,6 +196,15 @@ impl Client {
             Client::Rest(c) => c.look_ahead(entity, max_age),
         }
     }
+
+    /// Ends when what [`Client::look_ahead`] asked has its answers: from a
+    /// gateway, the status (see [`RestClient::ahead_answered`]); from the
+    /// agent, at once (what serves the entity came with the list).
+    pub async fn ahead_answered(&self) {
+        if let Client::Rest(c) = self {
+            c.ahead_answered().await
+        }
+    }
 }
 
 impl ImagingApi for Client {

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::domain::*;
 use crate::sync::lock;
 use futures::channel::oneshot;
+use futures::future::{FutureExt, Shared};
 use std::sync::Mutex;
 
 /// What the overview's request may take beyond `request_timeout_seconds`.
@@ -27,7 +28,15 @@ pub struct RestClient {
     at: Endpoint,
     /// The status of the entity most likely shown first, asked with the
     /// entity list (see [`RestClient::look_ahead`]).
-    ahead: Mutex<Option<(String, oneshot::Receiver<StatusAnswers>)>>,
+    ahead: Mutex<Option<Ahead>>,
+}
+
+/// A status asked ahead: for which entity, its answers, and when they are in.
+struct Ahead {
+    entity: String,
+    answers: oneshot::Receiver<StatusAnswers>,
+    /// Ends when `answers` can be read (see [`RestClient::ahead_answered`]).
+    answered: Shared<oneshot::Receiver<()>>,
 }
 
 /// Where the gateway is, and how long a request may take.
@@ -78,12 +87,25 @@ impl RestClient {
     /// `max_age` old; left unread when another entity is shown first (the
     /// list decides what may be shown).
     pub fn look_ahead(&self, entity: &str, max_age: u32) {
-        let (answers, ahead) = oneshot::channel();
+        let (send_answers, answers) = oneshot::channel();
+        let (send_answered, answered) = oneshot::channel();
         let (at, id) = (self.at.clone(), entity.to_string());
         crate::task::spawn_now(async move {
-            let _ = answers.send(at.status_answers(&id, max_age).await);
+            let _ = send_answers.send(at.status_answers(&id, max_age).await);
+            let _ = send_answered.send(());
         });
-        *lock(&self.ahead) = Some((entity.to_string(), ahead));
+        *lock(&self.ahead) = Some(Ahead { entity: entity.to_string(), answers, answered: answered.shared() });
+    }
+
+    /// Ends when the status asked ahead has its answers (at once if none
+    /// was asked), leaving them for the check that takes them.
+    pub fn ahead_answered(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let answered = lock(&self.ahead).as_ref().map(|a| a.answered.clone());
+        async move {
+            if let Some(answered) = answered {
+                let _ = answered.await;
+            }
+        }
     }
 
     async fn sign_in_with(&self, body: SignIn<'_>) -> Result<bool, ApiError> {
@@ -197,9 +219,9 @@ impl ImagingApi for RestClient {
 
     async fn status(&self, entity: &str, max_age: u32, _: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
         // Asked ahead: taken once, by a check that accepts a shared one.
-        let ahead = lock(&self.ahead).take().filter(|(e, _)| e == entity && max_age > 0);
+        let ahead = lock(&self.ahead).take().filter(|a| a.entity == entity && max_age > 0);
         let asked = match ahead {
-            Some((_, answers)) => answers.await.ok(),
+            Some(ahead) => ahead.answers.await.ok(),
             None => None,
         };
         let (answer, activity) = match asked {

@@ -1,4 +1,5 @@
-//! Start-up: read `config.json`, choose the language, connect to Medulla.
+//! Start-up: read `config.json`, choose the language, connect to Medulla,
+//! then show the screen.
 
 use super::actions::Actions;
 use super::back_notice::BackNotice;
@@ -14,17 +15,14 @@ use crate::api::http::fetch_config;
 use crate::config::{config_from, LanguageSetting};
 use crate::i18n::Lang;
 use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
 use leptos::task::spawn_local;
 
-#[derive(Clone)]
-enum Start {
-    Loading,
-    Broken(String),
-    Ready(Box<Ctx>),
-}
-
-#[component]
-pub fn App() -> impl IntoView {
+/// Starts the tab: reads `config.json`, sends the first requests to
+/// Medulla, and only then builds the screen (index.html's own loading line
+/// shows meanwhile). A second visit's requests so leave before the screen's
+/// first render, not after it.
+pub fn start() {
     // Before anything else: the token must leave the address bar at once.
     let sign_on = embed::take_sign_on_token();
     if browser::is_embedded() {
@@ -36,54 +34,69 @@ pub fn App() -> impl IntoView {
         _ => {}
     }
     browser::mark("tab:started");
-    let start = RwSignal::new(Start::Loading);
+    // Leptos's tasks and effects run on wasm-bindgen-futures (what mounting
+    // would set up, before the first of them is spawned here).
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     // The host page's language (`?lang=`), else the browser's.
     let fallback_lang = [browser::query_param("lang"), browser::browser_language()]
         .iter()
         .flatten()
         .find_map(|t| Lang::from_tag(t))
         .unwrap_or_default();
-    // Until the config names one: the page's lang for the loading line and
-    // a config problem (the screen's own Effect follows the tab's language).
+    // Until the config names one: the page's lang for a config problem (the
+    // screen's own Effect follows the tab's language).
     browser::set_document_language(fallback_lang.code());
-    spawn_local(async move {
-        start.set(match config_from(fetch_config().await, browser::absolute_url) {
-            Ok(config) => {
-                browser::mark("tab:config-read");
-                let lang = match config.language {
-                    LanguageSetting::Fixed(lang) => lang,
-                    LanguageSetting::Auto => fallback_lang,
-                };
-                let ctx = Ctx::new(config, lang);
-                ctx.watch_idle();
-                // A token in the link signs in only a tab that the console
-                // embeds (an allowed origin): a link to the tab alone is not
-                // a way to sign someone in as another user.
-                let sign_on = sign_on.clone().filter(|_| embed::embedded_by_allowed_host(&ctx));
-                ctx.keep_sign_on(sign_on.clone());
-                if browser::awaits_sign_on() && sign_on.is_none() {
-                    // The host page hands its token once the tab is ready.
-                    spawn_local(async move {
-                        gloo_timers::future::TimeoutFuture::new(embed::SIGN_ON_WAIT_MS).await;
-                        ctx.connect_unless_started();
+    // The owner of the app's state (the signals of `Ctx`, made before the
+    // screen that shows them): kept for the page's life.
+    let owner = Owner::new();
+    owner.with(|| {
+        spawn_local(async move {
+            let fetched = fetch_config().await;
+            match config_from(fetched, browser::absolute_url) {
+                Ok(config) => {
+                    browser::mark("tab:config-read");
+                    let lang = match config.language {
+                        LanguageSetting::Fixed(lang) => lang,
+                        LanguageSetting::Auto => fallback_lang,
+                    };
+                    let ctx = Ctx::new(config, lang);
+                    ctx.watch_idle();
+                    // A token in the link signs in only a tab that the console
+                    // embeds (an allowed origin): a link to the tab alone is not
+                    // a way to sign someone in as another user.
+                    let sign_on = sign_on.filter(|_| embed::embedded_by_allowed_host(&ctx));
+                    ctx.keep_sign_on(sign_on.clone());
+                    if browser::awaits_sign_on() && sign_on.is_none() {
+                        // The host page hands its token once the tab is ready.
+                        spawn_local(async move {
+                            gloo_timers::future::TimeoutFuture::new(embed::SIGN_ON_WAIT_MS).await;
+                            ctx.connect_unless_started();
+                        });
+                    } else {
+                        ctx.connect();
+                    }
+                    browser::mark("tab:first-requests-sent");
+                    mount(move || {
+                        provide_context(ctx);
+                        view! { <Screen/> }
                     });
-                } else {
-                    ctx.connect();
+                    // While the first answers travel.
+                    spawn_local(async move { lang.prepare() });
                 }
-                browser::mark("tab:first-requests-sent");
-                Start::Ready(Box::new(ctx))
+                Err(problem) => mount(move || view! { <ConfigProblem problem lang=fallback_lang/> }),
             }
-            Err(problem) => Start::Broken(problem),
         });
     });
-    move || match start.get() {
-        Start::Loading => view! { <p class="loading">{fallback_lang.tr("Loading…")}</p> }.into_any(),
-        Start::Broken(problem) => view! { <ConfigProblem problem lang=fallback_lang/> }.into_any(),
-        Start::Ready(ctx) => {
-            provide_context(*ctx);
-            view! { <Screen/> }.into_any()
-        }
+    std::mem::forget(owner);
+}
+
+/// Puts `view` in the page in place of index.html's loading line, under the
+/// current owner (whose context it sees), for the page's life.
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) {
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+        boot.remove();
     }
+    leptos::mount::mount_to_body(view);
 }
 
 #[component]

@@ -21,7 +21,7 @@ mod status_panel;
 mod timeline;
 mod wording;
 
-pub use app::App;
+pub use app::start;
 
 use crate::i18n::Lang;
 use leptos::prelude::{Get, RwSignal};

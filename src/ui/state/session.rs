@@ -33,6 +33,13 @@ impl SessionState {
 /// check also confirms the part it uses).
 pub(super) const TOPOLOGY_REFRESH_MS: u32 = 10 * 60 * 1000;
 
+/// How long the entity list waits, once in, for the status asked with it
+/// (from a gateway, a few ms behind it): the screen is then drawn once, with
+/// both, rather than the list first and the status as the list's render
+/// ends (about 10 ms later on a second visit). A slow status (a dead
+/// imaging server) leaves the list waiting no longer than this.
+const LIST_WAITS_FOR_STATUS_MS: u32 = 250;
+
 /// The entities whose topology is learnt ahead, the first of the list: 3
 /// agent calls each, one entity at a time, every [`TOPOLOGY_REFRESH_MS`].
 /// Any other is learnt at its first check (one round trip more).
@@ -153,6 +160,8 @@ impl Ctx {
             let (listed, _) = join(self.api().entities(), look).await;
             match listed {
                 Ok(list) => {
+                    let api = self.api();
+                    select(Box::pin(api.ahead_answered()), TimeoutFuture::new(LIST_WAITS_FOR_STATUS_MS)).await;
                     self.learn_topology(&list);
                     let requested = self.selection.requested.try_update_value(Option::take).flatten();
                     let requested = requested.filter(|u| list.iter().any(|e| &e.uuid == u));

@@ -34,7 +34,10 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 const DELAYS: [u64; 3] = [0, 100, 300];
-const RUNS: usize = 3;
+/// Runs of a load or a switch, their median reported: 3, or `BENCH_RUNS`.
+fn run_count() -> usize {
+    std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).filter(|r| *r > 0).unwrap_or(3)
+}
 const OWN: (&str, &str) = ("UUID2", "General > Public");
 const INHERITED: (&str, &str) = ("UUID3", "General > Public > Library");
 
@@ -75,7 +78,8 @@ if (shown()) {
   const watch = new MutationObserver(() => {
     if (shown()) {
       watch.disconnect();
-      requestAnimationFrame(() => done({ total: performance.now() }));
+      performance.mark('bench:status-in-page');
+      requestAnimationFrame(() => { performance.mark('bench:frame'); done({ total: performance.now() }); });
     }
   });
   watch.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
@@ -282,7 +286,7 @@ async fn speed(t: Transport, entities: usize) {
         if !scale {
             b.quiet(protocol(t)).await;
         }
-        for _ in 0..RUNS {
+        for _ in 0..run_count() {
             let (ms, r, n, first) = switch(&b, INHERITED, delay).await;
             inherited.push(ms);
             (rounds.1, requests.1, before.1) = (r, n, first);
@@ -310,7 +314,7 @@ async fn speed(t: Transport, entities: usize) {
         let mut colds = Vec::new();
         for (i, to) in [OWN, INHERITED].into_iter().enumerate() {
             let mut runs = Vec::new();
-            for _ in 0..RUNS {
+            for _ in 0..run_count() {
                 runs.push(cold(&b, t, to, scale).await);
             }
             let total = median(runs.iter().map(|r| r.0).collect());
@@ -375,7 +379,7 @@ async fn load(t: Transport) {
     for (name, cold) in [("cold load (empty cache)", true), ("second visit (cache kept)", false)] {
         let runs: Vec<_> = {
             let mut runs = Vec::new();
-            for _ in 0..RUNS {
+            for _ in 0..run_count() {
                 if !cold {
                     // The visit before it fills the cache.
                     one_load(&b, false).await;
@@ -385,7 +389,7 @@ async fn load(t: Transport) {
             runs
         };
         let ms = median(runs.iter().map(|r| r.0).collect());
-        let (_, bytes, api, rounds, requests) = runs[RUNS / 2];
+        let (_, bytes, api, rounds, requests) = runs[runs.len() / 2];
         let limit = bytes / LINK_BYTES_PER_MS + rounds * LINK_LATENCY_MS;
         println!(
             "| {} | {name} | {ms:.0} ms | {bytes:.0} B ({api:.0} B of API) | {rounds:.0} round(s), {requests:.0} requests | {limit:.0} ms | {:.2} × |",
