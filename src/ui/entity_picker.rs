@@ -90,7 +90,10 @@ pub fn EntityPicker() -> impl IntoView {
                 on:blur=move |_| open.set(false)
                 on:keydown=on_key/>
             <ul id="entity-list" role="listbox" aria-labelledby="entity-label" class="picker__list" hidden=move || !open.get()>
-                <For each=move || matches.get().0.into_iter().enumerate() key=|(i, e)| (*i, e.uuid.clone()) let:item>
+                // Its options exist while it is open: the first status (and
+                // every change of it) is not drawn with a hundred hidden ones.
+                <For each=move || open.get().then(|| matches.get().0).unwrap_or_default().into_iter().enumerate()
+                    key=|(i, e)| (*i, e.uuid.clone()) let:item>
                     {
                         let (i, entity) = item;
                         let uuid = entity.uuid.clone();
@@ -119,6 +122,9 @@ pub fn EntityPicker() -> impl IntoView {
                     }
                 </For>
                 {move || {
+                    if !open.get() {
+                        return None;
+                    }
                     let (shown, total) = matches.get();
                     let l = lang.get();
                     if total == 0 {
