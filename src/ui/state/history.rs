@@ -10,7 +10,8 @@ use crate::domain::{HistoryView, ServerStatus, SessionLog, StatusKind};
 pub const HISTORY_DAYS: u32 = 30;
 /// A history is asked again at most this often, and when the status changes.
 const HISTORY_EVERY_MS: f64 = 5.0 * 60_000.0;
-/// Asked this long after the status is on screen: the status first.
+/// Asked (or, straight to the agent, worked out) this long after the
+/// status is on screen: the status first.
 const HISTORY_AFTER_MS: u32 = 400;
 
 #[derive(Clone, Copy)]
@@ -78,21 +79,26 @@ impl Ctx {
             return self.history.view.set(None);
         }
         let api = self.api();
-        if matches!(*api, Client::MmcAgent(_)) {
-            let now = browser::now_ms() as u64;
-            let view = self.history.log.with_value(|log| log.view(report.server_key(), HISTORY_DAYS.into(), now));
-            return self.history.view.set(Some(Ok(view)));
-        }
-        let entity = report.entity.clone();
+        let (entity, server) = (report.entity.clone(), report.server_key().to_string());
         let (task, handle) = abortable(async move {
             TimeoutFuture::new(HISTORY_AFTER_MS).await;
-            // Background work: never while a check of the selected entity
-            // is in flight.
-            while self.selection.checking.get_untracked() {
-                TimeoutFuture::new(100).await;
-            }
-            let Client::Rest(rest) = &*api else { return };
-            let answer = rest.history(&entity, HISTORY_DAYS).await;
+            let answer = match &*api {
+                // What this session saw: worked out here, after the status
+                // is on screen all the same (its strip is not the status's
+                // frame's work).
+                Client::MmcAgent(_) => {
+                    let now = browser::now_ms() as u64;
+                    Ok(self.history.log.with_value(|log| log.view(&server, HISTORY_DAYS.into(), now)))
+                }
+                Client::Rest(rest) => {
+                    // Background work: never while a check of the selected
+                    // entity is in flight.
+                    while self.selection.checking.get_untracked() {
+                        TimeoutFuture::new(100).await;
+                    }
+                    rest.history(&entity, HISTORY_DAYS).await
+                }
+            };
             if self.selection.selected.get_untracked().as_deref() != Some(&entity) {
                 return;
             }
