@@ -92,7 +92,7 @@ pub fn EntityPicker() -> impl IntoView {
             <ul id="entity-list" role="listbox" aria-labelledby="entity-label" class="picker__list" hidden=move || !open.get()>
                 // Its options exist while it is open: the first status (and
                 // every change of it) is not drawn with a hundred hidden ones.
-                <For each=move || open.get().then(|| matches.get().0).unwrap_or_default().into_iter().enumerate()
+                <For each=move || if open.get() { matches.get().0 } else { Vec::new() }.into_iter().enumerate()
                     key=|(i, e)| (*i, e.uuid.clone()) let:item>
                     {
                         let (i, entity) = item;
