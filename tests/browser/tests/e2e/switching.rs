@@ -112,8 +112,31 @@ async fn keyboard_only_selection(t: Transport) {
     b.close().await;
 }
 
+/// The entity list does not wait for a slow first status: through the
+/// gateway it waits for the status asked with it at most 250 ms (so that
+/// both are drawn in one go), then shows Checking, and another entity can
+/// be chosen and shown before the slow one answers.
+async fn a_slow_first_status_does_not_hold_the_list(t: Transport) {
+    let b = open(t).await;
+    b.open_signed_in("/?entity=UUID0").await;
+    b.wait_status("offline").await;
+    // Public's imaging server takes 6 s to answer the agent.
+    b.control(json!({"slow_server": {"uuid": "UUID2", "ms": 6000}}));
+    let loaded = Instant::now();
+    b.goto("/?entity=UUID2").await;
+    until("the entity selector", || async { b.c.find(fantoccini::Locator::Css("#entity-input")).await.ok() }).await;
+    assert!(loaded.elapsed() < Duration::from_secs(4), "the list waited {:?} for Public's status", loaded.elapsed());
+    assert_eq!(b.status().await, "checking");
+    b.select_entity("priv", "General > Private").await;
+    b.wait_status("connection-error").await;
+    assert!(loaded.elapsed() < Duration::from_millis(5500), "Private's status came after Public's slow one");
+    b.control(json!({"slow_server": {"uuid": "UUID2", "ms": 0}}));
+    b.close().await;
+}
+
 on_both_transports!(
     a_slow_answer_never_shows_for_the_next_entity,
+    a_slow_first_status_does_not_hold_the_list,
     opening_again_an_entity_left_during_a_slow_check,
     deep_link_reload_and_last_choice,
     keyboard_only_selection
