@@ -17,7 +17,7 @@ fn window() -> Option<web_sys::Window> {
 /// A User Timing mark (`performance.mark`): where a load's time goes, as
 /// the bench prints it (`BENCH_CHAIN=1`), and DevTools shows it.
 pub fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+    if let Some(performance) = window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }
 }
