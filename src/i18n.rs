@@ -73,11 +73,9 @@ impl Lang {
     /// three languages took 20 ms of every start (6–8 ms of a second
     /// visit, measured).
     pub fn name(self) -> &'static str {
-        let own = self.tr("English (the name of the language you translate into, written in it)");
-        if self == Lang::EN {
-            "English"
-        } else {
-            own
+        match self {
+            Lang::EN => "English",
+            _ => self.tr("English (the name of the language you translate into, written in it)"),
         }
     }
 
@@ -283,7 +281,6 @@ mod intl {
     pub fn date_time(code: &'static str, ms: f64, style: &'static str) -> String {
         format(code, style, ms)
     }
-
 }
 
 /// Outside a browser (the gateway, native tests), which never show these:
@@ -304,7 +301,6 @@ mod intl {
     }
 
     pub fn prepare(_code: &str, _style: &str) {}
-
 }
 
 #[cfg(test)]
