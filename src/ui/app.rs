@@ -156,9 +156,13 @@ fn Screen() -> impl IntoView {
                 </Show>
                 <StatusPanel/>
                 <BackNotice/>
-                <Figures/>
+                <Show when=move || ctx.selection.details.get()>
+                    <Figures/>
+                </Show>
                 <Actions/>
-                <HistoryPanel/>
+                <Show when=move || ctx.selection.details.get()>
+                    <HistoryPanel/>
+                </Show>
             </div>
             <Show when=move || ctx.session.state.get() == Session::SignedOut>
                 <Login/>

@@ -22,6 +22,14 @@ pub fn mark(name: &str) {
     }
 }
 
+/// Runs `then` once the next frame is painted: a timer set by that
+/// frame's animation callback.
+pub fn after_next_paint(then: impl FnOnce() + 'static) {
+    leptos::prelude::request_animation_frame(move || {
+        leptos::prelude::set_timeout(then, std::time::Duration::ZERO);
+    });
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
@@ -80,6 +88,10 @@ pub fn set_query_param(name: &str, value: &str) {
     let Some(window) = window() else { return };
     let Ok(href) = window.location().href() else { return };
     let Ok(url) = web_sys::Url::new(&href) else { return };
+    // Most often the link's own (`?entity=`): the history is left alone.
+    if url.search_params().get(name).as_deref() == Some(value) {
+        return;
+    }
     url.search_params().set(name, value);
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));

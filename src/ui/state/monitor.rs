@@ -15,6 +15,9 @@ pub struct Selection {
     pub checked_at: RwSignal<Option<f64>>,
     /// A check of the selected entity is in flight.
     pub checking: RwSignal<bool>,
+    /// The first status of the page has been painted: its figures and
+    /// history follow it by a frame (see [`Ctx::show`]).
+    pub details: RwSignal<bool>,
     /// That check waits for the imaging server itself, which is slow.
     pub server_slow: RwSignal<bool>,
     /// Orders the checks; its generation changes with every selection,
@@ -43,6 +46,7 @@ impl Selection {
             health: RwSignal::new(Health::Checking),
             checked_at: RwSignal::new(None),
             checking: RwSignal::new(false),
+            details: RwSignal::new(false),
             server_slow: RwSignal::new(false),
             checks: StoredValue::new(Checks::default()),
             requested: StoredValue::new(None),
@@ -201,6 +205,13 @@ impl Ctx {
             m.insert(report.entity.clone(), known);
         });
         self.selection.health.set(Health::Known(report));
+        // The status first: the figures and the history (a third of the
+        // render of a first status, at first use of their code) are drawn
+        // once its frame is painted, about 16 ms later.
+        if !self.selection.details.get_untracked() {
+            let details = self.selection.details;
+            browser::after_next_paint(move || details.set(true));
+        }
     }
 
     /// Applies a state of the connection (no ticket: only one connection

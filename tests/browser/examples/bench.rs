@@ -19,7 +19,8 @@
 //!   5,000 and 50,000 entities;
 //! - load: through a throttled link, cold and second visit (`BENCH_CHAIN=1`
 //!   prints each request with its round and times, `BENCH_PROFILE=1` where
-//!   a second visit's CPU time goes);
+//!   a second visit's CPU time goes, `BENCH_PROFILE_DUMP=file` writes that
+//!   profile, `BENCH_TRANSPORT=rest` or `mmc-agent` loads through one);
 //! - flat over time: the JS heap (after a garbage collection) and the DOM
 //!   after 10 and 1,000 check cycles, and timers and listeners left after
 //!   500 entity switches.
@@ -591,8 +592,12 @@ async fn main() {
     if run("load") {
         println!("\n| transport | load, 10 Mbit/s + 40 ms per request | to the status | over the wire | sequential | physical limit | ratio |");
         println!("|---|---|---:|---|---|---:|---:|");
+        // `BENCH_TRANSPORT=rest|mmc-agent`: one transport.
+        let transport = std::env::var("BENCH_TRANSPORT").unwrap_or_default();
         for t in [Transport::MmcAgent, Transport::Rest] {
-            load(t).await;
+            if transport.is_empty() || transport == t.name() {
+                load(t).await;
+            }
         }
     }
     println!("\n| what | scale | measure | value |\n|---|---|---|---|");
@@ -670,6 +675,9 @@ fn print_profile(profile: &Value) {
     let mut by: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     let deltas: Vec<f64> = profile["timeDeltas"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
     let interval = deltas.iter().sum::<f64>() / deltas.len().max(1) as f64 / 1000.0;
+    if let Ok(path) = std::env::var("BENCH_PROFILE_DUMP") {
+        let _ = std::fs::write(path, profile.to_string());
+    }
     for node in profile["nodes"].as_array().into_iter().flatten() {
         let frame = &node["callFrame"];
         let url = frame["url"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
