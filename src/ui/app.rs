@@ -120,6 +120,8 @@ fn Screen() -> impl IntoView {
     embed::connect_host(ctx);
     let embedded = browser::is_embedded();
     let switch = move |to: Lang| move |_| lang.set(to);
+    // The figures and the history follow a page's first status by a frame.
+    let details = move || ctx.selection.details.get();
     view! {
         <header class="top">
             <h1 class:visually-hidden=embedded>{tr(lang, "Imaging server status")}</h1>
@@ -156,11 +158,11 @@ fn Screen() -> impl IntoView {
                 </Show>
                 <StatusPanel/>
                 <BackNotice/>
-                <Show when=move || ctx.selection.details.get()>
+                <Show when=details>
                     <Figures/>
                 </Show>
                 <Actions/>
-                <Show when=move || ctx.selection.details.get()>
+                <Show when=details>
                     <HistoryPanel/>
                 </Show>
             </div>
