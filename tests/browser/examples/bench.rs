@@ -20,7 +20,8 @@
 //! - load: through a throttled link, cold and second visit (`BENCH_CHAIN=1`
 //!   prints each request with its round and times, `BENCH_PROFILE=1` where
 //!   a second visit's CPU time goes, `BENCH_PROFILE_DUMP=file` writes that
-//!   profile, `BENCH_TRANSPORT=rest` or `mmc-agent` loads through one);
+//!   profile, `BENCH_TRANSPORT=rest` or `mmc-agent` loads through one,
+//!   `BENCH_LOAD=cold` or `warm` only that load);
 //! - flat over time: the JS heap (after a garbage collection) and the DOM
 //!   after 10 and 1,000 check cycles, and timers and listeners left after
 //!   500 entity switches.
@@ -387,7 +388,12 @@ async fn load(t: Transport) {
     let link =
         json!({"offline": false, "latency": LINK_LATENCY_MS, "downloadThroughput": rate, "uploadThroughput": rate});
     cdp(&b, "Network.emulateNetworkConditions", link).await;
+    // `BENCH_LOAD=cold|warm`: one of the two loads.
+    let only = std::env::var("BENCH_LOAD").unwrap_or_default();
     for (name, cold) in [("cold load (empty cache)", true), ("second visit (cache kept)", false)] {
+        if !only.is_empty() && only != if cold { "cold" } else { "warm" } {
+            continue;
+        }
         let runs: Vec<_> = {
             let mut runs = Vec::new();
             for _ in 0..run_count() {
