@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and weight, measured (issue 10); not part of the test suite's
 # pass/fail. Builds the tab, prints the size table (scripts/sizes.sh), then
-# runs tests/browser/examples/bench.rs in headless Chromium against the
+# runs tests/browser/examples/bench/ in headless Chromium against the
 # simulator: switch and cold-start times with 0, 100 and 300 ms per answer
 # on both transports with 5, 300 and 5,000 entities (BENCH_SCALES), round
 # trips and requests per check, the first and the second load through a
