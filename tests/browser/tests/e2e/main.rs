@@ -13,6 +13,7 @@ mod history;
 mod languages;
 mod overview;
 mod package;
+mod package_apache;
 mod production;
 mod real_agent;
 mod session;
