@@ -6,7 +6,7 @@
 # on both transports with 5, 300 and 5,000 entities (BENCH_SCALES), round
 # trips and requests per check, the first and the second load through a
 # throttled link (10 Mbit/s, 40 ms per request) against their physical
-# limit, the selector's
+# limit, with the same entity counts, the selector's
 # key-press-to-frame time with 5,000 and 50,000 entities, and the heap,
 # DOM, timers and listeners over a long run; then the gateway under load
 # (gateway/examples/load.rs: its memory over 5,000 requests from 50

@@ -49,9 +49,10 @@ pub(crate) async fn one_load(b: &Browser, cold: bool) -> (f64, f64, f64, f64, f6
 
 /// The first and the second visit through a throttled link (DevTools'
 /// network emulation), each against its physical limit: its bytes at the
-/// link's rate plus its sequential round trips.
-pub(crate) async fn load(t: Transport) {
-    let b = open(t).await;
+/// link's rate plus its sequential round trips; with `entities` entities
+/// (5: the demo's; more: sites under Public, as in [`speed`]).
+pub(crate) async fn load(t: Transport, entities: usize) {
+    let b = open_with(t, |o| o.extra_entities = entities.saturating_sub(5)).await;
     b.open_signed_in(&format!("/?entity={}", OWN.0)).await;
     b.wait_status("available").await;
     cdp(&b, "Network.enable", json!({})).await;
@@ -80,7 +81,7 @@ pub(crate) async fn load(t: Transport) {
         let (_, bytes, api, rounds, requests) = runs[runs.len() / 2];
         let limit = bytes / LINK_BYTES_PER_MS + rounds * LINK_LATENCY_MS;
         println!(
-            "| {} | {name} | {ms:.0} ms | {bytes:.0} B ({api:.0} B of API) | {rounds:.0} round(s), {requests:.0} requests | {limit:.0} ms | {:.2} × |",
+            "| {} | {entities} | {name} | {ms:.0} ms | {bytes:.0} B ({api:.0} B of API) | {rounds:.0} round(s), {requests:.0} requests | {limit:.0} ms | {:.2} × |",
             t.name(),
             ms / limit,
         );

@@ -17,10 +17,11 @@
 //!   of other entities' topology going on around it;
 //! - the selector: key press to the frame with the list narrowed, with
 //!   5,000 and 50,000 entities;
-//! - load: through a throttled link, cold and second visit (`BENCH_CHAIN=1`
-//!   prints each request with its round and times, `BENCH_PROFILE=1` where
-//!   a second visit's CPU time goes, `BENCH_PROFILE_DUMP=file` writes that
-//!   profile, `BENCH_TRANSPORT=rest` or `mmc-agent` loads through one,
+//! - load: through a throttled link, cold and second visit, with 5, 300
+//!   and 5,000 entities (`BENCH_CHAIN=1` prints each request with its
+//!   round and times, `BENCH_PROFILE=1` where a second visit's CPU time
+//!   goes, `BENCH_PROFILE_DUMP=file` writes that profile,
+//!   `BENCH_TRANSPORT=rest` or `mmc-agent` loads through one,
 //!   `BENCH_LOAD=cold` or `warm` only that load);
 //! - flat over time: the JS heap (after a garbage collection) and the DOM
 //!   after 10 and 1,000 check cycles, and timers and listeners left after
@@ -78,31 +79,34 @@ async fn main() {
     // `BENCH_ONLY=speed|load|selector|overview|flat`: one part.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;
+    // `BENCH_SCALES=5,300`: the entity counts of the speed and load parts
+    // (default 5, 300, 5000).
+    let scales: Vec<usize> = std::env::var("BENCH_SCALES")
+        .unwrap_or_else(|_| "5,300,5000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
     if run("speed") {
-        // `BENCH_SCALES=5,300`: the entity counts (default 5, 300, 5000).
-        let scales: Vec<usize> = std::env::var("BENCH_SCALES")
-            .unwrap_or_else(|_| "5,300,5000".into())
-            .split(',')
-            .filter_map(|n| n.trim().parse().ok())
-            .collect();
         println!(
             "\n| transport | entities | what | delay per answer | own server (Public) | inherited server (Library) |"
         );
         println!("|---|---:|---|---:|---|---|");
-        for entities in scales {
+        for &entities in &scales {
             for t in [Transport::MmcAgent, Transport::Rest] {
                 speed(t, entities).await;
             }
         }
     }
     if run("load") {
-        println!("\n| transport | load, 10 Mbit/s + 40 ms per request | to the status | over the wire | sequential | physical limit | ratio |");
-        println!("|---|---|---:|---|---|---:|---:|");
+        println!("\n| transport | entities | load, 10 Mbit/s + 40 ms per request | to the status | over the wire | sequential | physical limit | ratio |");
+        println!("|---|---:|---|---:|---|---|---:|---:|");
         // `BENCH_TRANSPORT=rest|mmc-agent`: one transport.
         let transport = std::env::var("BENCH_TRANSPORT").unwrap_or_default();
-        for t in [Transport::MmcAgent, Transport::Rest] {
-            if transport.is_empty() || transport == t.name() {
-                load(t).await;
+        for &entities in &scales {
+            for t in [Transport::MmcAgent, Transport::Rest] {
+                if transport.is_empty() || transport == t.name() {
+                    load(t, entities).await;
+                }
             }
         }
     }
