@@ -181,3 +181,17 @@ async fn rest_the_unpacked_package_serves_the_tab_through_its_gateway() {
     assert!(log.contains("GET /api/v1/entities/UUID0/imaging-server-status 200"), "one line per request: {log}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The status line and headers (lower case) and the body `curl` gets for
+/// `url` (TLS unverified: the test's own certificate), sending `accept` as
+/// its Accept-Encoding (none when empty), decoding nothing.
+pub(crate) fn get(url: &str, accept: &str) -> (String, Vec<u8>) {
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sk", "--http1.1", "-i", url]);
+    if !accept.is_empty() {
+        curl.args(["-H", &format!("Accept-Encoding: {accept}")]);
+    }
+    let out = curl.output().expect("curl").stdout;
+    let end = out.windows(4).position(|w| w == b"\r\n\r\n").map_or(out.len(), |i| i + 4);
+    (String::from_utf8_lossy(&out[..end]).to_ascii_lowercase(), out[end..].to_vec())
+}

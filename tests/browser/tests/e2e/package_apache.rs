@@ -3,7 +3,7 @@
 //! production headers) in front of the unpacked package's gateway and tab.
 
 use crate::harness::*;
-use crate::package::{root, start_packaged_gateway};
+use crate::package::{get, root, start_packaged_gateway};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -102,20 +102,6 @@ async fn start_apache(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Apache { tls, plain, agent, _group: group, _process: process }
-}
-
-/// The status line and headers (lower case) and the body `curl` gets for
-/// `url` (TLS unverified: the test's own certificate), sending `accept` as
-/// its Accept-Encoding (none when empty), decoding nothing.
-fn get(url: &str, accept: &str) -> (String, Vec<u8>) {
-    let mut curl = std::process::Command::new("curl");
-    curl.args(["-sk", "--http1.1", "-i", url]);
-    if !accept.is_empty() {
-        curl.args(["-H", &format!("Accept-Encoding: {accept}")]);
-    }
-    let out = curl.output().expect("curl").stdout;
-    let end = out.windows(4).position(|w| w == b"\r\n\r\n").map_or(out.len(), |i| i + 4);
-    (String::from_utf8_lossy(&out[..end]).to_ascii_lowercase(), out[end..].to_vec())
 }
 
 fn head(url: &str) -> String {
