@@ -54,6 +54,11 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(as_problem))
         .layer(axum::middleware::from_fn_with_state(gateway.clone(), log_and_no_store))
+        // Answers in brotli or gzip when the client accepts it (and `Vary:
+        // Accept-Encoding`). No answer holds a secret beside what a request
+        // reflects (the session is a cookie, never in a body), so
+        // compression gives a BREACH-style attacker nothing to guess.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(gateway)
 }
 

@@ -14,15 +14,23 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-const REQUEST_HEADERS: [header::HeaderName; 5] = [
+const REQUEST_HEADERS: [header::HeaderName; 6] = [
+    header::ACCEPT_ENCODING,
     header::COOKIE,
     header::CONTENT_TYPE,
     header::CACHE_CONTROL,
     header::ACCEPT,
     header::HeaderName::from_static("sec-fetch-site"),
 ];
-const ANSWER_HEADERS: [header::HeaderName; 5] =
-    [header::SET_COOKIE, header::CONTENT_TYPE, header::CACHE_CONTROL, header::DATE, header::RETRY_AFTER];
+const ANSWER_HEADERS: [header::HeaderName; 7] = [
+    header::SET_COOKIE,
+    header::CONTENT_TYPE,
+    header::CONTENT_ENCODING,
+    header::VARY,
+    header::CACHE_CONTROL,
+    header::DATE,
+    header::RETRY_AFTER,
+];
 
 pub(crate) async fn forward(
     State(sim): State<Arc<Sim>>,
@@ -43,7 +51,9 @@ pub(crate) async fn forward(
         return failure(&sim, &mode).await;
     }
     let mut request = sim.http.request(method, format!("{upstream}{path}")).body(body);
-    for name in REQUEST_HEADERS {
+    // A status whose age the simulator rewrites (below) is asked plain.
+    let rewrites = sim.rest_check_age_ms() > 0 && what.ends_with("/imaging-server-status");
+    for name in REQUEST_HEADERS.into_iter().filter(|n| !(rewrites && n == header::ACCEPT_ENCODING)) {
         for value in headers.get_all(&name) {
             request = request.header(&name, value);
         }
@@ -61,7 +71,7 @@ pub(crate) async fn forward(
     }
     let mut body = answer.bytes().await.unwrap_or_default();
     let age_ms = sim.rest_check_age_ms();
-    if age_ms > 0 && status == StatusCode::OK && what.ends_with("/imaging-server-status") {
+    if rewrites && status == StatusCode::OK {
         if let Ok(mut json) = serde_json::from_slice::<Value>(&body) {
             json["checked_at"] = json!(rfc3339_ago(age_ms));
             body = json.to_string().into();
