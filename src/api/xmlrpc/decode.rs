@@ -3,6 +3,7 @@
 
 use super::*;
 use quick_xml::events::Event;
+use std::borrow::Cow;
 
 /// Reads a `<methodResponse>` body: UTF-8, or Latin-1 when the bytes are not
 /// UTF-8 (very old agents). Read as it comes, by quick-xml's pull reader (no
@@ -55,15 +56,17 @@ pub fn decode_response(body: &[u8]) -> Result<Response, DecodeError> {
 
 /// What the reader meets next.
 #[derive(Debug, PartialEq)]
-enum Token {
+enum Token<'a> {
     /// `<name ...>`, or `<name .../>` (`empty`); attributes are skipped.
     Open {
-        name: String,
+        name: Name,
         empty: bool,
     },
-    Close(String),
-    /// Text (CDATA included), references resolved and line ends made `\n`.
-    Text(String),
+    Close(Name),
+    /// Text (CDATA included), references resolved and line ends made `\n`:
+    /// the document's own bytes when it is one plain run (the white space
+    /// between elements, most values), not a copy.
+    Text(Cow<'a, str>),
     End,
 }
 
@@ -81,11 +84,44 @@ fn not_xml(e: impl fmt::Display) -> DecodeError {
     bad(format!("not XML: {e}"))
 }
 
-fn name_of(name: quick_xml::name::QName) -> String {
-    name.as_ref().to_string()
+/// An element's name: XML-RPC's own are not copied (a list of 5,000
+/// entities has some 200,000 of them), any other is.
+type Name = Cow<'static, str>;
+
+const XMLRPC_NAMES: [&str; 22] = [
+    "value",
+    "member",
+    "name",
+    "string",
+    "struct",
+    "array",
+    "data",
+    "int",
+    "i4",
+    "i8",
+    "i2",
+    "i1",
+    "boolean",
+    "double",
+    "float",
+    "dateTime.iso8601",
+    "base64",
+    "nil",
+    "param",
+    "params",
+    "methodResponse",
+    "fault",
+];
+
+fn name_of(name: quick_xml::name::QName) -> Name {
+    let name = name.as_ref();
+    match XMLRPC_NAMES.iter().find(|known| **known == name) {
+        Some(known) => Name::Borrowed(known),
+        None => Name::Owned(name.to_string()),
+    }
 }
 
-impl fmt::Display for Token {
+impl fmt::Display for Token<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Token::Open { name, .. } => write!(f, "<{name}>"),
@@ -108,7 +144,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn token(&mut self) -> Result<Token, DecodeError> {
+    fn token(&mut self) -> Result<Token<'a>, DecodeError> {
         loop {
             return Ok(match self.event()? {
                 Event::Start(e) => Token::Open { name: name_of(e.name()), empty: false },
@@ -127,12 +163,24 @@ impl<'a> Reader<'a> {
 
     /// Text up to the next tag, with the CDATA sections, references,
     /// comments and processing instructions inside it.
-    fn text(&mut self) -> Result<String, DecodeError> {
-        let mut out = String::new();
+    fn text(&mut self) -> Result<Cow<'a, str>, DecodeError> {
+        let mut out = Cow::Borrowed("");
         loop {
             match self.event()? {
-                Event::Text(t) => out.push_str(&t.xml10_content()),
-                Event::CData(t) => out.push_str(&t.xml10_content()),
+                Event::Text(t) => {
+                    // Its own bytes, unless its line ends had to be made `\n`.
+                    let normalized = match t.xml10_content() {
+                        Cow::Owned(text) => Some(text),
+                        Cow::Borrowed(_) => None,
+                    };
+                    let part = normalized.map_or_else(|| t.into_inner(), Cow::Owned);
+                    if out.is_empty() {
+                        out = part;
+                    } else {
+                        out.to_mut().push_str(&part);
+                    }
+                }
+                Event::CData(t) => out.to_mut().push_str(&t.xml10_content()),
                 Event::GeneralRef(r) => {
                     let name: &str = &r;
                     let resolved = match r.resolve_char_ref() {
@@ -141,7 +189,7 @@ impl<'a> Reader<'a> {
                         Err(_) => None,
                     };
                     let resolved = resolved.ok_or_else(|| bad(format!("not XML: unknown reference &{name};")))?;
-                    out.push_str(&resolved);
+                    out.to_mut().push_str(&resolved);
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 other => {
@@ -154,7 +202,7 @@ impl<'a> Reader<'a> {
 
     /// The next element tag, or the end: text between elements may only
     /// be white space.
-    fn element(&mut self) -> Result<Token, DecodeError> {
+    fn element(&mut self) -> Result<Token<'a>, DecodeError> {
         loop {
             match self.token()? {
                 Token::Text(t) if t.trim().is_empty() => {}
