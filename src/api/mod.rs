@@ -197,6 +197,16 @@ impl Client {
         }
     }
 
+    /// The status of `entity` asked ahead through a gateway, once it is in
+    /// (see [`RestClient::ahead_report`]); none straight to the agent,
+    /// which is asked what serves the entity first.
+    pub fn ahead_report(&self, entity: &str) -> Option<StatusReport> {
+        match self {
+            Client::MmcAgent(_) => None,
+            Client::Rest(c) => c.ahead_report(entity),
+        }
+    }
+
     /// Ends when what [`Client::look_ahead`] asked has its answers: from a
     /// gateway, the status (see [`RestClient::ahead_answered`]); from the
     /// agent, at once (what serves the entity came with the list).

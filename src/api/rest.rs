@@ -31,11 +31,14 @@ pub struct RestClient {
     ahead: Mutex<Option<Ahead>>,
 }
 
-/// A status asked ahead: for which entity, its answers, and when they are in.
+/// A status asked ahead: for which entity, its report, and when it is in.
 struct Ahead {
     entity: String,
-    answers: oneshot::Receiver<StatusAnswers>,
-    /// Ends when `answers` can be read (see [`RestClient::ahead_answered`]).
+    report: oneshot::Receiver<Result<StatusReport, ApiError>>,
+    /// A copy of the report once it is in, for a look before the first
+    /// check takes it (see [`RestClient::ahead_report`]).
+    seen: std::sync::Arc<Mutex<Option<StatusReport>>>,
+    /// Ends when `report` can be read (see [`RestClient::ahead_answered`]).
     answered: Shared<oneshot::Receiver<()>>,
 }
 
@@ -48,6 +51,22 @@ struct Endpoint {
 
 /// The answers a status is read from: the status, and the activity.
 type StatusAnswers = (Result<Answer, ApiError>, Result<Answer, ApiError>);
+
+/// `entity`'s report, read from its status's answers (the activity only
+/// when the server is available).
+fn report_from_answers((answer, activity): StatusAnswers, entity: &str) -> Result<StatusReport, ApiError> {
+    let answer = answer?;
+    let mut report = report_for(body(&answer)?, entity, server_now(&answer))?;
+    if let ServerStatus::Available(figures) = &mut report.status {
+        // Activity is extra: only a lost session stops the report.
+        match activity {
+            Ok(a) if (200..300).contains(&a.status) => figures.activity = activity_from(&a.body).unwrap_or_default(),
+            Ok(a) if a.status == 401 => return Err(ApiError::SignedOut),
+            _ => {}
+        }
+    }
+    Ok(report)
+}
 
 /// The body of `POST /sessions`.
 #[derive(Debug, PartialEq)]
@@ -87,14 +106,23 @@ impl RestClient {
     /// `max_age` old; left unread when another entity is shown first (the
     /// list decides what may be shown).
     pub fn look_ahead(&self, entity: &str, max_age: u32) {
-        let (send_answers, answers) = oneshot::channel();
+        let (send_report, report) = oneshot::channel();
         let (send_answered, answered) = oneshot::channel();
-        let (at, id) = (self.at.clone(), entity.to_string());
+        let seen = std::sync::Arc::new(Mutex::new(None));
+        let (at, id, copy) = (self.at.clone(), entity.to_string(), seen.clone());
         crate::task::spawn_now(async move {
-            let _ = send_answers.send(at.status_answers(&id, max_age).await);
+            let read = report_from_answers(at.status_answers(&id, max_age).await, &id);
+            *lock(&copy) = read.as_ref().ok().cloned();
+            let _ = send_report.send(read);
             let _ = send_answered.send(());
         });
-        *lock(&self.ahead) = Some(Ahead { entity: entity.to_string(), answers, answered: answered.shared() });
+        *lock(&self.ahead) = Some(Ahead { entity: entity.to_string(), report, seen, answered: answered.shared() });
+    }
+
+    /// The status of `entity` asked ahead, once it is in and if it was
+    /// read: left for the first check all the same.
+    pub fn ahead_report(&self, entity: &str) -> Option<StatusReport> {
+        lock(&self.ahead).as_ref().filter(|a| a.entity == entity).and_then(|a| lock(&a.seen).clone())
     }
 
     /// Ends when the status asked ahead has its answers (at once if none
@@ -220,28 +248,12 @@ impl ImagingApi for RestClient {
     async fn status(&self, entity: &str, max_age: u32, _: &super::OnProgress<'_>) -> Result<StatusReport, ApiError> {
         // Asked ahead: taken once, by a check that accepts a shared one.
         let ahead = lock(&self.ahead).take().filter(|a| a.entity == entity && max_age > 0);
-        let asked = match ahead {
-            Some(ahead) => ahead.answers.await.ok(),
-            None => None,
-        };
-        let (answer, activity) = match asked {
-            Some(answers) => answers,
-            None => self.at.status_answers(entity, max_age).await,
-        };
-        // The activity is used only if the server is available.
-        let answer = answer?;
-        let mut report = report_for(body(&answer)?, entity, server_now(&answer))?;
-        if let ServerStatus::Available(figures) = &mut report.status {
-            // Activity is extra: only a lost session stops the report.
-            match activity {
-                Ok(a) if (200..300).contains(&a.status) => {
-                    figures.activity = activity_from(&a.body).unwrap_or_default()
-                }
-                Ok(a) if a.status == 401 => return Err(ApiError::SignedOut),
-                _ => {}
+        if let Some(ahead) = ahead {
+            if let Ok(read) = ahead.report.await {
+                return read;
             }
         }
-        Ok(report)
+        report_from_answers(self.at.status_answers(entity, max_age).await, entity)
     }
 
     /// `GET /imaging-overview`: the gateway answers from its shared checks,

@@ -23,6 +23,9 @@ pub fn StatusPanel() -> impl IntoView {
     let inherited = move || {
         let report = ctx.report()?;
         let from = report.inherited_from?;
+        // A status shown before the entity list is in: its owner's name
+        // comes with the list.
+        ctx.selection.entities.with(Option::is_some).then_some(())?;
         let name = ctx.entity(&from).map_or(from, |e| e.completename);
         Some(lang.get().trf("Served by the imaging server of {entity}", &[("entity", &name)]))
     };

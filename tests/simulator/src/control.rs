@@ -48,6 +48,10 @@ pub struct Control {
     /// imaging server keeps the agent waiting, Medulla's database does not
     /// (same form as `slow_entity`).
     pub slow_server: Option<SlowEntity>,
+    /// Delay before the answers of one method only (an agent method, or a
+    /// REST route as the proxy names it, `GET /api/v1/entities`):
+    /// `{"method": "GET /api/v1/entities", "ms": 3000}` (`ms` 0 removes it).
+    pub slow_method: Option<SlowMethod>,
     /// Fail the next `count` agent calls (of `method` only, if given).
     pub fail: Option<Fail>,
     /// Every open session expires: the next call answers HTTP 401.
@@ -72,6 +76,12 @@ pub struct Control {
 #[derive(Deserialize, Debug, Clone)]
 pub struct SlowEntity {
     pub uuid: String,
+    pub ms: u64,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct SlowMethod {
+    pub method: String,
     pub ms: u64,
 }
 
@@ -159,6 +169,14 @@ impl Sim {
                 } else {
                     delays.insert(uuid, ms);
                 }
+            }
+        }
+        if let Some(SlowMethod { method, ms }) = c.slow_method {
+            let mut delays = lock(&self.slow_methods);
+            if ms == 0 {
+                delays.remove(&method);
+            } else {
+                delays.insert(method, ms);
             }
         }
         if let Some(fail) = c.fail {

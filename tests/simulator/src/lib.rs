@@ -21,7 +21,7 @@ mod web;
 pub mod world;
 pub mod xmlrpc;
 
-pub use control::{Control, Fail, SlowEntity};
+pub use control::{Control, Fail, SlowEntity, SlowMethod};
 pub use state::{Logged, Sim, CONFIG_READS, LOG_CALLS, TOKEN_TTL};
 use web::router;
 

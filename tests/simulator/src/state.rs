@@ -40,6 +40,8 @@ pub struct Sim {
     pub(crate) connect_timeout: Mutex<Duration>,
     pub(crate) rest_check_age_ms: Mutex<u64>,
     pub(crate) slow: Mutex<HashMap<String, u64>>,
+    /// Delays by method (see `Control::slow_method`).
+    pub(crate) slow_methods: Mutex<HashMap<String, u64>>,
     pub(crate) slow_server: Mutex<HashMap<String, u64>>,
     pub(crate) fail: Mutex<Option<Fail>>,
     /// `None`: `config.json` is missing.
@@ -113,6 +115,7 @@ impl Sim {
             connect_timeout: Mutex::new(options.connect_timeout),
             rest_check_age_ms: Mutex::new(0),
             slow: Mutex::new(HashMap::new()),
+            slow_methods: Mutex::new(HashMap::new()),
             slow_server: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
             config: Mutex::new(Some(demo_config(&options.transport).to_string())),
@@ -282,6 +285,7 @@ impl Sim {
             *lock(&self.calls).entry(key.to_string()).or_default() += 1;
         }
         let mut delay = if browser || !*lock(&self.latency_browser_only) { *lock(&self.latency_ms) } else { 0 };
+        delay += lock(&self.slow_methods).get(method).copied().unwrap_or(0);
         if let Some(entity) = entity {
             delay += lock(&self.slow).get(entity).copied().unwrap_or(0);
             if method == "imaging.getGlobalStatus" {

@@ -142,3 +142,29 @@ on_both_transports!(
     signing_out_ends_the_session_and_survives_a_reload,
     an_unattended_tab_signs_out_and_says_why
 );
+
+/// Through the gateway, a reload shows the status asked with the entity
+/// list as soon as its answer is in, the list still on its way (a list of
+/// 5,000 entities takes a gateway longer than a status): a `200` of the
+/// gateway proves the session as the list does. Imaging actions wait for
+/// the list, the session then signed in; the "served by" line names the
+/// owner once the list is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_the_status_shows_before_a_slow_entity_list() {
+    let b = open(Transport::Rest).await;
+    b.open_signed_in("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    b.control(json!({"slow_method": {"method": "GET /api/v1/entities", "ms": 4000}}));
+    b.goto("/?entity=UUID3").await;
+    b.wait_status("available").await;
+    let picker = || async { b.c.find(fantoccini::Locator::Css("#entity-input")).await.is_ok() };
+    assert!(!picker().await, "the status waited for the list");
+    assert_eq!(b.actions_disabled().await, ALL_DISABLED, "actions before the list");
+    assert!(!b.body_text().await.contains("Served by the imaging server of"), "the owner named before the list");
+    until("the entity list", || async { picker().await.then_some(()) }).await;
+    b.wait_status("available").await;
+    until("the actions", || async { (b.actions_disabled().await == ALL_ENABLED).then_some(()) }).await;
+    assert!(b.body_text().await.contains("Served by the imaging server of General > Public"));
+    b.control(json!({"slow_method": {"method": "GET /api/v1/entities", "ms": 0}}));
+    b.close().await;
+}
