@@ -31,15 +31,12 @@ pub struct RestClient {
     ahead: Mutex<Option<Ahead>>,
 }
 
-/// A status asked ahead: for which entity, its report, and when it is in.
+/// A status asked ahead: for which entity, and its report, shared: the
+/// first check takes it, the tab's start may look at it before (see
+/// [`RestClient::ahead_answered`], [`RestClient::ahead_report`]).
 struct Ahead {
     entity: String,
-    report: oneshot::Receiver<Result<StatusReport, ApiError>>,
-    /// A copy of the report once it is in, for a look before the first
-    /// check takes it (see [`RestClient::ahead_report`]).
-    seen: std::sync::Arc<Mutex<Option<StatusReport>>>,
-    /// Ends when `report` can be read (see [`RestClient::ahead_answered`]).
-    answered: Shared<oneshot::Receiver<()>>,
+    report: Shared<oneshot::Receiver<Result<StatusReport, ApiError>>>,
 }
 
 /// Where the gateway is, and how long a request may take.
@@ -106,32 +103,29 @@ impl RestClient {
     /// `max_age` old; left unread when another entity is shown first (the
     /// list decides what may be shown).
     pub fn look_ahead(&self, entity: &str, max_age: u32) {
-        let (send_report, report) = oneshot::channel();
-        let (send_answered, answered) = oneshot::channel();
-        let seen = std::sync::Arc::new(Mutex::new(None));
-        let (at, id, copy) = (self.at.clone(), entity.to_string(), seen.clone());
+        let (send, report) = oneshot::channel();
+        let (at, id) = (self.at.clone(), entity.to_string());
         crate::task::spawn_now(async move {
-            let read = report_from_answers(at.status_answers(&id, max_age).await, &id);
-            *lock(&copy) = read.as_ref().ok().cloned();
-            let _ = send_report.send(read);
-            let _ = send_answered.send(());
+            let _ = send.send(report_from_answers(at.status_answers(&id, max_age).await, &id));
         });
-        *lock(&self.ahead) = Some(Ahead { entity: entity.to_string(), report, seen, answered: answered.shared() });
+        *lock(&self.ahead) = Some(Ahead { entity: entity.to_string(), report: report.shared() });
     }
 
-    /// The status of `entity` asked ahead, once it is in and if it was
-    /// read: left for the first check all the same.
+    /// The status of `entity` asked ahead, if [`Self::ahead_answered`] has
+    /// seen it in and it was read: left for the first check all the same.
     pub fn ahead_report(&self, entity: &str) -> Option<StatusReport> {
-        lock(&self.ahead).as_ref().filter(|a| a.entity == entity).and_then(|a| lock(&a.seen).clone())
+        let ahead = lock(&self.ahead);
+        let ahead = ahead.as_ref().filter(|a| a.entity == entity)?;
+        ahead.report.peek()?.as_ref().ok()?.as_ref().ok().cloned()
     }
 
     /// Ends when the status asked ahead has its answers (at once if none
     /// was asked), leaving them for the check that takes them.
     pub fn ahead_answered(&self) -> impl std::future::Future<Output = ()> + 'static {
-        let answered = lock(&self.ahead).as_ref().map(|a| a.answered.clone());
+        let report = lock(&self.ahead).as_ref().map(|a| a.report.clone());
         async move {
-            if let Some(answered) = answered {
-                let _ = answered.await;
+            if let Some(report) = report {
+                let _ = report.await;
             }
         }
     }

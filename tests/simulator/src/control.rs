@@ -161,22 +161,16 @@ impl Sim {
         if let Some(ms) = c.rest_check_age_ms {
             *lock(&self.rest_check_age_ms) = ms;
         }
-        for (slow, delays) in [(c.slow_server, &self.slow_server), (c.slow_entity, &self.slow)] {
-            if let Some(SlowEntity { uuid, ms }) = slow {
-                let mut delays = lock(delays);
-                if ms == 0 {
-                    delays.remove(&uuid);
-                } else {
-                    delays.insert(uuid, ms);
-                }
-            }
-        }
-        if let Some(SlowMethod { method, ms }) = c.slow_method {
-            let mut delays = lock(&self.slow_methods);
+        let slow_entities = [(c.slow_server, &self.slow_server), (c.slow_entity, &self.slow)]
+            .into_iter()
+            .filter_map(|(slow, delays)| slow.map(|SlowEntity { uuid, ms }| (uuid, ms, delays)));
+        let slow_method = c.slow_method.map(|SlowMethod { method, ms }| (method, ms, &self.slow_methods));
+        for (key, ms, delays) in slow_entities.chain(slow_method) {
+            let mut delays = lock(delays);
             if ms == 0 {
-                delays.remove(&method);
+                delays.remove(&key);
             } else {
-                delays.insert(method, ms);
+                delays.insert(key, ms);
             }
         }
         if let Some(fail) = c.fail {
